@@ -1,0 +1,15 @@
+"""optviz: see how optimization algorithms move across a loss landscape.
+
+>>> import optviz
+>>> run = optviz.simulate("adam", "rosenbrock", steps=500, lr=0.05)
+>>> run.xy.shape
+(501, 2)
+"""
+__version__ = "0.1.0"
+
+from optviz import optimizers, schedules
+from optviz.engine import STEPS_CAP, simulate
+from optviz.spec import Hyperparameter, OptimizerSpec, Trajectory
+
+__all__ = ["simulate", "optimizers", "schedules", "Trajectory", "OptimizerSpec", "Hyperparameter",
+           "STEPS_CAP", "__version__"]

@@ -1,0 +1,68 @@
+"""The one place that imports Numba and sets its options.
+
+Every compiled function in optviz and ``surfaces`` goes through the decorators here, so the JIT
+options (disk cache, error model, no fastmath) are decided once:
+
+* ``cache=True``: compiled code is kept on disk, so a new process loads it instead of compiling.
+* ``error_model="numpy"``: a division by zero gives ``inf`` or ``nan`` instead of raising, which is
+  how a diverging run is detected and stopped.
+* no ``fastmath``: it assumes there is no ``nan`` or ``inf``, and divergence detection needs them.
+
+Surfaces reach the optimizer kernels as first-class functions of one fixed signature
+(:data:`SCALAR_FN`, :data:`PAIR_FN`, :data:`TRIPLE_FN`).  A kernel is therefore compiled once, for
+every surface, and its disk cache stays valid when a surface is edited or added: the surface is
+compiled (and cached) on its own, and the kernel calls it through a pointer.
+"""
+from numba import njit, types
+
+__all__ = ["jit", "compiled", "types", "kernel", "SCALAR_FN", "PAIR_FN", "TRIPLE_FN",
+           "KERNEL_SIGNATURE"]
+
+_OPTIONS = dict(cache=True, error_model="numpy", nogil=True)
+
+f8 = types.float64
+i8 = types.int64
+params_t = types.float64[::1]
+
+#: ``f(x, y, p) -> float``: a surface's value.
+SCALAR_SIG = f8(f8, f8, params_t)
+#: ``f(x, y, p) -> (gx, gy)``: a surface's gradient.
+PAIR_SIG = types.UniTuple(f8, 2)(f8, f8, params_t)
+#: ``f(x, y, p) -> (hxx, hxy, hyy)``: a surface's Hessian (symmetric, upper triangle).
+TRIPLE_SIG = types.UniTuple(f8, 3)(f8, f8, params_t)
+
+SCALAR_FN = types.FunctionType(SCALAR_SIG)
+PAIR_FN = types.FunctionType(PAIR_SIG)
+TRIPLE_FN = types.FunctionType(TRIPLE_SIG)
+
+#: Every optimizer kernel has this signature (see :mod:`optviz.kernels` for the meaning of each
+#: argument); returns ``(steps_done, diverged)``.
+KERNEL_SIGNATURE = types.UniTuple(i8, 2)(
+    SCALAR_FN, PAIR_FN, TRIPLE_FN, params_t,  # the surface: value, gradient, Hessian, parameters
+    f8, f8, i8,                                # start x, start y, steps
+    types.float64[::1],                        # hyperparameters, in the spec's order
+    types.float64[::1],                        # common options (noise, seed, clip, schedule, bound)
+    types.float64[:, ::1],                     # out: iterates, (steps + 1, 2)
+    types.float64[::1],                        # out: loss, (steps + 1,)
+    types.int64[:, ::1],                       # out: cumulative (f, g, H) evaluations, (steps + 1, 3)
+    types.float64[:, ::1],                     # out: optimizer state to draw, (steps + 1, k)
+)
+
+
+def jit(fn=None, **overrides):
+    """``numba.njit`` with optviz's options; lazily typed (compiled on first call)."""
+    options = {**_OPTIONS, **overrides}
+    if fn is None:
+        return lambda f: njit(**options)(f)
+    return njit(**options)(fn)
+
+
+def compiled(signature):
+    """Compile eagerly for one fixed ``signature`` (a surface's functions, the kernels)."""
+    return lambda fn: njit(signature, **_OPTIONS)(fn)
+
+
+def kernel(fn):
+    """Compile an optimizer kernel eagerly with :data:`KERNEL_SIGNATURE` (loaded from the disk
+    cache when it is warm)."""
+    return compiled(KERNEL_SIGNATURE)(fn)

@@ -1,0 +1,33 @@
+"""The optimizer registry.
+
+Each module of this package declares ``SPECS``, a tuple of :class:`~optviz.spec.OptimizerSpec`
+(one kernel may serve several variants: Adam and AdamW, momentum and Nesterov).  Adding an
+optimizer is one module and one line in ``_MODULES``.
+"""
+from optviz.optimizers import adam, sgd
+from optviz.spec import OptimizerSpec
+
+__all__ = ["names", "get", "all_specs"]
+
+_MODULES = (
+    sgd,
+    adam,
+)
+_REGISTRY = {spec.name: spec for module in _MODULES for spec in module.SPECS}
+
+
+def names() -> list[str]:
+    """The ids of every optimizer, in display order."""
+    return list(_REGISTRY)
+
+
+def all_specs() -> list[OptimizerSpec]:
+    return list(_REGISTRY.values())
+
+
+def get(name: str) -> OptimizerSpec:
+    """The spec of optimizer ``name``; ``ValueError`` listing the known ids for an unknown one."""
+    try:
+        return _REGISTRY[name]
+    except (KeyError, TypeError):
+        raise ValueError(f"unknown optimizer {name!r}; known: {', '.join(_REGISTRY)}") from None

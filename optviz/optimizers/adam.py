@@ -1,0 +1,111 @@
+"""Adam and AdamW, as ``torch.optim.Adam`` / ``torch.optim.AdamW`` compute them.
+
+.. math::
+    g_t &= \nabla f(\theta_{t-1}) + \lambda \theta_{t-1}  \quad\text{(Adam's L2 weight decay)} \\
+    \theta_{t-1} &\leftarrow \theta_{t-1} (1 - \eta_t \lambda) \quad\text{(AdamW: decoupled)} \\
+    m_t &= \beta_1 m_{t-1} + (1 - \beta_1) g_t \\
+    v_t &= \beta_2 v_{t-1} + (1 - \beta_2) g_t^2 \\
+    \hat v_t &= \max(\hat v_{t-1}, v_t) \quad\text{(amsgrad)} \\
+    \theta_t &= \theta_{t-1} - \frac{\eta_t}{1 - \beta_1^t}\,
+                \frac{m_t}{\sqrt{v_t} / \sqrt{1 - \beta_2^t} + \epsilon}
+
+Switches for conventions met in the literature (torch's form is the default): ``bias_correction``
+off drops both ``1 - beta^t`` factors (RMSProp with momentum, as Adam's paper calls the
+uncorrected form); ``eps_inside`` puts epsilon under the square root, ``sqrt(v_hat + eps)``.
+
+Reference: Kingma and Ba, "Adam: A Method for Stochastic Optimization" (2015); Loshchilov and
+Hutter, "Decoupled Weight Decay Regularization" (2019); Reddi et al., "On the Convergence of Adam
+and Beyond" (2018) for amsgrad.
+"""
+import math
+
+from optviz.jit import kernel
+from optviz.kernels import bias_power, record, schedule, seed_noise, stochastic_gradient
+from optviz.spec import Hyperparameter, OptimizerSpec
+
+
+@kernel
+def adam(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, state):
+    lr, beta1, beta2, eps, weight_decay = hp[0], hp[1], hp[2], hp[3], hp[4]
+    amsgrad, bias_correction, eps_inside, decoupled = hp[5] != 0, hp[6] != 0, hp[7] != 0, hp[8] != 0
+    seed_noise(opts)
+    mx = my = vx = vy = vmax_x = vmax_y = 0.0
+    beta1_t = beta2_t = 1.0
+    if record(value, p, x, y, 0, 0, 0, 0, xy, loss, counts, opts):
+        return 0, 1
+    state[0, :] = 0.0
+    for t in range(1, steps + 1):
+        gx, gy = stochastic_gradient(gradient, p, x, y, opts)
+        eta = lr * schedule(opts, t - 1, steps)
+        if decoupled:
+            x *= 1.0 - eta * weight_decay
+            y *= 1.0 - eta * weight_decay
+        else:
+            gx += weight_decay * x
+            gy += weight_decay * y
+        mx = beta1 * mx + (1.0 - beta1) * gx
+        my = beta1 * my + (1.0 - beta1) * gy
+        vx = beta2 * vx + (1.0 - beta2) * gx * gx
+        vy = beta2 * vy + (1.0 - beta2) * gy * gy
+        if amsgrad:
+            vmax_x = max(vmax_x, vx)
+            vmax_y = max(vmax_y, vy)
+            sx, sy = vmax_x, vmax_y
+        else:
+            sx, sy = vx, vy
+        beta1_t = bias_power(beta1_t, beta1)
+        beta2_t = bias_power(beta2_t, beta2)
+        bc1 = 1.0 - beta1_t if bias_correction else 1.0
+        bc2 = 1.0 - beta2_t if bias_correction else 1.0
+        step_size = eta / bc1
+        if eps_inside:
+            x -= step_size * mx / math.sqrt(sx / bc2 + eps)
+            y -= step_size * my / math.sqrt(sy / bc2 + eps)
+        else:
+            bc2_sqrt = math.sqrt(bc2)
+            x -= step_size * mx / (math.sqrt(sx) / bc2_sqrt + eps)
+            y -= step_size * my / (math.sqrt(sy) / bc2_sqrt + eps)
+        if record(value, p, x, y, t, 0, t, 0, xy, loss, counts, opts):
+            return t - 1, 1
+        state[t, 0] = mx
+        state[t, 1] = my
+        state[t, 2] = sx
+        state[t, 3] = sy
+    return steps, 0
+
+
+def _hyperparameters(weight_decay):
+    return (
+        Hyperparameter("lr", 1e-3, 0.0, 10.0, low_open=True, log=True, slider=(1e-4, 1.0), help="Learning rate."),
+        Hyperparameter("beta1", 0.9, 0.0, 1.0, high_open=True, help="Decay of the first moment (momentum)."),
+        Hyperparameter("beta2", 0.999, 0.0, 1.0, high_open=True, slider=(0.9, 0.9999),
+                       help="Decay of the second moment (squared gradients)."),
+        Hyperparameter("eps", 1e-8, 0.0, 1.0, low_open=True, log=True, slider=(1e-12, 1e-1),
+                       help="Added to the denominator for numerical stability."),
+        Hyperparameter("weight_decay", weight_decay, 0.0, 10.0, slider=(0.0, 1.0), help="Weight decay."),
+        Hyperparameter("amsgrad", False, kind="bool", help="Use the running maximum of v (AMSGrad)."),
+        Hyperparameter("bias_correction", True, kind="bool", help="Divide the moments by 1 - beta^t."),
+        Hyperparameter("eps_inside", False, kind="bool", help="Put eps inside the square root: sqrt(v_hat + eps)."),
+    )
+
+
+_UPDATE = (r"m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t,\quad v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2,\quad "
+           r"\theta_t = \theta_{t-1} - \eta\,\frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon}")
+
+SPECS = (
+    OptimizerSpec(
+        name="adam", title="Adam", family="adaptive", update=_UPDATE,
+        hyperparameters=_hyperparameters(0.0), kernel=adam, fixed=(("decoupled", 0.0),),
+        state=("m_x", "m_y", "v_x", "v_y"), torch="torch.optim.Adam",
+        reference="Kingma and Ba (2015)",
+        note="Momentum on the gradient, divided per coordinate by the root mean square of recent gradients.",
+    ),
+    OptimizerSpec(
+        name="adamw", title="AdamW", family="adaptive",
+        update=_UPDATE + r",\quad \theta \leftarrow \theta (1 - \eta\lambda)",
+        hyperparameters=_hyperparameters(1e-2), kernel=adam, fixed=(("decoupled", 1.0),),
+        state=("m_x", "m_y", "v_x", "v_y"), torch="torch.optim.AdamW",
+        reference="Loshchilov and Hutter (2019)",
+        note="Adam with weight decay applied to the parameters directly instead of through the gradient.",
+    ),
+)

@@ -1,0 +1,96 @@
+"""Gradient descent with momentum, as ``torch.optim.SGD`` computes it.
+
+.. math::
+    g_t &= \nabla f(\theta_{t-1}) + \lambda \theta_{t-1} \\
+    b_t &= \mu b_{t-1} + (1 - \tau) g_t \qquad (b_1 = g_1) \\
+    g_t &\leftarrow g_t + \mu b_t \ \text{(nesterov)} \quad\text{else}\quad g_t \leftarrow b_t \\
+    \theta_t &= \theta_{t-1} - \eta_t g_t
+
+With ``dampening`` tau equal to the momentum mu, ``b`` is the moving average
+``b = mu b + (1 - mu) g`` many texts use.  ``form="classical"`` switches to the Sutskever et al.
+(2013) form ``v = mu v - eta g; theta = theta + v`` (the learning rate inside the velocity), which
+differs from torch's only when the learning rate changes during the run.
+
+Reference: Polyak (1964); Sutskever, Martens, Dahl and Hinton, "On the importance of
+initialization and momentum in deep learning" (2013); Nesterov (1983).
+"""
+from optviz.jit import kernel
+from optviz.kernels import record, schedule, seed_noise, stochastic_gradient
+from optviz.spec import Hyperparameter, OptimizerSpec
+
+
+@kernel
+def sgd(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, state):
+    lr, momentum, dampening, weight_decay = hp[0], hp[1], hp[2], hp[3]
+    classical, nesterov = hp[4] != 0, hp[5] != 0
+    seed_noise(opts)
+    bx = by = 0.0
+    if record(value, p, x, y, 0, 0, 0, 0, xy, loss, counts, opts):
+        return 0, 1
+    state[0, :] = 0.0
+    for t in range(1, steps + 1):
+        gx, gy = stochastic_gradient(gradient, p, x, y, opts)
+        eta = lr * schedule(opts, t - 1, steps)
+        gx += weight_decay * x
+        gy += weight_decay * y
+        if classical:
+            # v = mu v - eta g (nesterov: look ahead by mu v)
+            bx = momentum * bx - eta * gx
+            by = momentum * by - eta * gy
+            if nesterov:
+                x += momentum * bx - eta * gx
+                y += momentum * by - eta * gy
+            else:
+                x += bx
+                y += by
+        else:
+            if momentum != 0.0:
+                if t == 1:
+                    bx, by = gx, gy
+                else:
+                    bx = momentum * bx + (1.0 - dampening) * gx
+                    by = momentum * by + (1.0 - dampening) * gy
+                if nesterov:
+                    gx = gx + momentum * bx
+                    gy = gy + momentum * by
+                else:
+                    gx, gy = bx, by
+            x -= eta * gx
+            y -= eta * gy
+        if record(value, p, x, y, t, 0, t, 0, xy, loss, counts, opts):
+            return t - 1, 1
+        state[t, 0] = bx
+        state[t, 1] = by
+    return steps, 0
+
+
+def _hyperparameters(momentum):
+    return (
+        Hyperparameter("lr", 1e-2, 0.0, 10.0, low_open=True, log=True, slider=(1e-4, 1.0), help="Learning rate."),
+        Hyperparameter("momentum", momentum, 0.0, 1.0, high_open=True, slider=(0.0, 0.999),
+                       help="Momentum factor mu: how much of the previous step is kept."),
+        Hyperparameter("dampening", 0.0, 0.0, 1.0, help="tau: set it equal to momentum for the moving-average form."),
+        Hyperparameter("weight_decay", 0.0, 0.0, 10.0, slider=(0.0, 1.0), help="L2 penalty added to the gradient."),
+        Hyperparameter("form", "torch", kind="choice", choices=("torch", "classical"),
+                       help="torch: b = mu b + g, theta -= lr b.  classical: v = mu v - lr g, theta += v."),
+    )
+
+
+SPECS = (
+    OptimizerSpec(
+        name="momentum", title="Momentum (heavy ball)", family="momentum",
+        update=r"b_t = \mu b_{t-1} + (1-\tau) g_t,\quad \theta_t = \theta_{t-1} - \eta\, b_t",
+        hyperparameters=_hyperparameters(0.9), kernel=sgd, fixed=(("nesterov", 0.0),),
+        state=("velocity_x", "velocity_y"), torch="torch.optim.SGD(momentum=...)",
+        reference="Polyak (1964)",
+        note="A ball rolling downhill: past gradients keep pushing, which speeds it along valleys and makes it overshoot.",
+    ),
+    OptimizerSpec(
+        name="nesterov", title="Nesterov momentum", family="momentum",
+        update=r"b_t = \mu b_{t-1} + (1-\tau) g_t,\quad \theta_t = \theta_{t-1} - \eta\,(g_t + \mu b_t)",
+        hyperparameters=_hyperparameters(0.9), kernel=sgd, fixed=(("nesterov", 1.0),),
+        state=("velocity_x", "velocity_y"), torch="torch.optim.SGD(momentum=..., nesterov=True)",
+        reference="Nesterov (1983); Sutskever et al. (2013)",
+        note="Momentum that looks ahead: it corrects the step with the gradient where momentum is about to carry it.",
+    ),
+)

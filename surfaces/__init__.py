@@ -1,0 +1,40 @@
+"""Analytic 2-D test surfaces.
+
+Each surface lives in its own module (formula, gradient, Hessian and metadata, see ``_base``);
+this registry lists them.  Adding a surface is one new module and one line in ``_MODULES``.
+
+>>> import surfaces
+>>> surfaces.get("rosenbrock").value(1.0, 1.0)
+0.0
+"""
+from surfaces import quadratic, rosenbrock
+from surfaces._base import Surface
+
+__all__ = ["Surface", "names", "get", "all_surfaces"]
+
+_MODULES = (
+    quadratic,
+    rosenbrock,
+)
+_REGISTRY = {module.SURFACE.name: module.SURFACE for module in _MODULES}
+
+
+def names() -> list[str]:
+    """The ids of every surface, in display order."""
+    return list(_REGISTRY)
+
+
+def all_surfaces() -> list[Surface]:
+    return list(_REGISTRY.values())
+
+
+def get(name: str, **params) -> Surface:
+    """The surface called ``name``, with its parameters (if any) set from ``params``.
+
+    Raises ``ValueError`` listing the known names for an unknown one.
+    """
+    try:
+        surface = _REGISTRY[name]
+    except (KeyError, TypeError):
+        raise ValueError(f"unknown surface {name!r}; known: {', '.join(_REGISTRY)}") from None
+    return surface.with_params(**params) if params else surface
