@@ -1,0 +1,1 @@
+"""The Dash user interface of optviz: ids, layout, figures (pure), callbacks, URL state."""
