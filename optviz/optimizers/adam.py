@@ -1,4 +1,4 @@
-"""Adam and AdamW, as ``torch.optim.Adam`` / ``torch.optim.AdamW`` compute them.
+r"""Adam and AdamW, as ``torch.optim.Adam`` / ``torch.optim.AdamW`` compute them.
 
 .. math::
     g_t &= \nabla f(\theta_{t-1}) + \lambda \theta_{t-1}  \quad\text{(Adam's L2 weight decay)} \\

@@ -1,4 +1,4 @@
-"""Gradient descent with momentum, as ``torch.optim.SGD`` computes it.
+r"""Gradient descent with momentum, as ``torch.optim.SGD`` computes it.
 
 .. math::
     g_t &= \nabla f(\theta_{t-1}) + \lambda \theta_{t-1} \\

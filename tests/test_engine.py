@@ -1,0 +1,206 @@
+"""The public API: optviz.simulate, its validation, divergence handling and common options."""
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import optviz
+import surfaces
+from optviz import optimizers, schedules
+
+
+# -- results ------------------------------------------------------------------------------------
+
+def test_trajectory_shapes_and_start():
+    run = optviz.simulate("adam", "rosenbrock", start=(-1.5, 2.0), steps=50, lr=0.05)
+    assert run.xy.shape == (51, 2) and run.xy.dtype == np.float64
+    assert run.loss.shape == (51,)
+    assert run.steps == 50 and run.requested_steps == 50 and not run.diverged
+    assert tuple(run.xy[0]) == (-1.5, 2.0)
+    surface = surfaces.get("rosenbrock")
+    np.testing.assert_allclose(run.loss, surface.value(run.xy[:, 0], run.xy[:, 1]), rtol=1e-15)
+    assert list(run.g_evals) == list(range(51))
+    assert not run.f_evals.any() and not run.h_evals.any()
+    assert set(run.state) == {"m_x", "m_y", "v_x", "v_y"}
+    assert run.hyperparameters["lr"] == 0.05 and run.hyperparameters["beta1"] == 0.9
+
+
+def test_default_start_is_the_surfaces():
+    for name in surfaces.names():
+        run = optviz.simulate("momentum", name, steps=0)
+        assert tuple(run.xy[0]) == surfaces.get(name).start
+
+
+def test_zero_steps():
+    run = optviz.simulate("adam", "quadratic", start=(1.0, 2.0), steps=0)
+    assert run.xy.shape == (1, 2) and run.steps == 0 and not run.diverged
+
+
+def test_surface_object_and_parameters():
+    bowl = surfaces.get("quadratic", condition=100.0, rotation=30.0)
+    run = optviz.simulate("momentum", bowl, start=(1.0, 1.0), steps=5, lr=0.001)
+    np.testing.assert_allclose(run.loss[0], bowl.value(1.0, 1.0))
+    assert run.surface == "quadratic"
+
+
+# -- divergence -----------------------------------------------------------------------------------
+
+def test_divergence_stops_with_finite_prefix():
+    run = optviz.simulate("gd" if "gd" in optimizers.names() else "momentum", "quadratic",
+                          start=(1.0, 1.0), steps=1000, lr=5.0)
+    assert run.diverged
+    assert run.steps < 1000
+    assert np.isfinite(run.xy).all() and np.isfinite(run.loss).all()
+    assert len(run.loss) == len(run.xy) == len(run.g_evals)
+
+
+def test_divergence_on_unbounded_surface_is_not_an_error():
+    if "saddle" not in surfaces.names():
+        pytest.skip("saddle surface not registered yet")
+    run = optviz.simulate("adam", "saddle", start=(1.0, 0.1), steps=100_000, lr=0.5)
+    assert run.diverged and np.isfinite(run.xy).all()
+
+
+# -- common options -------------------------------------------------------------------------------
+
+def test_noise_is_reproducible_and_seeded():
+    a = optviz.simulate("adam", "rosenbrock", steps=200, noise=1.0, seed=3)
+    b = optviz.simulate("adam", "rosenbrock", steps=200, noise=1.0, seed=3)
+    c = optviz.simulate("adam", "rosenbrock", steps=200, noise=1.0, seed=4)
+    clean = optviz.simulate("adam", "rosenbrock", steps=200)
+    np.testing.assert_array_equal(a.xy, b.xy)
+    assert not np.array_equal(a.xy, c.xy)
+    assert not np.array_equal(a.xy, clean.xy)
+
+
+def test_noise_has_the_requested_scale():
+    # On a flat direction the gradient is pure noise: GD's steps are -lr * sigma * N(0, 1).
+    run = optviz.simulate("momentum", "quadratic", start=(0.0, 0.0), steps=20_000, lr=1e-6,
+                          momentum=0.0, noise=2.0, seed=1)
+    steps = np.diff(run.xy, axis=0) / -1e-6
+    assert abs(steps.std() - 2.0) < 0.05
+
+
+def test_clipping_limits_the_step():
+    run = optviz.simulate("momentum", "rosenbrock", start=(-2.0, -1.0), steps=20, lr=0.01,
+                          momentum=0.0, clip=1.0)
+    lengths = np.hypot(*np.diff(run.xy, axis=0).T)
+    assert lengths.max() <= 0.01 * 1.0 + 1e-12
+    unclipped = optviz.simulate("momentum", "rosenbrock", start=(-2.0, -1.0), steps=1, lr=0.01, momentum=0.0)
+    assert np.hypot(*(unclipped.xy[1] - unclipped.xy[0])) > 1.0
+
+
+@pytest.mark.parametrize("name", schedules.names())
+def test_schedule_scales_plain_gd_steps(name):
+    # Plain GD on a linear-gradient bowl: the step taken at t is lr * factor(t) * gradient.
+    steps = 40
+    run = optviz.simulate("momentum", "quadratic", start=(1.0, 0.5), steps=steps, lr=0.01, momentum=0.0,
+                          schedule=name)
+    bowl = surfaces.get("quadratic")
+    grads = bowl.gradient(run.xy[:-1, 0], run.xy[:-1, 1])
+    taken = -np.diff(run.xy, axis=0)
+    factors = taken[:, 0] / (0.01 * grads[:, 0])
+    np.testing.assert_allclose(factors, schedules.factors(name, steps), rtol=1e-10)
+
+
+def test_schedule_formulas():
+    f = schedules.factors({"name": "step", "step_size": 10, "gamma": 0.5}, 30)
+    assert f[0] == 1.0 and f[9] == 1.0 and f[10] == 0.5 and f[29] == 0.25
+    f = schedules.factors({"name": "cosine", "end_factor": 0.1}, 100)
+    assert f[0] == 1.0 and math.isclose(f[50], 0.55) and f.min() > 0.1
+    f = schedules.factors({"name": "linear", "end_factor": 0.0}, 10)
+    np.testing.assert_allclose(f, 1.0 - np.arange(10) / 10)
+    f = schedules.factors({"name": "inverse_time", "decay": 1.0}, 4)
+    np.testing.assert_allclose(f, [1, 1 / 2, 1 / 3, 1 / 4])
+    f = schedules.factors({"name": "inverse_sqrt", "scale": 1.0}, 4)
+    np.testing.assert_allclose(f, 1 / np.sqrt([1, 2, 3, 4]))
+    f = schedules.factors({"name": "exponential", "gamma": 0.9}, 4)
+    np.testing.assert_allclose(f, 0.9 ** np.arange(4))
+
+
+# -- bad input ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(optimizer="adamm"), "unknown optimizer 'adamm'; known: "),
+    (dict(surface="rosenbrok"), "unknown surface 'rosenbrok'; known: "),
+    (dict(lr=-1.0), "lr must be a number in (0, 10]; got -1"),
+    (dict(lr=float("nan")), "lr must be a number in (0, 10]; got nan"),
+    (dict(lr=float("inf")), "lr must be a number in (0, 10]; got inf"),
+    (dict(lr="fast"), "lr must be a number in (0, 10]; got 'fast'"),
+    (dict(beta1=1.0), "beta1 must be a number in [0, 1); got 1"),
+    (dict(amsgrad="maybe"), "amsgrad must be true or false; got 'maybe'"),
+    (dict(momentum=0.9), "optimizer 'adam' has no hyperparameter 'momentum'; allowed: lr, beta1"),
+    (dict(steps=-1), "steps must be an integer from 0 to 100,000; got -1"),
+    (dict(steps=100_001), "steps must be an integer from 0 to 100,000; got 100001"),
+    (dict(steps=2.5), "steps must be an integer from 0 to 100,000; got 2.5"),
+    (dict(steps="10"), "steps must be an integer from 0 to 100,000; got '10'"),
+    (dict(start=(0.0,)), "start must be a pair of finite numbers (x, y)"),
+    (dict(start=(0.0, float("nan"))), "start y must be a finite number"),
+    (dict(start="1,2"), "start must be a pair of finite numbers (x, y)"),
+    (dict(noise=-0.1), "noise must be a finite number >= 0"),
+    (dict(noise=float("inf")), "noise must be a finite number >= 0"),
+    (dict(seed=-1), "seed must be an integer from 0 to 2**32 - 1"),
+    (dict(seed=1.5), "seed must be an integer from 0 to 2**32 - 1"),
+    (dict(clip=0.0), "clip must be None or a finite number > 0"),
+    (dict(clip=float("nan")), "clip must be None or a finite number > 0"),
+    (dict(schedule="warp"), "unknown schedule 'warp'; known: constant, step"),
+    (dict(schedule={"name": "step", "gamma": 2.0}), "gamma must be a number in (0, 1]; got 2"),
+    (dict(schedule={"name": "step", "size": 2}), "schedule 'step' has no hyperparameter 'size'"),
+    (dict(schedule={"gamma": 0.5}), "schedule needs a 'name'"),
+    (dict(schedule=3), "schedule must be None, a name"),
+])
+def test_bad_input_names_what_and_what_is_allowed(kwargs, message):
+    args = dict(optimizer="adam", surface="rosenbrock")
+    args.update(kwargs)
+    with pytest.raises(ValueError) as info:
+        optviz.simulate(args.pop("optimizer"), args.pop("surface"), **args)
+    assert message in str(info.value)
+
+
+def test_start_where_the_surface_overflows_is_reported():
+    with pytest.raises(ValueError, match="outside the region"):
+        optviz.simulate("adam", "rosenbrock", start=(1e300, 1e300), steps=3)
+
+
+@settings(max_examples=200, deadline=None)
+@given(lr=st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=5), st.none(),
+                    st.booleans(), st.integers(-10, 10)),
+       steps=st.one_of(st.integers(-5, 300), st.floats(), st.text(max_size=3)),
+       x=st.floats(width=64), y=st.floats(width=64))
+def test_any_input_gives_a_trajectory_or_a_value_error(lr, steps, x, y):
+    try:
+        run = optviz.simulate("adam", "beale" if "beale" in surfaces.names() else "rosenbrock",
+                              start=(x, y), steps=steps, lr=lr)
+    except ValueError:
+        return
+    assert np.isfinite(run.xy).all() and np.isfinite(run.loss).all()
+    assert len(run.xy) == run.steps + 1 <= run.requested_steps + 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(name=st.sampled_from(optimizers.names()), data=st.data())
+def test_every_optimizer_accepts_any_valid_hyperparameters(name, data):
+    """Any value inside a spec's declared range runs without error and yields finite output."""
+    spec = optimizers.get(name)
+    values = {}
+    for h in spec.hyperparameters:
+        if h.kind == "bool":
+            values[h.name] = data.draw(st.booleans())
+        elif h.kind == "choice":
+            values[h.name] = data.draw(st.sampled_from(h.choices))
+        else:
+            lo, hi = h.slider_range
+            lo = max(lo, h.low)
+            hi = min(hi, h.high)
+            v = data.draw(st.floats(lo, hi, allow_nan=False, allow_infinity=False))
+            if h.kind == "int":
+                v = int(round(v))
+            if (h.low_open and v <= h.low) or (h.high_open and v >= h.high):
+                v = h.default
+            values[h.name] = v
+    surface = data.draw(st.sampled_from(surfaces.names()))
+    run = optviz.simulate(name, surface, steps=300, noise=data.draw(st.sampled_from([0.0, 0.5])), **values)
+    assert np.isfinite(run.xy).all() and np.isfinite(run.loss).all()
+    assert (np.diff(run.g_evals) >= 0).all() and (np.diff(run.f_evals) >= 0).all()
