@@ -12,8 +12,17 @@ Surfaces reach the optimizer kernels as first-class functions of one fixed signa
 (:data:`SCALAR_FN`, :data:`PAIR_FN`, :data:`TRIPLE_FN`).  A kernel is therefore compiled once, for
 every surface, and its disk cache stays valid when a surface is edited or added: the surface is
 compiled (and cached) on its own, and the kernel calls it through a pointer.
+
+Numba keys a cached function by the contents of its own source file only, but every kernel also
+compiles in the helpers of :data:`SHARED_MODULES`.  The cache locators registered below add those
+files' digest to the key of every function in this package, so editing a helper recompiles the
+kernels instead of silently running the old code.
 """
+import hashlib
+import os
+
 from numba import njit, types
+from numba.core import caching as _caching
 
 __all__ = ["jit", "compiled", "types", "kernel", "SCALAR_FN", "PAIR_FN", "TRIPLE_FN",
            "KERNEL_SIGNATURE"]
@@ -66,3 +75,47 @@ def kernel(fn):
     """Compile an optimizer kernel eagerly with :data:`KERNEL_SIGNATURE` (loaded from the disk
     cache when it is warm)."""
     return compiled(KERNEL_SIGNATURE)(fn)
+
+
+#: Modules whose compiled helpers are built into the optimizer kernels.
+SHARED_MODULES = ("jit.py", "kernels.py", "schedules.py", "linesearch.py")
+_PACKAGE = os.path.dirname(os.path.abspath(__file__))
+
+
+def shared_digest() -> str:
+    """SHA-256 of the shared helper modules' sources."""
+    digest = hashlib.sha256()
+    for name in SHARED_MODULES:
+        path = os.path.join(_PACKAGE, name)
+        if os.path.exists(path):
+            with open(path, "rb") as source:
+                digest.update(name.encode() + b"\0" + source.read())
+    return digest.hexdigest()
+
+
+_SHARED_DIGEST = shared_digest()
+
+
+class _SharedStamp:
+    """A locator whose source stamp also covers :data:`SHARED_MODULES` (for this package only)."""
+
+    def get_source_stamp(self):
+        return (super().get_source_stamp(), _SHARED_DIGEST)
+
+    @classmethod
+    def from_function(cls, py_func, py_file):
+        if not os.path.abspath(py_file).startswith(_PACKAGE + os.sep):
+            return None
+        return super().from_function(py_func, py_file)
+
+
+class _UserDirLocator(_SharedStamp, _caching.UserProvidedCacheLocator):
+    """``NUMBA_CACHE_DIR`` is set (the Docker image)."""
+
+
+class _InTreeLocator(_SharedStamp, _caching.InTreeCacheLocator):
+    """The default: ``__pycache__`` beside the source."""
+
+
+if _UserDirLocator not in _caching.CacheImpl._locator_classes:
+    _caching.CacheImpl._locator_classes[:0] = [_UserDirLocator, _InTreeLocator]
