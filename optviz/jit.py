@@ -23,8 +23,9 @@ import os
 
 from numba import njit, types
 from numba.core import caching as _caching
+from numba.extending import intrinsic
 
-__all__ = ["jit", "compiled", "types", "kernel", "SCALAR_FN", "PAIR_FN", "TRIPLE_FN",
+__all__ = ["jit", "compiled", "types", "kernel", "fma", "SCALAR_FN", "PAIR_FN", "TRIPLE_FN",
            "KERNEL_SIGNATURE"]
 
 _OPTIONS = dict(cache=True, error_model="numpy", nogil=True)
@@ -75,6 +76,20 @@ def kernel(fn):
     """Compile an optimizer kernel eagerly with :data:`KERNEL_SIGNATURE` (loaded from the disk
     cache when it is warm)."""
     return compiled(KERNEL_SIGNATURE)(fn)
+
+
+@intrinsic
+def _fused_multiply_add(typingctx, a, b, c):
+    def codegen(context, builder, signature, args):
+        return builder.fma(*args)
+    return f8(f8, f8, f8), codegen
+
+
+@jit
+def fma(a, b, c):
+    """``a * b + c`` rounded once (LLVM's ``llvm.fma``), as torch's CPU kernels compute
+    ``c.add_(b, alpha=a)``; needed to reproduce torch's iterates to the last bit."""
+    return _fused_multiply_add(float(a), float(b), float(c))
 
 
 #: Modules whose compiled helpers are built into the optimizer kernels.
