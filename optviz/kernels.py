@@ -44,19 +44,25 @@ def seed_noise(opts):
     np.random.seed(np.int64(opts[OPT_SEED]))
 
 
+#: ``torch.nn.utils.clip_grad_norm_`` adds this to the norm before dividing by it.
+CLIP_NORM_EPS = 1e-6
+
+
 @jit
 def perturb(gx, gy, opts):
-    """Add the configured noise to a gradient, then clip it to the configured norm."""
+    """Add the configured noise to a gradient, then clip its norm as
+    ``torch.nn.utils.clip_grad_norm_(max_norm=clip)`` does: multiply by
+    ``clip / (norm + 1e-6)`` when that is below 1 (so a gradient whose norm is within 1e-6 of
+    ``clip`` is shrunk very slightly too, and a clipped norm ends just under ``clip``)."""
     sigma = opts[OPT_NOISE]
     if sigma > 0.0:
         gx += sigma * np.random.standard_normal()
         gy += sigma * np.random.standard_normal()
-    clip = opts[OPT_CLIP]
     norm = math.sqrt(gx * gx + gy * gy)
-    if norm > clip:
-        scale = clip / norm
-        gx *= scale
-        gy *= scale
+    coef = opts[OPT_CLIP] / (norm + CLIP_NORM_EPS)
+    if coef < 1.0:
+        gx *= coef
+        gy *= coef
     return gx, gy
 
 
