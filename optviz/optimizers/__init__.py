@@ -5,6 +5,7 @@ Each module of this package declares ``SPECS``, a tuple of :class:`~optviz.spec.
 optimizer is one module and one line in ``_MODULES``.
 """
 from optviz.optimizers import adam, sgd
+from optviz.optimizers import adagrad, rmsprop, adadelta, adamax, nadam, radam, adabelief, lion, signsgd
 from optviz.spec import OptimizerSpec
 
 __all__ = ["names", "get", "all_specs"]
@@ -12,6 +13,15 @@ __all__ = ["names", "get", "all_specs"]
 _MODULES = (
     sgd,
     adam,
+    adagrad,
+    rmsprop,
+    adadelta,
+    adamax,
+    nadam,
+    radam,
+    adabelief,
+    lion,
+    signsgd,
 )
 _REGISTRY = {spec.name: spec for module in _MODULES for spec in module.SPECS}
 

@@ -1,0 +1,92 @@
+r"""AdaBelief, as the authors' implementation (``adabelief-pytorch``, ``rectify=False``) computes it.
+
+.. math::
+    g_t &= \nabla f(\theta_{t-1}) + \lambda \theta_{t-1}  \quad\text{(L2 weight decay)} \\
+    \theta_{t-1} &\leftarrow \theta_{t-1} (1 - \eta_t \lambda) \quad\text{(decoupled, the default)} \\
+    m_t &= \beta_1 m_{t-1} + (1 - \beta_1) g_t \\
+    s_t &= \beta_2 s_{t-1} + (1 - \beta_2) (g_t - m_t)^2 + \epsilon \\
+    \theta_t &= \theta_{t-1} - \frac{\eta_t}{1 - \beta_1^t}\,
+                \frac{m_t}{\sqrt{s_t} / \sqrt{1 - \beta_2^t} + \epsilon}
+
+Adam with the second moment of the gradient replaced by that of its surprise, ``g_t - m_t``: the
+"belief" in the current direction.  Where gradients agree with their average (a straight slope)
+``s`` is small and the steps are large; where they keep changing (across a valley) the steps are
+small.  Epsilon is added to ``s_t`` inside the moving average, so it accumulates there (up to
+``eps / (1 - beta2)``), as in the paper's Algorithm 2 and the authors' code; hence its tiny
+default.  Switches: ``decoupled`` off adds ``lambda theta`` to the gradient instead;
+``bias_correction`` off drops both ``1 - beta^t`` factors.  The authors' package also offers a
+RAdam-style rectification (``rectify=True`` there), which is not modelled here.
+
+Reference: Zhuang, Tang, Ding, Tatikonda, Dvornek, Papademetris and Duncan, "AdaBelief Optimizer:
+Adapting Stepsizes by the Belief in Observed Gradients", NeurIPS (2020).
+"""
+import math
+
+from optviz.jit import kernel
+from optviz.kernels import bias_power, record, schedule, seed_noise, stochastic_gradient
+from optviz.spec import Hyperparameter, OptimizerSpec
+
+
+@kernel
+def adabelief(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, state):
+    lr, beta1, beta2, eps, weight_decay = hp[0], hp[1], hp[2], hp[3], hp[4]
+    decoupled, bias_correction = hp[5] != 0, hp[6] != 0
+    seed_noise(opts)
+    mx = my = sx = sy = 0.0
+    beta1_t = beta2_t = 1.0
+    if record(value, p, x, y, 0, 0, 0, 0, xy, loss, counts, opts):
+        return 0, 1
+    state[0, :] = 0.0
+    for t in range(1, steps + 1):
+        gx, gy = stochastic_gradient(gradient, p, x, y, opts)
+        eta = lr * schedule(opts, t - 1, steps)
+        if decoupled:
+            x *= 1.0 - eta * weight_decay
+            y *= 1.0 - eta * weight_decay
+        else:
+            gx += weight_decay * x
+            gy += weight_decay * y
+        mx = beta1 * mx + (1.0 - beta1) * gx
+        my = beta1 * my + (1.0 - beta1) * gy
+        sx = beta2 * sx + (1.0 - beta2) * (gx - mx) * (gx - mx) + eps
+        sy = beta2 * sy + (1.0 - beta2) * (gy - my) * (gy - my) + eps
+        beta1_t = bias_power(beta1_t, beta1)
+        beta2_t = bias_power(beta2_t, beta2)
+        bc1 = 1.0 - beta1_t if bias_correction else 1.0
+        bc2 = 1.0 - beta2_t if bias_correction else 1.0
+        step_size = eta / bc1
+        bc2_sqrt = math.sqrt(bc2)
+        x -= step_size * mx / (math.sqrt(sx) / bc2_sqrt + eps)
+        y -= step_size * my / (math.sqrt(sy) / bc2_sqrt + eps)
+        if record(value, p, x, y, t, 0, t, 0, xy, loss, counts, opts):
+            return t - 1, 1
+        state[t, 0] = mx
+        state[t, 1] = my
+        state[t, 2] = sx
+        state[t, 3] = sy
+    return steps, 0
+
+
+SPECS = (
+    OptimizerSpec(
+        name="adabelief", title="AdaBelief", family="adaptive",
+        update=(r"m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t,\quad "
+                r"s_t = \beta_2 s_{t-1} + (1-\beta_2) (g_t - m_t)^2 + \epsilon,\quad "
+                r"\theta_t = \theta_{t-1} - \eta\,\frac{\hat m_t}{\sqrt{\hat s_t} + \epsilon}"),
+        hyperparameters=(
+            Hyperparameter("lr", 1e-3, 0.0, 10.0, low_open=True, log=True, slider=(1e-4, 1.0), help="Learning rate."),
+            Hyperparameter("beta1", 0.9, 0.0, 1.0, high_open=True, help="Decay of the first moment (momentum)."),
+            Hyperparameter("beta2", 0.999, 0.0, 1.0, high_open=True, slider=(0.9, 0.9999),
+                           help="Decay of the average squared deviation of g from m."),
+            Hyperparameter("eps", 1e-16, 0.0, 1.0, low_open=True, log=True, slider=(1e-20, 1e-4),
+                           help="Added to s at every step and to the denominator."),
+            Hyperparameter("weight_decay", 0.0, 0.0, 10.0, slider=(0.0, 1.0), help="Weight decay."),
+            Hyperparameter("decoupled", True, kind="bool",
+                           help="Shrink the parameters directly (as AdamW) instead of adding an L2 gradient."),
+            Hyperparameter("bias_correction", True, kind="bool", help="Divide the moments by 1 - beta^t."),
+        ),
+        kernel=adabelief, state=("m_x", "m_y", "s_x", "s_y"), torch=None,
+        reference="Zhuang et al. (2020)",
+        note="Adam dividing by how much the gradient deviates from its average: big steps where the slope is steady.",
+    ),
+)

@@ -1,0 +1,73 @@
+r"""Adadelta, as ``torch.optim.Adadelta`` computes it.
+
+.. math::
+    g_t &= \nabla f(\theta_{t-1}) + \lambda \theta_{t-1} \\
+    v_t &= \rho v_{t-1} + (1 - \rho) g_t^2 \\
+    \Delta_t &= \frac{\sqrt{u_{t-1} + \epsilon}}{\sqrt{v_t + \epsilon}}\, g_t \\
+    u_t &= \rho u_{t-1} + (1 - \rho) \Delta_t^2 \\
+    \theta_t &= \theta_{t-1} - \eta_t \Delta_t
+
+RMSprop whose learning rate is itself a running root mean square, of the past steps ``u``: the
+units of the step match those of the parameters, and with ``lr = 1`` (the paper's form) there is
+no rate to tune.  Both moving averages start at zero, so the first steps are about
+``sqrt(eps) / sqrt(eps + (1 - rho) g^2)`` times the gradient: tiny, growing as ``u`` builds up.
+
+Reference: Zeiler, "ADADELTA: An Adaptive Learning Rate Method" (2012).
+"""
+import math
+
+from optviz.jit import kernel
+from optviz.kernels import record, schedule, seed_noise, stochastic_gradient
+from optviz.spec import Hyperparameter, OptimizerSpec
+
+
+@kernel
+def adadelta(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, state):
+    lr, rho, eps, weight_decay = hp[0], hp[1], hp[2], hp[3]
+    seed_noise(opts)
+    vx = vy = ux = uy = 0.0
+    if record(value, p, x, y, 0, 0, 0, 0, xy, loss, counts, opts):
+        return 0, 1
+    state[0, :] = 0.0
+    for t in range(1, steps + 1):
+        gx, gy = stochastic_gradient(gradient, p, x, y, opts)
+        eta = lr * schedule(opts, t - 1, steps)
+        gx += weight_decay * x
+        gy += weight_decay * y
+        vx = rho * vx + (1.0 - rho) * gx * gx
+        vy = rho * vy + (1.0 - rho) * gy * gy
+        delta_x = math.sqrt(ux + eps) / math.sqrt(vx + eps) * gx
+        delta_y = math.sqrt(uy + eps) / math.sqrt(vy + eps) * gy
+        ux = rho * ux + (1.0 - rho) * delta_x * delta_x
+        uy = rho * uy + (1.0 - rho) * delta_y * delta_y
+        x -= eta * delta_x
+        y -= eta * delta_y
+        if record(value, p, x, y, t, 0, t, 0, xy, loss, counts, opts):
+            return t - 1, 1
+        state[t, 0] = vx
+        state[t, 1] = vy
+        state[t, 2] = ux
+        state[t, 3] = uy
+    return steps, 0
+
+
+SPECS = (
+    OptimizerSpec(
+        name="adadelta", title="Adadelta", family="adaptive",
+        update=(r"v_t = \rho v_{t-1} + (1-\rho) g_t^2,\quad "
+                r"\Delta_t = \frac{\sqrt{u_{t-1} + \epsilon}}{\sqrt{v_t + \epsilon}}\, g_t,\quad "
+                r"u_t = \rho u_{t-1} + (1-\rho) \Delta_t^2,\quad \theta_t = \theta_{t-1} - \eta \Delta_t"),
+        hyperparameters=(
+            Hyperparameter("lr", 1.0, 0.0, 10.0, low_open=True, log=True, slider=(1e-2, 10.0),
+                           help="Scales the step (1 in the paper)."),
+            Hyperparameter("rho", 0.9, 0.0, 1.0, slider=(0.5, 0.999),
+                           help="Decay of both moving averages (squared gradients and squared steps)."),
+            Hyperparameter("eps", 1e-6, 0.0, 1.0, low_open=True, log=True, slider=(1e-10, 1e-1),
+                           help="Added under both square roots; sets the size of the first steps."),
+            Hyperparameter("weight_decay", 0.0, 0.0, 10.0, slider=(0.0, 1.0), help="L2 penalty added to the gradient."),
+        ),
+        kernel=adadelta, state=("v_x", "v_y", "u_x", "u_y"), torch="torch.optim.Adadelta",
+        reference="Zeiler (2012)",
+        note="RMSprop whose step size is a running RMS of past steps: no learning rate to tune, but a slow start.",
+    ),
+)

@@ -1,0 +1,69 @@
+r"""Adagrad, as ``torch.optim.Adagrad`` computes it.
+
+.. math::
+    s_0 &= \tau \quad\text{(initial\_accumulator\_value)} \\
+    g_t &= \nabla f(\theta_{t-1}) + \lambda \theta_{t-1} \\
+    \tilde\eta_t &= \eta_t / (1 + (t - 1)\,\delta) \quad\text{(lr\_decay } \delta\text{)} \\
+    s_t &= s_{t-1} + g_t^2 \\
+    \theta_t &= \theta_{t-1} - \tilde\eta_t\, \frac{g_t}{\sqrt{s_t} + \epsilon}
+
+Each coordinate's step is divided by the root of the sum of all its past squared gradients, so
+the steps shrink for good: steep coordinates slow down early, flat ones keep moving.  Epsilon is
+added after the square root, as in the paper (its ``delta I + diag(G)^(1/2)``), torch and Keras.
+
+Reference: Duchi, Hazan and Singer, "Adaptive Subgradient Methods for Online Learning and
+Stochastic Optimization", JMLR 12 (2011).
+"""
+import math
+
+from optviz.jit import kernel
+from optviz.kernels import record, schedule, seed_noise, stochastic_gradient
+from optviz.spec import Hyperparameter, OptimizerSpec
+
+
+@kernel
+def adagrad(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, state):
+    lr, lr_decay, initial_accumulator_value, eps, weight_decay = hp[0], hp[1], hp[2], hp[3], hp[4]
+    seed_noise(opts)
+    sx = sy = initial_accumulator_value
+    if record(value, p, x, y, 0, 0, 0, 0, xy, loss, counts, opts):
+        return 0, 1
+    state[0, 0] = sx
+    state[0, 1] = sy
+    for t in range(1, steps + 1):
+        gx, gy = stochastic_gradient(gradient, p, x, y, opts)
+        eta = lr * schedule(opts, t - 1, steps)
+        gx += weight_decay * x
+        gy += weight_decay * y
+        eta_t = eta / (1.0 + (t - 1) * lr_decay)
+        sx += gx * gx
+        sy += gy * gy
+        x -= eta_t * gx / (math.sqrt(sx) + eps)
+        y -= eta_t * gy / (math.sqrt(sy) + eps)
+        if record(value, p, x, y, t, 0, t, 0, xy, loss, counts, opts):
+            return t - 1, 1
+        state[t, 0] = sx
+        state[t, 1] = sy
+    return steps, 0
+
+
+SPECS = (
+    OptimizerSpec(
+        name="adagrad", title="Adagrad", family="adaptive",
+        update=r"s_t = s_{t-1} + g_t^2,\quad \theta_t = \theta_{t-1} - \eta\,\frac{g_t}{\sqrt{s_t} + \epsilon}",
+        hyperparameters=(
+            Hyperparameter("lr", 1e-2, 0.0, 10.0, low_open=True, log=True, slider=(1e-4, 10.0),
+                           help="Learning rate."),
+            Hyperparameter("lr_decay", 0.0, 0.0, 10.0, slider=(0.0, 0.1),
+                           help="delta: the rate is divided by 1 + (t - 1) delta."),
+            Hyperparameter("initial_accumulator_value", 0.0, 0.0, 100.0, slider=(0.0, 1.0),
+                           help="tau: starting value of the sum of squared gradients."),
+            Hyperparameter("eps", 1e-10, 0.0, 1.0, low_open=True, log=True, slider=(1e-12, 1e-1),
+                           help="Added to the denominator for numerical stability."),
+            Hyperparameter("weight_decay", 0.0, 0.0, 10.0, slider=(0.0, 1.0), help="L2 penalty added to the gradient."),
+        ),
+        kernel=adagrad, state=("sum_x", "sum_y"), torch="torch.optim.Adagrad",
+        reference="Duchi, Hazan and Singer (2011)",
+        note="Divides each coordinate's step by the root of all its past squared gradients, so steps only ever shrink.",
+    ),
+)

@@ -1,0 +1,98 @@
+r"""NAdam, as ``torch.optim.NAdam`` computes it.
+
+.. math::
+    g_t &= \nabla f(\theta_{t-1}) + \lambda \theta_{t-1}  \quad\text{(L2 weight decay)} \\
+    \theta_{t-1} &\leftarrow \theta_{t-1} (1 - \eta_t \lambda) \quad\text{(decoupled\_weight\_decay)} \\
+    \mu_t &= \beta_1 \bigl(1 - \tfrac12\, 0.96^{t \psi}\bigr), \quad
+        \mu_{t+1} = \beta_1 \bigl(1 - \tfrac12\, 0.96^{(t + 1) \psi}\bigr) \\
+    m_t &= \beta_1 m_{t-1} + (1 - \beta_1) g_t \\
+    v_t &= \beta_2 v_{t-1} + (1 - \beta_2) g_t^2 \\
+    d_t &= \sqrt{v_t / (1 - \beta_2^t)} + \epsilon \\
+    \theta_t &= \theta_{t-1} - \eta_t\, \frac{1 - \mu_t}{1 - \prod_{i=1}^{t} \mu_i}\, \frac{g_t}{d_t}
+        - \eta_t\, \frac{\mu_{t+1}}{1 - \prod_{i=1}^{t+1} \mu_i}\, \frac{m_t}{d_t}
+
+Adam with Nesterov momentum: the step uses the momentum it is about to have, ``mu_{t+1} m_t``,
+plus the fresh gradient, each with its own bias correction.  The momentum factor ``mu_t`` warms up
+from ``beta1 / 2`` towards ``beta1`` at a speed set by ``momentum_decay`` psi (Dozat's schedule,
+as torch and Keras use it).  The product of the ``mu_i`` is a running product (torch keeps one
+too) that stops changing once ``1`` minus it rounds to ``1``, which changes nothing and keeps it
+out of subnormal numbers.
+
+Reference: Dozat, "Incorporating Nesterov Momentum into Adam", ICLR workshop (2016);
+Loshchilov and Hutter, "Decoupled Weight Decay Regularization" (2019) for the decoupled form.
+"""
+import math
+
+from optviz.jit import kernel
+from optviz.kernels import bias_power, record, schedule, seed_noise, stochastic_gradient
+from optviz.spec import Hyperparameter, OptimizerSpec
+
+
+@kernel
+def nadam(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, state):
+    lr, beta1, beta2, eps, weight_decay, momentum_decay = hp[0], hp[1], hp[2], hp[3], hp[4], hp[5]
+    decoupled = hp[6] != 0
+    seed_noise(opts)
+    mx = my = vx = vy = 0.0
+    beta2_t = mu_product = 1.0
+    if record(value, p, x, y, 0, 0, 0, 0, xy, loss, counts, opts):
+        return 0, 1
+    state[0, :] = 0.0
+    for t in range(1, steps + 1):
+        gx, gy = stochastic_gradient(gradient, p, x, y, opts)
+        eta = lr * schedule(opts, t - 1, steps)
+        if decoupled:
+            x *= 1.0 - eta * weight_decay
+            y *= 1.0 - eta * weight_decay
+        else:
+            gx += weight_decay * x
+            gy += weight_decay * y
+        mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * momentum_decay))
+        mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * momentum_decay))
+        mu_product = bias_power(mu_product, mu)
+        mu_product_next = mu_product * mu_next
+        # torch's lerp form of m = beta1 m + (1 - beta1) g
+        mx = mx + (1.0 - beta1) * (gx - mx)
+        my = my + (1.0 - beta1) * (gy - my)
+        vx = beta2 * vx + (1.0 - beta2) * gx * gx
+        vy = beta2 * vy + (1.0 - beta2) * gy * gy
+        beta2_t = bias_power(beta2_t, beta2)
+        bc2 = 1.0 - beta2_t
+        dx = math.sqrt(vx / bc2) + eps
+        dy = math.sqrt(vy / bc2) + eps
+        x -= eta * (1.0 - mu) / (1.0 - mu_product) * gx / dx
+        y -= eta * (1.0 - mu) / (1.0 - mu_product) * gy / dy
+        x -= eta * mu_next / (1.0 - mu_product_next) * mx / dx
+        y -= eta * mu_next / (1.0 - mu_product_next) * my / dy
+        if record(value, p, x, y, t, 0, t, 0, xy, loss, counts, opts):
+            return t - 1, 1
+        state[t, 0] = mx
+        state[t, 1] = my
+        state[t, 2] = vx
+        state[t, 3] = vy
+    return steps, 0
+
+
+SPECS = (
+    OptimizerSpec(
+        name="nadam", title="NAdam", family="adaptive",
+        update=(r"m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t,\quad v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2,\quad "
+                r"\theta_t = \theta_{t-1} - \eta\,\frac{\mu_{t+1} \hat m_t + (1 - \mu_t) \hat g_t}{\sqrt{\hat v_t} + \epsilon}"),
+        hyperparameters=(
+            Hyperparameter("lr", 2e-3, 0.0, 10.0, low_open=True, log=True, slider=(1e-4, 1.0), help="Learning rate."),
+            Hyperparameter("beta1", 0.9, 0.0, 1.0, high_open=True, help="Decay of the first moment (momentum)."),
+            Hyperparameter("beta2", 0.999, 0.0, 1.0, high_open=True, slider=(0.9, 0.9999),
+                           help="Decay of the second moment (squared gradients)."),
+            Hyperparameter("eps", 1e-8, 0.0, 1.0, low_open=True, log=True, slider=(1e-12, 1e-1),
+                           help="Added to the denominator for numerical stability."),
+            Hyperparameter("weight_decay", 0.0, 0.0, 10.0, slider=(0.0, 1.0), help="Weight decay."),
+            Hyperparameter("momentum_decay", 4e-3, 0.0, 1.0, log=True, slider=(1e-4, 1e-1),
+                           help="psi: how fast the momentum factor warms up from beta1 / 2 to beta1."),
+            Hyperparameter("decoupled_weight_decay", False, kind="bool",
+                           help="Shrink the parameters directly (NAdamW) instead of adding an L2 gradient."),
+        ),
+        kernel=nadam, state=("m_x", "m_y", "v_x", "v_y"), torch="torch.optim.NAdam",
+        reference="Dozat (2016)",
+        note="Adam with Nesterov momentum: it steps with the momentum it is about to have, plus the fresh gradient.",
+    ),
+)

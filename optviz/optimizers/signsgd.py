@@ -1,0 +1,70 @@
+r"""signSGD and Signum (sign of the momentum), as Bernstein et al. state them.
+
+.. math::
+    g_t &= \nabla f(\theta_{t-1}) + \lambda \theta_{t-1}  \quad\text{(L2 weight decay)} \\
+    \theta_{t-1} &\leftarrow \theta_{t-1} (1 - \eta_t \lambda) \quad\text{(decoupled)} \\
+    m_t &= \mu m_{t-1} + (1 - \mu) g_t \qquad (m_t = g_t \text{ when } \mu = 0) \\
+    \theta_t &= \theta_{t-1} - \eta_t \operatorname{sign}(m_t)
+
+Only the sign of each gradient component is used, so every coordinate moves by exactly ``lr``:
+the step ignores how steep the slope is, which makes the method blind to ill-conditioning along
+the axes (and not along rotated ones).  With momentum ``mu > 0`` it is Signum, the sign of a
+moving average.  ``sign(0) = 0``.  Weight decay is added to the gradient before the sign (the
+``wd`` of MXNet's Signum); ``decoupled`` shrinks the parameters directly instead (its ``wd_lh``).
+
+Reference: Bernstein, Wang, Azizzadenesheli and Anandkumar, "signSGD: Compressed Optimisation for
+Non-Convex Problems", ICML (2018).
+"""
+import numpy as np
+
+from optviz.jit import kernel
+from optviz.kernels import record, schedule, seed_noise, stochastic_gradient
+from optviz.spec import Hyperparameter, OptimizerSpec
+
+
+@kernel
+def signsgd(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, state):
+    lr, momentum, weight_decay, decoupled = hp[0], hp[1], hp[2], hp[3] != 0
+    seed_noise(opts)
+    mx = my = 0.0
+    if record(value, p, x, y, 0, 0, 0, 0, xy, loss, counts, opts):
+        return 0, 1
+    state[0, :] = 0.0
+    for t in range(1, steps + 1):
+        gx, gy = stochastic_gradient(gradient, p, x, y, opts)
+        eta = lr * schedule(opts, t - 1, steps)
+        if decoupled:
+            x *= 1.0 - eta * weight_decay
+            y *= 1.0 - eta * weight_decay
+        else:
+            gx += weight_decay * x
+            gy += weight_decay * y
+        mx = momentum * mx + (1.0 - momentum) * gx
+        my = momentum * my + (1.0 - momentum) * gy
+        x -= eta * np.sign(mx)
+        y -= eta * np.sign(my)
+        if record(value, p, x, y, t, 0, t, 0, xy, loss, counts, opts):
+            return t - 1, 1
+        state[t, 0] = mx
+        state[t, 1] = my
+    return steps, 0
+
+
+SPECS = (
+    OptimizerSpec(
+        name="signsgd", title="signSGD / Signum", family="sign",
+        update=r"m_t = \mu m_{t-1} + (1-\mu) g_t,\quad \theta_t = \theta_{t-1} - \eta\,\operatorname{sign}(m_t)",
+        hyperparameters=(
+            Hyperparameter("lr", 1e-2, 0.0, 10.0, low_open=True, log=True, slider=(1e-4, 1.0),
+                           help="Learning rate: the length of every coordinate's step."),
+            Hyperparameter("momentum", 0.0, 0.0, 1.0, high_open=True, slider=(0.0, 0.99),
+                           help="mu: 0 is signSGD; above 0 it is Signum, the sign of a moving average."),
+            Hyperparameter("weight_decay", 0.0, 0.0, 10.0, slider=(0.0, 1.0), help="L2 penalty added to the gradient."),
+            Hyperparameter("decoupled", False, kind="bool",
+                           help="Shrink the parameters directly instead of adding the penalty before the sign."),
+        ),
+        kernel=signsgd, state=("m_x", "m_y"), torch=None,
+        reference="Bernstein et al. (2018)",
+        note="Moves every coordinate by exactly lr in the direction of the gradient's (or momentum's) sign.",
+    ),
+)
