@@ -294,7 +294,9 @@ def torch_strong_wolfe(value, gradient, p, x, y, t, dx, dy, f, gx, gy, gtd, c1, 
     Each evaluation computes f and the gradient together (torch's closure) at ``theta + t d``,
     rounded once per coordinate as torch's ``add_(d, alpha=t)`` does (:func:`optviz.jit.fma`).  Returns
     ``(t, f_new, gx_new, gy_new, evals, evals, done)``; torch returns ``(f_new, g_new, t, evals)``.
-    Note torch's own quirks, kept: the first trial is always evaluated, even when ``max_ls`` is 0
+    One difference is left: torch's float64 ``sqrt`` is not always correctly rounded (it may be one
+    ulp off), so an interpolated step can differ from torch's in its last bit.  Note torch's own
+    quirks, kept: the first trial is always evaluated, even when ``max_ls`` is 0
     (then the step is kept only if it lowers f); the bracketing phase may extrapolate up to 10x.
     """
     d_norm = _py_max(abs(dx), abs(dy))
