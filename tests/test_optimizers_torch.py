@@ -88,8 +88,13 @@ TORCH_OPTIMIZERS = {
     "nadam": (torch.optim.NAdam, {}),
     "radam": (torch.optim.RAdam, {}),
 }
+if "gd" in optviz.optimizers.names():      # plain gradient descent: SGD without momentum
+    TORCH_OPTIMIZERS["gd"] = (torch.optim.SGD, {})
 #: optviz-only switches for conventions torch does not offer, and their torch-equivalent values.
-OPTVIZ_ONLY = {"form": "torch", "bias_correction": True, "eps_inside": False, "eps_in_max": True}
+OPTVIZ_ONLY = {"form": "torch", "bias_correction": True, "eps_inside": False, "eps_in_max": True,
+               "line_search": "none"}
+#: Families compared elsewhere (line-search and curvature methods, such as L-BFGS).
+NOT_FIRST_ORDER = {"second-order", "quasi-newton", "derivative-free"}
 
 
 def torch_optimizer(name, hyperparameters, params):
@@ -192,6 +197,8 @@ CASES = [
     ("radam", dict(lr=5e-3, beta2=0.95, weight_decay=0.1, decoupled_weight_decay=True), ()),
     ("radam", dict(lr=2e-3, beta2=0.8), ()),   # rho_inf = 9: beta2^t falls below 2^-54 within the run
 ]
+if "gd" in TORCH_OPTIMIZERS:
+    CASES += [("gd", dict(lr=1e-3), ()), ("gd", dict(lr=1e-3, weight_decay=0.1), ())]
 
 
 def _case_id(case):
@@ -204,6 +211,9 @@ def test_every_torch_optimizer_has_cases():
     assert covered == set(TORCH_OPTIMIZERS)
     for name in TORCH_OPTIMIZERS:
         assert optviz.optimizers.get(name).torch, name
+    claimed = {spec.name for spec in optviz.optimizers.all_specs()
+               if spec.torch and spec.family.lower() not in NOT_FIRST_ORDER}
+    assert claimed <= set(TORCH_OPTIMIZERS), f"compare these with torch too: {sorted(claimed - set(TORCH_OPTIMIZERS))}"
 
 
 PAIRS = [pytest.param(case, surface, id=f"{_case_id(case)}-on-{surface_id}")
@@ -228,6 +238,7 @@ STATE_IN_TORCH = {
     "adamax": {"m": "exp_avg", "u": "exp_inf"},
     "nadam": {"m": "exp_avg", "v": "exp_avg_sq"},
     "radam": {"m": "exp_avg", "v": "exp_avg_sq"},
+    "gd": {},
 }
 
 
@@ -261,6 +272,8 @@ BASE = {
     "nadam": dict(lr=0.02),
     "radam": dict(lr=5e-3),
 }
+if "gd" in TORCH_OPTIMIZERS:
+    BASE["gd"] = dict(lr=1e-3)
 
 #: optviz schedule -> the torch scheduler that must give the same rates.
 SCHEDULES = {
