@@ -113,7 +113,8 @@ def simulate(optimizer, surface, *, start=None, steps=200, noise=0.0, seed=0, cl
     state = np.zeros((n + 1, max(len(spec.state), 1)))
     done, diverged = spec.kernel(surf.value_fn, surf.gradient_fn, surf.hessian_fn, surf.params,
                                  x0, y0, n, spec.encode(values), opts, xy, loss, counts, state)
-    if done == 0 and diverged:
+    # (0, diverged) is also how a kernel reports that its first step diverged from a good start
+    if done == 0 and diverged and not math.isfinite(surf.value(x0, y0)):
         raise ValueError(f"the start ({x0:g}, {y0:g}) is outside the region where {surf.name!r} is finite")
     keep = done + 1
     return Trajectory(
