@@ -6,6 +6,7 @@ optimizer is one module and one line in ``_MODULES``.
 """
 from optviz.optimizers import adam, sgd
 from optviz.optimizers import adagrad, rmsprop, adadelta, adamax, nadam, radam, adabelief, lion, signsgd
+from optviz.optimizers import gd, newton, cg, bfgs, lbfgs, nelder_mead
 from optviz.spec import OptimizerSpec
 
 __all__ = ["names", "get", "all_specs"]
@@ -22,6 +23,12 @@ _MODULES = (
     adabelief,
     lion,
     signsgd,
+    gd,
+    newton,
+    cg,
+    bfgs,
+    lbfgs,
+    nelder_mead,
 )
 _REGISTRY = {spec.name: spec for module in _MODULES for spec in module.SPECS}
 
