@@ -15,7 +15,7 @@ small.  Epsilon is added to ``s_t`` inside the moving average, so it accumulates
 ``eps / (1 - beta2)``), as in the paper's Algorithm 2 and the authors' code; hence its tiny
 default.  Switches: ``decoupled`` off adds ``lambda theta`` to the gradient instead;
 ``bias_correction`` off drops both ``1 - beta^t`` factors.  The authors' package also offers a
-RAdam-style rectification (``rectify=True`` there), which is not modelled here.
+RAdam-style rectification (``rectify=True``, its default since version 0.1), not modelled here.
 
 Reference: Zhuang, Tang, Ding, Tatikonda, Dvornek, Papademetris and Duncan, "AdaBelief Optimizer:
 Adapting Stepsizes by the Belief in Observed Gradients", NeurIPS (2020).

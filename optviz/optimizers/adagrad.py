@@ -60,10 +60,12 @@ SPECS = (
                            help="tau: starting value of the sum of squared gradients."),
             Hyperparameter("eps", 1e-10, 0.0, 1.0, low_open=True, log=True, slider=(1e-12, 1e-1),
                            help="Added to the denominator for numerical stability."),
-            Hyperparameter("weight_decay", 0.0, 0.0, 10.0, slider=(0.0, 1.0), help="L2 penalty added to the gradient."),
+            Hyperparameter("weight_decay", 0.0, 0.0, 10.0, slider=(0.0, 1.0),
+                           help="L2 penalty added to the gradient."),
         ),
         kernel=adagrad, state=("sum_x", "sum_y"), torch="torch.optim.Adagrad",
         reference="Duchi, Hazan and Singer (2011)",
-        note="Divides each coordinate's step by the root of all its past squared gradients, so steps only ever shrink.",
+        note=("Divides each coordinate's step by the root of all its past squared gradients, "
+              "so steps only ever shrink."),
     ),
 )

@@ -71,13 +71,15 @@ SPECS = (
                            help="Decay of the running maximum of |g|."),
             Hyperparameter("eps", 1e-8, 0.0, 1.0, low_open=True, log=True, slider=(1e-12, 1e-1),
                            help="Added to |g| inside the maximum for numerical stability."),
-            Hyperparameter("weight_decay", 0.0, 0.0, 10.0, slider=(0.0, 1.0), help="L2 penalty added to the gradient."),
+            Hyperparameter("weight_decay", 0.0, 0.0, 10.0, slider=(0.0, 1.0),
+                           help="L2 penalty added to the gradient."),
             Hyperparameter("eps_in_max", True, kind="bool",
                            help="On: u = max(beta2 u, |g| + eps) (torch, optax).  Off: divide by u + eps (Keras)."),
             Hyperparameter("bias_correction", True, kind="bool", help="Divide the step by 1 - beta1^t."),
         ),
         kernel=adamax, state=("m_x", "m_y", "u_x", "u_y"), torch="torch.optim.Adamax",
         reference="Kingma and Ba (2015)",
-        note="Adam dividing by a decaying maximum of |g| instead of a root mean square: steps stay bounded by lr.",
+        note=("Adam dividing by a decaying maximum of |g| instead of a root mean square: "
+              "no step is much longer than lr."),
     ),
 )

@@ -77,7 +77,8 @@ SPECS = (
     OptimizerSpec(
         name="nadam", title="NAdam", family="adaptive",
         update=(r"m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t,\quad v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2,\quad "
-                r"\theta_t = \theta_{t-1} - \eta\,\frac{\mu_{t+1} \hat m_t + (1 - \mu_t) \hat g_t}{\sqrt{\hat v_t} + \epsilon}"),
+                r"\theta_t = \theta_{t-1} - \eta\,"
+                r"\frac{\mu_{t+1} \hat m_t + (1 - \mu_t) \hat g_t}{\sqrt{\hat v_t} + \epsilon}"),
         hyperparameters=(
             Hyperparameter("lr", 2e-3, 0.0, 10.0, low_open=True, log=True, slider=(1e-4, 1.0), help="Learning rate."),
             Hyperparameter("beta1", 0.9, 0.0, 1.0, high_open=True, help="Decay of the first moment (momentum)."),

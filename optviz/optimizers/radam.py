@@ -115,6 +115,7 @@ SPECS = (
         ),
         kernel=radam, state=("m_x", "m_y", "v_x", "v_y", "rho"), torch="torch.optim.RAdam",
         reference="Liu et al. (2020)",
-        note="Adam with a built-in warm-up: momentum steps at first, then adaptive steps scaled up as v becomes reliable.",
+        note=("Adam with a built-in warm-up: momentum steps at first, then adaptive steps "
+              "scaled up as v becomes reliable."),
     ),
 )

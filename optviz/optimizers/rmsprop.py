@@ -76,7 +76,8 @@ def rmsprop(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts
 SPECS = (
     OptimizerSpec(
         name="rmsprop", title="RMSprop", family="adaptive",
-        update=r"v_t = \alpha v_{t-1} + (1-\alpha) g_t^2,\quad \theta_t = \theta_{t-1} - \eta\,\frac{g_t}{\sqrt{v_t} + \epsilon}",
+        update=(r"v_t = \alpha v_{t-1} + (1-\alpha) g_t^2,\quad "
+                r"\theta_t = \theta_{t-1} - \eta\,\frac{g_t}{\sqrt{v_t} + \epsilon}"),
         hyperparameters=(
             Hyperparameter("lr", 1e-2, 0.0, 10.0, low_open=True, log=True, slider=(1e-4, 1.0),
                            help="Learning rate."),
@@ -88,7 +89,8 @@ SPECS = (
                            help="mu: momentum applied to the normalised step."),
             Hyperparameter("centered", False, kind="bool",
                            help="Divide by an estimate of the gradient's variance instead of its second moment."),
-            Hyperparameter("weight_decay", 0.0, 0.0, 10.0, slider=(0.0, 1.0), help="L2 penalty added to the gradient."),
+            Hyperparameter("weight_decay", 0.0, 0.0, 10.0, slider=(0.0, 1.0),
+                           help="L2 penalty added to the gradient."),
             Hyperparameter("eps_inside", False, kind="bool",
                            help="Put eps inside the square root, sqrt(v + eps), as TensorFlow does."),
         ),
