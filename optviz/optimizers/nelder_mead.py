@@ -19,7 +19,8 @@ initial simplex both produce the same iterates.  The initial simplex is the star
 moved by ``initial_size`` along x and along y (scipy instead moves each coordinate by 5%).
 
 ``xy[t]`` is the best vertex after ``t`` iterations (``xy[0]`` the start) and the state holds the
-three vertices, best first.  Counts are function evaluations: the three of the initial simplex
+three vertices, best first (at ``t = 0`` the initial simplex in its construction order: nothing has
+been evaluated yet).  Counts are function evaluations: the three of the initial simplex
 are counted with the first step, then 1 to 4 per iteration.  The method uses no gradient, so
 gradient noise and clipping do not apply; it has no step size, so the schedule does not either.
 Once the simplex has collapsed to one point it cannot change again, and later steps stay put
