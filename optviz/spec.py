@@ -56,6 +56,9 @@ class Hyperparameter:
             raise ValueError(f"{self.name}: default {self.default!r} is not among {self.choices}")
         if self.kind in ("float", "int"):
             self.validate(self.default)
+            lo, hi = self.slider_range
+            if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+                raise ValueError(f"{self.name}: give a finite slider range; the valid range is unbounded")
 
     # -- description ---------------------------------------------------------------------------
     @property
@@ -72,10 +75,17 @@ class Hyperparameter:
 
     @property
     def slider_range(self) -> tuple[float, float]:
-        """The range a slider should span (finite)."""
+        """The range a slider should span: ``slider`` if given, else the valid range, moved in by
+        a thousandth of its width at an excluded end (``[0, 1)`` slides over ``[0, 0.999]``)."""
         if self.slider is not None:
             return self.slider
-        return (self.low, self.high)
+        lo, hi = self.low, self.high
+        width = hi - lo
+        if self.low_open:
+            lo += 1e-3 * width
+        if self.high_open:
+            hi -= 1e-3 * width
+        return (lo, hi)
 
     # -- checking --------------------------------------------------------------------------------
     def validate(self, value: Any) -> Any:
