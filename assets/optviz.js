@@ -1,0 +1,403 @@
+/*
+ * optviz in the browser: playback, markers, slider/number sync, share link, keyboard shortcuts.
+ *
+ * Playback never asks the server: each figure already holds every run's whole path, and each
+ * marker trace names its path trace in `meta.path` (see optviz/ui/figures.py). Showing step k puts
+ * every marker on point round(k / meta.stride) of its path. On the 2-D graphs the marker's SVG is
+ * moved directly (Plotly.restyle would recompute and redraw every trace, contours included); on
+ * the 3-D scene only the marker traces are updated before one redraw.
+ *
+ * While playing, a requestAnimationFrame loop drives the markers and the step readout directly
+ * and tells Dash the step (the slider's position) only a few times a second: going through Dash's
+ * renderer on every frame costs far more than drawing the frame.
+ */
+(function () {
+  "use strict";
+
+  var GRAPHS = ["contour-graph", "surface3d-graph", "loss-graph", "distance-graph"];
+  var SYNC_MS = 500;  // how often playback tells Dash where the slider is
+  var busy = {};
+  var costs = {};  // how long each graph's last update took, drawing included (ms)
+  var pending = {};
+  var player = {playing: false, pos: 0, step: 0, max: 0, speed: 60, last: 0, lastSync: 0, raf: null,
+                synced: null};
+
+  function graphDiv(id) {
+    return document.querySelector("#" + id + " .js-plotly-plot");
+  }
+
+  function pointCount(trace) {
+    if (typeof trace._length === "number") return trace._length;
+    if (trace.x && trace.x.length !== undefined) return trace.x.length;
+    if (trace.y && trace.y.length !== undefined) return trace.y.length;
+    return 0;
+  }
+
+  function coord(trace, axis, k) {
+    var arr = trace[axis];
+    if (arr && arr.length !== undefined) return Number(arr[k]);
+    var start = trace[axis + "0"] || 0;
+    var delta = trace["d" + axis] === undefined ? 1 : trace["d" + axis];
+    return start + k * delta;
+  }
+
+  function metaOf(gd, i) {
+    var full = gd._fullData[i];
+    var meta = (full && full.meta) || (gd.data[i] && gd.data[i].meta);
+    return meta && typeof meta === "object" ? meta : null;
+  }
+
+  /* The positions every marker (and simplex) of one graph should have at `step`. */
+  function targets(gd, step) {
+    var out = [];
+    for (var i = 0; i < gd._fullData.length; i++) {
+      var meta = metaOf(gd, i);
+      if (!meta) continue;
+      var stride = meta.stride || 1;
+      if (meta.role === "marker") {
+        var path = gd._fullData[meta.path];
+        if (!path) continue;
+        var n = pointCount(path);
+        if (!n) continue;
+        var k = Math.min(Math.max(Math.round(step / stride), 0), n - 1);
+        var t = {i: i, x: [coord(path, "x", k)], y: [coord(path, "y", k)]};
+        if (path.z) t.z = [coord(path, "z", k)];
+        out.push(t);
+      } else if (meta.role === "simplex" && meta.simplex && meta.simplex.length) {
+        var s = meta.simplex[Math.min(Math.max(Math.round(step / stride), 0), meta.simplex.length - 1)];
+        out.push({i: i, x: [s[0], s[2], s[4], s[0]], y: [s[1], s[3], s[5], s[1]], closed: true});
+      }
+    }
+    return out;
+  }
+
+  function remember(gd, t) {
+    /* Keep Plotly's own copies in step, so zooming, hovering and later updates agree. */
+    var full = gd._fullData[t.i];
+    gd.data[t.i].x = t.x; gd.data[t.i].y = t.y; full.x = t.x; full.y = t.y;
+    if (t.z) { gd.data[t.i].z = t.z; full.z = t.z; }
+    var cd = gd.calcdata && gd.calcdata[t.i];
+    if (cd) {
+      for (var j = 0; j < cd.length && j < t.x.length; j++) { cd[j].x = t.x[j]; cd[j].y = t.y[j]; }
+    }
+  }
+
+  /* 2-D graphs: move the SVG of the marker traces directly (a Plotly.restyle would recompute and
+     redraw every trace, contours included: a hundred times slower). */
+  function move2d(gd, todo, step) {
+    var groups = {};
+    var nodes = gd.querySelectorAll("g.trace.scatter");
+    for (var g = 0; g < nodes.length; g++) {
+      var d = nodes[g].__data__;
+      if (d && d[0] && d[0].trace) groups[d[0].trace.index] = nodes[g];
+    }
+    var fallback = [];
+    todo.forEach(function (t) {
+      var full = gd._fullData[t.i];
+      var plot = (gd._fullLayout._plots || {})[(full.xaxis || "x") + (full.yaxis || "y")];
+      var node = groups[t.i];
+      if (!plot || !node) { fallback.push(t); return; }
+      var xa = plot.xaxis, ya = plot.yaxis;
+      var px = t.x.map(function (v) { return xa.c2p(v); });
+      var py = t.y.map(function (v) { return ya.c2p(v); });
+      if (!px.concat(py).every(isFinite)) { fallback.push(t); return; }
+      if (t.closed) {
+        var pts = px.map(function (x, j) { return x + "," + py[j]; });
+        var line = node.querySelector("path.js-line");
+        var fill = node.querySelector("path.js-fill");
+        if (line) line.setAttribute("d", "M" + pts.join("L"));
+        if (fill) fill.setAttribute("d", "M" + pts.join("L") + "Z");
+        if (!line && !fill) { fallback.push(t); return; }
+      } else {
+        var points = node.querySelectorAll("path.point");
+        if (points.length !== 1) { fallback.push(t); return; }
+        points[0].setAttribute("transform", "translate(" + px[0] + "," + py[0] + ")");
+      }
+      remember(gd, t);
+    });
+    moveCursor(gd, step);
+    if (fallback.length) {
+      return window.Plotly.restyle(gd, {x: fallback.map(function (t) { return t.x; }),
+                                        y: fallback.map(function (t) { return t.y; })},
+                                   fallback.map(function (t) { return t.i; }));
+    }
+    return Promise.resolve();
+  }
+
+  function moveCursor(gd, step) {
+    var shapes = (gd.layout && gd.layout.shapes) || [];
+    for (var j = 0; j < shapes.length; j++) {
+      if (!shapes[j] || shapes[j].name !== "cursor" || shapes[j].x0 === step) continue;
+      var full = gd._fullLayout.shapes && gd._fullLayout.shapes[j];
+      var xa = gd._fullLayout.xaxis;
+      var node = gd.querySelector('.shapelayer path[data-index="' + j + '"]');
+      shapes[j].x0 = shapes[j].x1 = step;
+      if (full) full.x0 = full.x1 = step;
+      if (node && xa) {
+        var px = xa._offset + xa.r2p(step);
+        var d = node.getAttribute("d") || "";
+        var m = /^M([^,]+),([^L]+)L([^,]+),(.+)$/.exec(d);
+        if (m && isFinite(px)) { node.setAttribute("d", "M" + px + "," + m[2] + "L" + px + "," + m[4]); continue; }
+      }
+      window.Plotly.relayout(gd, (function () {
+        var u = {}; u["shapes[" + j + "].x0"] = step; u["shapes[" + j + "].x1"] = step; return u;
+      })());
+    }
+  }
+
+  /* The 3-D scene: update only the marker traces and redraw the scene (no recalculation of the
+     mesh); Plotly.restyle if Plotly's internals ever change shape. */
+  function move3d(gd, todo) {
+    var scene = gd._fullLayout.scene && gd._fullLayout.scene._scene;
+    try {
+      todo.forEach(function (t) {
+        var full = gd._fullData[t.i];
+        var obj = scene.traces[full.uid];
+        remember(gd, t);
+        obj.update(full);
+      });
+      scene.glplot.redraw();
+      return Promise.resolve();
+    } catch (err) {
+      return window.Plotly.restyle(gd, {x: todo.map(function (t) { return t.x; }),
+                                        y: todo.map(function (t) { return t.y; }),
+                                        z: todo.map(function (t) { return t.z || [0]; })},
+                                   todo.map(function (t) { return t.i; }));
+    }
+  }
+
+  /* Put every marker (and simplex) of one graph at `step`; returns a promise. */
+  function moveMarkers(id, step) {
+    var gd = graphDiv(id);
+    if (!gd || !gd._fullData || !gd.data || !gd._fullLayout || !window.Plotly) return Promise.resolve();
+    var todo = targets(gd, step);
+    if (gd._fullLayout.scene) return todo.length ? move3d(gd, todo) : Promise.resolve();
+    return move2d(gd, todo, step);
+  }
+
+  /* At most one update in flight per graph; the latest requested step wins. A slow graph (the
+     3-D scene without a GPU) waits as long as its last update took before the next one, so it
+     never starves the others. */
+  function schedule(id, step) {
+    if (busy[id]) { pending[id] = step; return; }
+    busy[id] = true;
+    var begin = performance.now();
+    var done = function () {
+      busy[id] = false;
+      if (pending[id] !== undefined && pending[id] !== null) {
+        var next = pending[id];
+        pending[id] = null;
+        schedule(id, next);
+      }
+    };
+    var finish = function () {
+      /* the cost includes drawing: measured when the frame that shows the update is done */
+      window.requestAnimationFrame(function () {
+        window.requestAnimationFrame(function () {
+          var cost = performance.now() - begin;
+          costs[id] = cost;
+          /* WebGL without a GPU takes a quarter of a second per redraw: then the 3-D view waits
+             three times as long before its next update, so the 2-D views stay smooth */
+          if (id === "surface3d-graph" && cost > 50) setTimeout(done, 3 * cost); else done();
+        });
+      });
+    };
+    try {
+      moveMarkers(id, step).then(finish, finish);
+    } catch (err) {
+      finish();
+    }
+  }
+
+  function readout(step, max) {
+    var el = document.getElementById("step-readout");
+    if (el) el.textContent = "step " + step.toLocaleString("en-US") + " / " + max.toLocaleString("en-US");
+  }
+
+  /* Show step `step` on every view. */
+  function show(step, max) {
+    for (var i = 0; i < GRAPHS.length; i++) schedule(GRAPHS[i], step);
+    readout(step, max);
+  }
+
+  function setProps(id, props) {
+    if (window.dash_clientside && window.dash_clientside.set_props) window.dash_clientside.set_props(id, props);
+  }
+
+  function reportStep(step) {
+    player.synced = step;
+    setProps("step-slider", {value: step});
+  }
+
+  function frame(now) {
+    if (!player.playing) return;
+    var dt = Math.min((now - player.last) / 1000, 0.25);
+    player.last = now;
+    player.pos = Math.min(player.pos + player.speed * dt, player.max);
+    var step = Math.floor(player.pos);
+    if (step !== player.step) {
+      player.step = step;
+      show(step, player.max);
+    }
+    if (step >= player.max) {
+      stop();
+      return;
+    }
+    if (now - player.lastSync > SYNC_MS) {
+      player.lastSync = now;
+      reportStep(step);
+    }
+    player.raf = window.requestAnimationFrame(frame);
+  }
+
+  function start(from, max, speed) {
+    player.playing = true;
+    player.max = max;
+    player.pos = player.step = from;
+    player.speed = speed;
+    player.last = player.lastSync = performance.now();
+    player.raf = window.requestAnimationFrame(frame);
+  }
+
+  function stop() {
+    if (!player.playing) return;
+    player.playing = false;
+    if (player.raf) window.cancelAnimationFrame(player.raf);
+    player.raf = null;
+    reportStep(player.step);
+    setProps("play-button", {children: playFace(false)});
+  }
+
+  function playFace(playing) {
+    return [{type: "Span", namespace: "dash_html_components",
+             props: {className: "ov-icon ov-icon-" + (playing ? "pause" : "play")}},
+            playing ? " pause" : " play"];
+  }
+
+  function clamp(v, lo, hi) { return Math.min(Math.max(v, lo), hi); }
+
+  function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) {
+      return navigator.clipboard.writeText(text).then(function () { return true; }, function () { return false; });
+    }
+    var area = document.createElement("textarea");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.style.position = "fixed";
+    area.style.opacity = "0";
+    document.body.appendChild(area);
+    area.select();
+    var ok = false;
+    try { ok = document.execCommand("copy"); } catch (err) { ok = false; }
+    document.body.removeChild(area);
+    return Promise.resolve(ok);
+  }
+
+  window.dash_clientside = Object.assign({}, window.dash_clientside, {
+    optviz: {
+      /* Play/pause, step back/forward, first/last and speed: returns the play button's face and
+         the slider's value; while playing, the animation loop above moves everything. */
+      transport: function (play, back, fwd, first, last, speed, value, max) {
+        var nc = window.dash_clientside.no_update;
+        var trig = (window.dash_clientside.callback_context.triggered[0] || {}).prop_id || "";
+        var end = Number(max) || 0;
+        var current = player.playing ? player.step : Math.round(Number(value) || 0);
+        var perSecond = Math.max(Number(speed) || 60, 1);
+        if (trig.indexOf("speed-select") === 0) {
+          player.speed = perSecond;
+          return [nc, nc];
+        }
+        if (trig.indexOf("play-button") === 0) {
+          if (player.playing) {
+            stop();
+            return [playFace(false), nc];
+          }
+          var from = current >= end ? 0 : current;
+          start(from, end, perSecond);
+          show(from, end);
+          return [playFace(true), nc];
+        }
+        var target = current;
+        if (trig.indexOf("step-back-button") === 0) target = current - 1;
+        else if (trig.indexOf("step-forward-button") === 0) target = current + 1;
+        else if (trig.indexOf("step-first-button") === 0) target = 0;
+        else if (trig.indexOf("step-last-button") === 0) target = end;
+        if (player.playing) { player.step = target; stop(); }
+        target = clamp(target, 0, end);
+        player.synced = null;
+        return [playFace(false), target];
+      },
+
+      /* The slider moved (dragged, stepped, or the server drew new figures). */
+      showStep: function (value, max) {
+        var step = Math.round(Number(value) || 0);
+        var end = Number(max) || 0;
+        if (player.playing) {
+          player.max = end;
+          if (step === player.synced) return step;  // our own report of where playback is
+          player.pos = player.step = Math.min(step, end);  // dragged while playing: jump there
+        }
+        show(Math.min(step, end), end);
+        return step;
+      },
+
+      /* A parameter's slider and its number box show the same value (the slider is over
+         log10 of the value when its class says log-slider). */
+      syncSlider: function (sliderValue, inputValue, className, min, max) {
+        var nc = window.dash_clientside.no_update;
+        var log = (className || "").indexOf("log-slider") >= 0;
+        var trig = (window.dash_clientside.callback_context.triggered[0] || {}).prop_id || "";
+        if (trig.indexOf('"hp-slider"') >= 0) {
+          if (sliderValue === null || sliderValue === undefined) return [nc, nc];
+          var v = log ? Math.pow(10, sliderValue) : sliderValue;
+          v = Number(Number(v).toPrecision(log ? 3 : 6));
+          return [nc, v];
+        }
+        var x = Number(inputValue);
+        if (inputValue === null || inputValue === "" || !isFinite(x)) return [nc, nc];
+        if (log) {
+          if (x <= 0) return [nc, nc];
+          x = Math.log10(x);
+        }
+        return [clamp(x, min, max), nc];
+      },
+
+      /* Keep the address bar equal to the view (replaceState: no reload, no history entry per
+         slider move, and the back button leaves the page as users expect). */
+      writeUrl: function (search) {
+        if (typeof search !== "string" || search.charAt(0) !== "?") return window.dash_clientside.no_update;
+        if (search !== window.location.search) {
+          window.history.replaceState(window.history.state, "", window.location.pathname + search + window.location.hash);
+        }
+        return search;
+      },
+
+      /* Open or close a collapsible body (collapsed by CSS, so MathJax can measure it). */
+      toggle: function (n, className) {
+        var cls = className || "";
+        return cls.indexOf("collapsed") >= 0 ? cls.replace(/\s*collapsed/, "") : cls + " collapsed";
+      },
+
+      shareLink: function (n) {
+        copyText(window.location.href);
+        return "✓ link copied";
+      }
+    }
+  });
+
+  window.optviz = {moveMarkers: moveMarkers, targets: targets, player: player, costs: costs};
+
+  /* Keyboard: space plays/pauses, arrows step, Home/End jump (not while typing). */
+  document.addEventListener("keydown", function (ev) {
+    var t = ev.target;
+    var tag = (t && t.tagName) || "";
+    if (/^(INPUT|SELECT|TEXTAREA|BUTTON)$/.test(tag) || (t && t.isContentEditable)) return;
+    if (t && t.getAttribute && t.getAttribute("role") === "slider") return;
+    var ids = {" ": "play-button", "ArrowLeft": "step-back-button", "ArrowRight": "step-forward-button",
+               "Home": "step-first-button", "End": "step-last-button"};
+    var id = ids[ev.key];
+    if (!id || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    var button = document.getElementById(id);
+    if (button) { ev.preventDefault(); button.click(); }
+  });
+})();

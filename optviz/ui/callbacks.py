@@ -1,0 +1,467 @@
+"""The app's callbacks: thin wiring between the page and the pure modules.
+
+Two server callbacks carry the data:
+
+* ``apply`` turns whatever changed (the URL on load, a control, a click on the map, a run's
+  buttons) into a new validated configuration in ``config-store`` (see ``controller``);
+* ``render`` draws the configuration: it runs the optimizers, builds the figures (patching only
+  the runs' traces while the surface stays the same, so the contour grid and the 3-D mesh are not
+  sent again), and writes the URL that reproduces the view.
+
+Playback runs in the browser (``assets/optviz.js``): a clientside transport moves ``step-slider``
+and a clientside callback moves each run's marker on every view, with no server round trip.
+
+Every server callback validates its input and catches its own failures: a bad value gives an
+inline message and leaves the figures as they were, never an error response.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import math
+from typing import Any
+
+import dash
+from dash import ALL, MATCH, ClientsideFunction, Input, Output, Patch, State, ctx, html, no_update
+from dash.exceptions import PreventUpdate
+
+import optviz
+from optviz.ui import controller, figures, ids, layout, state, urlstate
+from optviz.ui.state import CLIP, MAX_RUNS, Config, run_label
+
+log = logging.getLogger(__name__)
+
+__all__ = ["register", "simulate_runs", "render_outputs"]
+
+_registered = False
+
+
+def _param_inputs():
+    return [Input({"type": kind, "run": ALL, "name": ALL}, "value") for kind in (ids.HP, "hp-switch", "hp-choice")]
+
+
+def _safe(alert_key: str, open_key: str):
+    """Run a callback's logic; on an unexpected failure leave every output as it was and show
+    the message in the alert (the request still answers 200)."""
+
+    def wrap(fn):
+        @functools.wraps(fn)
+        def inner(*args, **kwargs):
+            try:
+                return fn(*args, **kwargs)
+            except PreventUpdate:
+                raise
+            except Exception as err:  # noqa: BLE001 - a callback must never answer 500
+                log.exception("callback %s failed", fn.__name__)
+                outputs = _no_updates(ctx.outputs_grouping)
+                outputs[alert_key] = f"Something went wrong ({type(err).__name__}: {err}); the views show the last good state."
+                outputs[open_key] = True
+                return outputs
+
+        return inner
+
+    return wrap
+
+
+def _no_updates(grouping) -> Any:
+    """``no_update`` for every output of a callback's output grouping (single outputs appear in it
+    as ``{"id": ..., "property": ...}``, pattern-matching ones as lists of those)."""
+    if isinstance(grouping, dict) and "property" in grouping and "id" in grouping:
+        return no_update
+    if isinstance(grouping, dict):
+        return {k: _no_updates(v) for k, v in grouping.items()}
+    if isinstance(grouping, list):
+        return [no_update for _ in grouping]
+    return no_update
+
+
+# -- apply: controls -> configuration -------------------------------------------------------------
+_STATIC_OUTPUTS = {
+    "surface": (ids.SURFACE_SELECT, "value"), "start_x": (ids.START_X, "value"), "start_y": (ids.START_Y, "value"),
+    "steps": (ids.STEPS_INPUT, "value"), "noise": (ids.NOISE_INPUT, "value"), "seed": (ids.SEED_INPUT, "value"),
+    "schedule": (ids.SCHEDULE_SELECT, "value"), "clip_on": (ids.CLIP_SWITCH, "value"),
+    "clip": (ids.CLIP_INPUT, "value"), "lossx": (ids.LOSSX_RADIO, "value"),
+}
+_INVALID_IDS = {"start_x": ids.START_X, "start_y": ids.START_Y, "steps": ids.STEPS_INPUT,
+                "noise": ids.NOISE_INPUT, "seed": ids.SEED_INPUT, "clip": ids.CLIP_INPUT}
+
+
+def _static_values(config: Config) -> dict:
+    return {"surface": config.surface, "start_x": config.start[0], "start_y": config.start[1],
+            "steps": config.steps, "noise": config.noise, "seed": config.seed, "schedule": config.schedule,
+            "clip_on": config.clip is not None, "clip": config.clip if config.clip is not None else CLIP.default,
+            "lossx": config.lossx}
+
+
+def _controls_from(values: dict) -> controller.Controls:
+    params = {}
+    for group in ("hp", "switches", "choices"):
+        for item in ctx.args_grouping.get(group, []) or []:
+            cid = item.get("id") if isinstance(item, dict) else getattr(item, "id", None)
+            value = item.get("value") if isinstance(item, dict) else getattr(item, "value", None)
+            if isinstance(cid, dict) and isinstance(cid.get("run"), str) and isinstance(cid.get("name"), str):
+                params[(cid["run"], cid["name"])] = value
+    return controller.Controls(params=params, **{k: values.get(k) for k in _STATIC_OUTPUTS})
+
+
+def _apply(values: dict, stored: Any) -> dict:
+    out = _no_updates(ctx.outputs_grouping)
+    trigger = ctx.triggered_id
+    current, store_problems = Config.from_data(stored)
+    messages: list[str] = []
+    if stored is None:  # the page just opened: the link says what to show
+        config, problems = urlstate.parse(values.get("search"))
+        out.update(_full_panel(config, state.default_config()))
+        out["url_alert"] = _problem_list("This link had problems, so those parts use their defaults:", problems)
+        out["url_alert_open"] = bool(problems)
+        out["controls_alert_open"] = False
+        out["config"] = config.to_data()
+        return out
+
+    if trigger == ids.URL:
+        # The address is written with history.replaceState (see assets/optviz.js), so after the
+        # first load it only ever echoes what this page wrote: nothing to do.
+        raise PreventUpdate
+    controls = _controls_from(values)
+    kind = trigger.get("type") if isinstance(trigger, dict) else trigger
+    skip = {ids.SURFACE_SELECT: {"surface_params", "start"}, ids.SCHEDULE_SELECT: {"schedule"},
+            ids.CONTOUR_GRAPH: {"start"}}.get(kind, set())
+    outcome = controller.apply_controls(current, controls, skip=frozenset(skip))
+    config = outcome.config
+    messages += store_problems
+    runs_patch = None
+
+    if kind == ids.SURFACE_SELECT:
+        config, err = controller.set_surface(config, values.get("surface"))
+        if err:
+            messages.append(err)
+        elif config.surface != current.surface:
+            out["surface_params"] = layout.surface_params(config)
+            out["surface_info"] = layout.surface_info(config.surface_obj())
+            out["start_x"], out["start_y"] = config.start
+            outcome.invalid -= {"start_x", "start_y"}
+    elif kind == ids.SCHEDULE_SELECT:
+        config, err = controller.set_schedule(config, values.get("schedule"))
+        if err:
+            messages.append(err)
+        elif config.schedule != current.schedule:
+            out["schedule_params"] = layout.schedule_params(config)
+    elif kind == ids.CONTOUR_GRAPH:
+        config, err = controller.start_from_click(config, values.get("click"))
+        if err:
+            messages.append(err)
+        out["start_x"], out["start_y"] = config.start
+        outcome.invalid -= {"start_x", "start_y"}
+    elif kind == ids.ADD_RUN_BUTTON:
+        config, run, err = controller.add_run(config)
+        if err:
+            messages.append(err)
+        if run is not None:
+            runs_patch = Patch()
+            runs_patch.append(layout.run_card(run))
+    elif kind in (ids.RUN_REMOVE, ids.RUN_DUPLICATE, ids.RUN_OPTIMIZER):
+        uid = trigger.get("run")
+        if kind == ids.RUN_REMOVE and _clicked(trigger):
+            config, i = controller.remove_run(config, uid)
+            if i is not None:
+                runs_patch = Patch()
+                del runs_patch[i]
+        elif kind == ids.RUN_DUPLICATE and _clicked(trigger):
+            config, run, i, err = controller.duplicate_run(config, uid)
+            if err:
+                messages.append(err)
+            if run is not None:
+                runs_patch = Patch()
+                runs_patch.insert(i, layout.run_card(run))
+        elif kind == ids.RUN_OPTIMIZER:
+            config, run, i, err = controller.change_optimizer(config, uid, ctx.triggered[0].get("value"))
+            if err:
+                messages.append(err)
+            if run is not None:
+                runs_patch = Patch()
+                runs_patch[i] = layout.run_card(run)
+
+    messages = outcome.messages + messages
+    for key, cid in _INVALID_IDS.items():
+        out["invalid"][key] = key in outcome.invalid
+    if runs_patch is not None:
+        out["runs"] = runs_patch
+        out["hp_invalid"] = _no_updates(ctx.outputs_grouping["hp_invalid"])
+    else:
+        out["hp_invalid"] = [
+            (item["id"]["run"], item["id"]["name"]) in outcome.invalid_params
+            for item in ctx.outputs_grouping["hp_invalid"]
+        ] if isinstance(ctx.outputs_grouping.get("hp_invalid"), list) else no_update
+    out["controls_alert"] = _problem_list("Some values were not accepted:", messages)
+    out["controls_alert_open"] = bool(messages)
+    out["add_disabled"] = len(config.runs) >= MAX_RUNS
+    out["run_count"] = f"{len(config.runs)}/{MAX_RUNS}"
+    if config != current or store_problems:
+        out["config"] = config.to_data()
+    return out
+
+
+def _clicked(trigger) -> bool:
+    """A remove/duplicate button fired because it was clicked (not because it was just added)."""
+    value = ctx.triggered[0].get("value") if ctx.triggered else None
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _full_panel(config: Config, shown: Config) -> dict:
+    """Every control set to ``config``; the parts that already show it (the page is first
+    drawn with ``shown``) are left alone, so opening the default view re-renders nothing."""
+    out = dict(_static_values(config))
+    out["runs"] = [layout.run_card(r) for r in config.runs] if config.runs != shown.runs else no_update
+    same_surface = (config.surface, config.surface_params) == (shown.surface, shown.surface_params)
+    out["surface_params"] = no_update if same_surface else layout.surface_params(config)
+    out["surface_info"] = no_update if config.surface == shown.surface else layout.surface_info(config.surface_obj())
+    same_schedule = (config.schedule, config.schedule_params) == (shown.schedule, shown.schedule_params)
+    out["schedule_params"] = no_update if same_schedule else layout.schedule_params(config)
+    out["invalid"] = {k: False for k in _INVALID_IDS}
+    out["add_disabled"] = len(config.runs) >= MAX_RUNS
+    out["run_count"] = f"{len(config.runs)}/{MAX_RUNS}"
+    return out
+
+
+def _problem_list(title: str, problems: list[str]):
+    if not problems:
+        return no_update
+    return [html.Strong(title), html.Ul([html.Li(p) for p in problems], className="mb-0")]
+
+
+# -- render: configuration -> figures --------------------------------------------------------------
+@functools.lru_cache(maxsize=512)
+def _simulate(optimizer: str, surface: str, surface_params: tuple, hyperparameters: tuple, start: tuple,
+              steps: int, noise: float, seed: int, clip, schedule: tuple | None):
+    import surfaces as _surfaces
+    surf = _surfaces.get(surface, **dict(surface_params)) if surface_params else _surfaces.get(surface)
+    return optviz.simulate(optimizer, surf, start=start, steps=steps, noise=noise, seed=seed, clip=clip,
+                           schedule=dict(schedule) if schedule else None, **dict(hyperparameters))
+
+
+def simulate_runs(config: Config) -> tuple[list[figures.RunView], list[str]]:
+    """Every run of ``config`` as a figure-ready view (cached per run), and the error of each run
+    that could not be simulated."""
+    views, errors = [], []
+    schedule = tuple(sorted(config.schedule_arg().items())) if config.schedule_arg() else None
+    for i, run in enumerate(config.runs):
+        try:
+            traj = _simulate(run.optimizer, config.surface, config.surface_params, run.hyperparameters,
+                             tuple(config.start), config.steps, config.noise, config.seed, config.clip, schedule)
+        except ValueError as err:
+            errors.append(f"{run_label(run)} (run {i + 1}): {err}")
+            continue
+        views.append(figures.RunView(uid=run.uid, label=run_label(run), color=figures.COLORS[run.color % 8],
+                                     symbol_index=run.color, trajectory=traj))
+    return views, errors
+
+
+def _legend(views: list[figures.RunView], config: Config):
+    surface = config.surface_obj()
+    values_of, title, log, _ = figures.loss_values(surface)
+    items = []
+    for rv in views:
+        traj = rv.trajectory
+        symbol = layout.SYMBOL_CHARS[figures.SYMBOLS[rv.symbol_index % len(figures.SYMBOLS)]]
+        if traj.diverged:
+            status = html.Span(f"✗ {figures.diverged_label(traj)}", className="legend-status diverged")
+        else:
+            final = float(values_of(traj)[-1])
+            status = html.Span(f"{title} = {final:.3g} after {traj.steps:,} steps", className="legend-status")
+        items.append(html.Div([html.Span(symbol, className="legend-swatch", style={"color": rv.color}),
+                               html.Span(rv.label, className="legend-label"), status],
+                              className="legend-item", title=rv.legend, **{"data-run": rv.uid}))
+    if not items:
+        items = [html.Span("No runs: add one with “+ add run”.", className="text-muted")]
+    return items
+
+
+def render_outputs(config: Config, step: Any, rendered: Any) -> dict:
+    """Everything ``render`` sends for ``config``; patches the map and the 3-D view when the
+    surface is the one last drawn (``rendered``)."""
+    step = int(step) if isinstance(step, (int, float)) and not isinstance(step, bool) and math.isfinite(step) else 0
+    requested = step
+    if rendered is None:  # a page just opened: show where every run got to (play starts from 0)
+        step = config.steps
+    step = min(max(step, 0), config.steps)
+    surface = config.surface_obj()
+    views, errors = simulate_runs(config)
+    key = repr(figures.surface_key(surface))
+    n_static = figures.static_trace_count(surface)
+    out: dict[str, Any] = {}
+    same = (isinstance(rendered, dict) and rendered.get("key") == key
+            and all(isinstance(rendered.get(k), int) and n_static <= rendered[k] <= 1000 for k in ("contour", "surface3d")))
+    contour_runs = figures.contour_run_traces(surface, views, step, n_static)
+    surface_runs = figures.surface3d_run_traces(surface, views, step, n_static)
+    if same:
+        out["contour"] = _patch_runs(rendered["contour"], n_static, figures.start_trace(surface, config.start),
+                                     contour_runs)
+        out["surface3d"] = _patch_runs(rendered["surface3d"], n_static,
+                                       figures.start_trace(surface, config.start, three_d=True), surface_runs)
+    else:
+        out["contour"] = figures.contour_figure(surface, views, config.start, step)
+        out["surface3d"] = figures.surface3d_figure(surface, views, config.start, step)
+    out["render"] = {"key": key, "contour": n_static + len(contour_runs), "surface3d": n_static + len(surface_runs)}
+    out["loss"] = figures.loss_figure(surface, views, step, config.lossx)
+    out["distance"] = figures.distance_figure(surface, views, step)
+    out["distance_note"] = "" if surface.minima else "no minimum on this surface"
+    out["slider_max"] = config.steps
+    out["slider_marks"] = layout.step_marks(config.steps)
+    # the slider keeps its place unless the run got shorter than it (or the page just opened)
+    out["slider_value"] = step if rendered is None or step != requested else no_update
+    out["search"] = urlstate.serialize(config)
+    out["legend"] = _legend(views, config)
+    out["sim_alert"] = [html.Strong("Some runs could not be drawn: "), html.Ul([html.Li(e) for e in errors])] \
+        if errors else no_update
+    out["sim_alert_open"] = bool(errors)
+    return out
+
+
+def _patch_runs(total: int, n_static: int, start_trace: dict, run_traces: list) -> Patch:
+    patch = Patch()
+    for i in range(total - 1, n_static - 1, -1):
+        del patch["data"][i]
+    patch["data"][n_static - 1] = figures.run_trace_dicts([start_trace])[0]
+    patch["data"].extend(figures.run_trace_dicts(run_traces))
+    return patch
+
+
+# -- registration --------------------------------------------------------------------------------
+def register() -> None:
+    """Register every callback with Dash (idempotent)."""
+    global _registered
+    if _registered:
+        return
+    _registered = True
+
+    hp_in, switch_in, choice_in = _param_inputs()
+
+    @dash.callback(
+        output=dict(
+            config=Output(ids.CONFIG_STORE, "data"),
+            runs=Output(ids.RUNS_CONTAINER, "children"),
+            surface_params=Output(ids.SURFACE_PARAMS, "children"),
+            surface_info=Output(ids.SURFACE_INFO, "children"),
+            schedule_params=Output(ids.SCHEDULE_PARAMS, "children"),
+            **{k: Output(cid, prop) for k, (cid, prop) in _STATIC_OUTPUTS.items()},
+            invalid={k: Output(cid, "invalid") for k, cid in _INVALID_IDS.items()},
+            hp_invalid=Output({"type": ids.HP, "run": ALL, "name": ALL}, "invalid"),
+            url_alert=Output(ids.URL_ALERT, "children"),
+            url_alert_open=Output(ids.URL_ALERT, "is_open"),
+            controls_alert=Output(ids.CONTROLS_ALERT, "children"),
+            controls_alert_open=Output(ids.CONTROLS_ALERT, "is_open"),
+            add_disabled=Output(ids.ADD_RUN_BUTTON, "disabled"),
+            run_count=Output(ids.RUN_COUNT, "children"),
+        ),
+        inputs=dict(
+            search=Input(ids.URL, "search"),
+            **{k: Input(cid, prop) for k, (cid, prop) in _STATIC_OUTPUTS.items()},
+            hp=hp_in, switches=switch_in, choices=choice_in,
+            optimizers=Input({"type": ids.RUN_OPTIMIZER, "run": ALL}, "value"),
+            add=Input(ids.ADD_RUN_BUTTON, "n_clicks"),
+            removes=Input({"type": ids.RUN_REMOVE, "run": ALL}, "n_clicks"),
+            duplicates=Input({"type": ids.RUN_DUPLICATE, "run": ALL}, "n_clicks"),
+            click=Input(ids.CONTOUR_GRAPH, "clickData"),
+        ),
+        state=dict(stored=State(ids.CONFIG_STORE, "data")),
+    )
+    @_safe("controls_alert", "controls_alert_open")
+    def apply(stored, **values):
+        """Controls (or the URL on load) -> a validated configuration."""
+        return _apply(values, stored)
+
+    @dash.callback(
+        output=dict(
+            contour=Output(ids.CONTOUR_GRAPH, "figure"),
+            surface3d=Output(ids.SURFACE3D_GRAPH, "figure"),
+            loss=Output(ids.LOSS_GRAPH, "figure"),
+            distance=Output(ids.DISTANCE_GRAPH, "figure"),
+            distance_note=Output(ids.DISTANCE_NOTE, "children"),
+            slider_max=Output(ids.STEP_SLIDER, "max"),
+            slider_marks=Output(ids.STEP_SLIDER, "marks"),
+            slider_value=Output(ids.STEP_SLIDER, "value", allow_duplicate=True),
+            search=Output(ids.URL_SYNC, "data"),
+            legend=Output(ids.LEGEND, "children"),
+            sim_alert=Output(ids.SIM_ALERT, "children"),
+            sim_alert_open=Output(ids.SIM_ALERT, "is_open"),
+            render=Output(ids.RENDER_STORE, "data"),
+        ),
+        inputs=dict(data=Input(ids.CONFIG_STORE, "data")),
+        state=dict(step=State(ids.STEP_SLIDER, "value"), rendered=State(ids.RENDER_STORE, "data")),
+        prevent_initial_call=True,
+    )
+    @_safe("sim_alert", "sim_alert_open")
+    def render(data, step, rendered):
+        """Configuration -> figures, legend and the URL that reproduces them."""
+        config, problems = Config.from_data(data)
+        if data is None:
+            raise PreventUpdate
+        out = render_outputs(config, step, rendered)
+        if problems:
+            out["sim_alert"] = [html.Strong("The settings were repaired: "), html.Ul([html.Li(p) for p in problems])]
+            out["sim_alert_open"] = True
+        return out
+
+    # -- in the browser ---------------------------------------------------------------------------
+    dash.clientside_callback(
+        ClientsideFunction("optviz", "transport"),
+        Output(ids.PLAY_BUTTON, "children"),
+        Output(ids.STEP_SLIDER, "value"),
+        Input(ids.PLAY_BUTTON, "n_clicks"),
+        Input(ids.BACK_BUTTON, "n_clicks"),
+        Input(ids.FORWARD_BUTTON, "n_clicks"),
+        Input(ids.FIRST_BUTTON, "n_clicks"),
+        Input(ids.LAST_BUTTON, "n_clicks"),
+        Input(ids.SPEED_SELECT, "value"),
+        State(ids.STEP_SLIDER, "value"),
+        State(ids.STEP_SLIDER, "max"),
+        prevent_initial_call=True,
+    )
+    dash.clientside_callback(
+        ClientsideFunction("optviz", "showStep"),
+        Output(ids.STEP_STORE, "data"),
+        Input(ids.STEP_SLIDER, "value"),
+        Input(ids.STEP_SLIDER, "max"),
+    )
+    dash.clientside_callback(
+        ClientsideFunction("optviz", "syncSlider"),
+        Output({"type": ids.HP_SLIDER, "run": MATCH, "name": MATCH}, "value"),
+        Output({"type": ids.HP, "run": MATCH, "name": MATCH}, "value"),
+        Input({"type": ids.HP_SLIDER, "run": MATCH, "name": MATCH}, "value"),
+        Input({"type": ids.HP, "run": MATCH, "name": MATCH}, "value"),
+        State({"type": ids.HP_SLIDER, "run": MATCH, "name": MATCH}, "className"),
+        State({"type": ids.HP_SLIDER, "run": MATCH, "name": MATCH}, "min"),
+        State({"type": ids.HP_SLIDER, "run": MATCH, "name": MATCH}, "max"),
+        prevent_initial_call=True,
+    )
+    @dash.callback(
+        Output({"type": ids.ABOUT_BODY, "run": MATCH}, "children"),
+        Input({"type": ids.ABOUT_TOGGLE, "run": MATCH}, "n_clicks"),
+        State({"type": ids.RUN_OPTIMIZER, "run": MATCH}, "value"),
+        prevent_initial_call=True,
+    )
+    def about(n_clicks, optimizer):
+        """A run's "about" section, built the first time it is opened."""
+        if not isinstance(n_clicks, int) or n_clicks != 1 or optimizer not in optviz.optimizers.names():
+            raise PreventUpdate
+        return layout.about_optimizer(optimizer)
+
+    dash.clientside_callback(
+        ClientsideFunction("optviz", "toggle"),
+        Output({"type": ids.ABOUT_BODY, "run": MATCH}, "className"),
+        Input({"type": ids.ABOUT_TOGGLE, "run": MATCH}, "n_clicks"),
+        State({"type": ids.ABOUT_BODY, "run": MATCH}, "className"),
+        prevent_initial_call=True,
+    )
+    dash.clientside_callback(
+        ClientsideFunction("optviz", "writeUrl"),
+        Output(ids.URL_WRITTEN, "data"),
+        Input(ids.URL_SYNC, "data"),
+        prevent_initial_call=True,
+    )
+    dash.clientside_callback(
+        ClientsideFunction("optviz", "shareLink"),
+        Output(ids.SHARE_BUTTON, "children"),
+        Input(ids.SHARE_BUTTON, "n_clicks"),
+        prevent_initial_call=True,
+    )

@@ -1,0 +1,239 @@
+"""What a change in the control panel does to the configuration (pure: no Dash).
+
+The browser sends whatever it likes (a script can post any value to ``/_dash-update-component``),
+so every value is validated here.  A bad value never replaces a good one: the configuration
+keeps the last good value, the control is flagged, and a message says what is allowed; the text
+in the control is left alone so nothing the user typed is lost.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass, field, replace
+from typing import Any, Mapping
+
+import surfaces
+from optviz import optimizers, schedules
+from optviz.ui.state import (CLIP, LOSS_AXES, MAX_RUNS, NOISE, SEED, STEPS, Config, Run, check_start,
+                             format_number, free_color, new_run, next_uid, start_bounds, validate_value)
+
+__all__ = ["Controls", "Outcome", "apply_controls", "set_surface", "set_schedule", "add_run", "remove_run",
+           "duplicate_run", "change_optimizer", "start_from_click", "STATIC_FIELDS"]
+
+#: The single-valued numeric controls (fields of Controls) that can be flagged invalid.
+STATIC_FIELDS = ("start_x", "start_y", "steps", "noise", "seed", "clip")
+
+
+@dataclass
+class Controls:
+    """The control panel's values as the browser reported them (anything at all)."""
+
+    surface: Any = None
+    start_x: Any = None
+    start_y: Any = None
+    steps: Any = None
+    noise: Any = None
+    seed: Any = None
+    schedule: Any = None
+    clip_on: Any = None
+    clip: Any = None
+    lossx: Any = None
+    #: (owner, name) -> value, where owner is a run uid, "surface" or "schedule".
+    params: dict = field(default_factory=dict)
+
+
+@dataclass
+class Outcome:
+    config: Config
+    #: Static fields (see STATIC_FIELDS) whose value was rejected.
+    invalid: set = field(default_factory=set)
+    #: (owner, name) of parameters whose value was rejected.
+    invalid_params: set = field(default_factory=set)
+    messages: list = field(default_factory=list)
+
+
+def _run_name(config: Config, run: Run) -> str:
+    return f"{run.spec.title.split(' (')[0]} (run {config.runs.index(run) + 1})"
+
+
+def _params(hps, current: tuple, given: Mapping[str, Any], owner: str, label: str, out: Outcome) -> tuple:
+    values = dict(current)
+    for h in hps:
+        key = (owner, h.name)
+        if key not in given:
+            continue
+        try:
+            values[h.name] = validate_value(h, given[key])
+        except ValueError as err:
+            out.invalid_params.add(key)
+            out.messages.append(f"{label}: {err}. Still using {format_number(values.get(h.name, h.default))}.")
+    return tuple((h.name, values.get(h.name, h.default)) for h in hps)
+
+
+def apply_controls(config: Config, controls: Controls, *, skip: frozenset = frozenset()) -> Outcome:
+    """``config`` updated with every valid value in ``controls``; invalid ones are reported and
+    leave the configuration as it was.  Fields named in ``skip`` are not read (a structural
+    change, such as a new surface, is about to reset them)."""
+    out = Outcome(config)
+    c = config
+    surface = c.surface_obj()
+
+    if "surface_params" not in skip:
+        c = replace(c, surface_params=_params(surface.parameters, c.surface_params, controls.params, "surface",
+                                              f"{surface.title}", out))
+        surface = c.surface_obj()
+
+    if "start" not in skip:
+        x, y = c.start
+        (xlo, xhi), (ylo, yhi) = start_bounds(surface)
+        for name, value, lo, hi in (("start_x", controls.start_x, xlo, xhi), ("start_y", controls.start_y, ylo, yhi)):
+            number = _finite(value)
+            if number is None or not lo <= number <= hi:
+                out.invalid.add(name)
+                label = name.replace("_", " ")
+                out.messages.append(f"{label} must be a number from {format_number(lo)} to {format_number(hi)} "
+                                    f"on {surface.title}; got {_show(value)}. Still starting at "
+                                    f"({format_number(c.start[0])}, {format_number(c.start[1])}).")
+            elif name == "start_x":
+                x = number
+            else:
+                y = number
+        c = replace(c, start=(x, y))
+
+    for name, hp in (("steps", STEPS), ("noise", NOISE), ("seed", SEED)):
+        if name in skip:
+            continue
+        try:
+            c = replace(c, **{name: validate_value(hp, getattr(controls, name))})
+        except ValueError as err:
+            out.invalid.add(name)
+            out.messages.append(f"{err}. Still using {format_number(getattr(c, name))}.")
+
+    if "schedule" not in skip:
+        spec = schedules.get(c.schedule)
+        c = replace(c, schedule_params=_params(spec.parameters, c.schedule_params, controls.params, "schedule",
+                                               f"schedule {spec.title}", out))
+
+    if "clip" not in skip:
+        on = controls.clip_on
+        if on is True:
+            try:
+                c = replace(c, clip=validate_value(CLIP, controls.clip))
+            except ValueError as err:
+                out.invalid.add("clip")
+                previous = "off" if c.clip is None else format_number(c.clip)
+                out.messages.append(f"{err}. Still using {previous}.")
+        elif on is False or on is None:
+            c = replace(c, clip=None)
+        else:
+            out.messages.append(f"the clip switch must be on or off; got {_show(on)}.")
+
+    if "lossx" not in skip and controls.lossx is not None:
+        if controls.lossx in LOSS_AXES:
+            c = replace(c, lossx=controls.lossx)
+        else:
+            out.messages.append(f"the loss axis must be one of {', '.join(LOSS_AXES)}; got {_show(controls.lossx)}.")
+
+    if "runs" not in skip:
+        runs = []
+        for run in c.runs:
+            values = _params(run.spec.hyperparameters, run.hyperparameters, controls.params, run.uid,
+                             _run_name(c, run), out)
+            runs.append(replace(run, hyperparameters=values))
+        c = replace(c, runs=tuple(runs))
+    out.config = c
+    return out
+
+
+def _finite(value: Any) -> float | None:
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _show(value: Any) -> str:
+    text = "nothing (empty or not a number)" if value is None else repr(value)
+    return text if len(text) <= 60 else text[:60] + "…"
+
+
+# -- structural changes ---------------------------------------------------------------------------
+def set_surface(config: Config, name: Any) -> tuple[Config, str | None]:
+    """Switch surface: its default parameters and start; steps, conditions and runs are kept."""
+    if name not in surfaces.names():
+        return config, f"unknown surface {_show(name)}; choose one of: {', '.join(surfaces.names())}."
+    surface = surfaces.get(name)
+    return replace(config, surface=name, surface_params=tuple(surface.values), start=tuple(surface.start)), None
+
+
+def set_schedule(config: Config, name: Any) -> tuple[Config, str | None]:
+    if name not in schedules.names():
+        return config, f"unknown schedule {_show(name)}; choose one of: {', '.join(schedules.names())}."
+    spec = schedules.get(name)
+    return replace(config, schedule=name, schedule_params=tuple((h.name, h.default) for h in spec.parameters)), None
+
+
+def add_run(config: Config) -> tuple[Config, Run | None, str | None]:
+    if len(config.runs) >= MAX_RUNS:
+        return config, None, f"at most {MAX_RUNS} runs can be compared; remove one first."
+    run = new_run(config.runs)
+    return replace(config, runs=config.runs + (run,)), run, None
+
+
+def remove_run(config: Config, uid: Any) -> tuple[Config, int | None]:
+    i = config.index(uid) if isinstance(uid, str) else None
+    if i is None:
+        return config, None
+    return replace(config, runs=config.runs[:i] + config.runs[i + 1:]), i
+
+
+def duplicate_run(config: Config, uid: Any) -> tuple[Config, Run | None, int | None, str | None]:
+    i = config.index(uid) if isinstance(uid, str) else None
+    if i is None:
+        return config, None, None, None
+    if len(config.runs) >= MAX_RUNS:
+        return config, None, None, f"at most {MAX_RUNS} runs can be compared; remove one first."
+    src = config.runs[i]
+    run = Run(uid=next_uid(config.runs), optimizer=src.optimizer, hyperparameters=src.hyperparameters,
+              color=free_color(config.runs))
+    return replace(config, runs=config.runs[:i + 1] + (run,) + config.runs[i + 1:]), run, i + 1, None
+
+
+def change_optimizer(config: Config, uid: Any, name: Any) -> tuple[Config, Run | None, int | None, str | None]:
+    """Give run ``uid`` another optimizer (with that optimizer's defaults); it keeps its colour."""
+    i = config.index(uid) if isinstance(uid, str) else None
+    if i is None:
+        return config, None, None, None
+    if name not in optimizers.names():
+        return config, None, None, f"unknown optimizer {_show(name)}; choose one of: {', '.join(optimizers.names())}."
+    old = config.runs[i]
+    if old.optimizer == name:
+        return config, None, None, None
+    spec = optimizers.get(name)
+    run = Run(uid=old.uid, optimizer=name, hyperparameters=tuple(spec.defaults().items()), color=old.color)
+    return replace(config, runs=config.runs[:i] + (run,) + config.runs[i + 1:]), run, i, None
+
+
+def start_from_click(config: Config, click: Any) -> tuple[Config, str | None]:
+    """The start moved to where the map was clicked (rounded to a thousandth of the window)."""
+    try:
+        point = click["points"][0]
+        x, y = point["x"], point["y"]
+    except (TypeError, KeyError, IndexError):
+        return config, None
+    surface = config.surface_obj()
+    (x0, x1), (y0, y1) = surface.domain
+    digits = max(0, 3 - math.floor(math.log10(max(x1 - x0, y1 - y0))))
+    fx, fy = _finite(x), _finite(y)
+    if fx is None or fy is None:
+        return config, f"the clicked point must be two numbers; got {_show(x)}, {_show(y)}."
+    try:
+        start = check_start(surface, round(fx, digits), round(fy, digits))
+    except ValueError as err:
+        return config, str(err)
+    return replace(config, start=start), None

@@ -1,0 +1,535 @@
+"""Figures: pure functions from a surface and some runs to Plotly figures (no Dash, no I/O).
+
+Every view draws each run in the same colour.  Each run contributes a *path* trace (its whole
+trajectory, drawn from the start) and a *marker* trace (where it is at the current step); the
+marker's ``meta`` names its path trace, so the browser can move markers during playback by
+reading the path it already has (see ``assets/optviz.js``), without asking the server.
+
+Arrays are sent as float32 and never contain NaN or inf: values beyond float32's range are
+clipped, and a diverged run ends at its last finite iterate with an X.
+"""
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from _plotly_utils.utils import convert_to_base64
+
+import surfaces
+from optviz.spec import Trajectory
+
+__all__ = ["RunView", "COLORS", "SYMBOLS", "MAX_POINTS", "contour_figure", "contour_run_traces",
+           "surface3d_figure", "surface3d_run_traces", "loss_figure", "distance_figure", "sample_indices",
+           "level_transform", "diverged_label", "surface_key", "static_trace_count"]
+
+#: Okabe-Ito's colour-blind-safe palette, yellow replaced by Tol's olive (yellow vanishes on a
+#: light map and on projectors); in order of contrast against the map.
+COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#999933")
+#: Marker shapes, so runs differ by more than colour.
+SYMBOLS = ("circle", "square", "diamond", "triangle-up", "pentagon", "hexagon", "star-diamond", "triangle-down")
+SYMBOLS_3D = ("circle", "square", "diamond", "cross", "circle-open", "square-open", "diamond-open", "x")
+#: At most this many points of a path are sent to the browser (longer runs are sampled evenly).
+MAX_POINTS = 2000
+CONTOUR_GRID = 160
+#: Paths in the 3-D view float this fraction of the height range above the surface.
+LIFT = 0.03
+SURFACE_GRID = 72
+FONT = dict(family="Lato, system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif", size=15,
+            color="#1f2d3d")
+#: The map's colours: light where f is low (the runs' colours stand out there), a muted blue-grey
+#: where it is high.
+MAP_COLORSCALE = [[0.0, "#ffffff"], [0.25, "#edf2f7"], [0.5, "#d9e3ed"], [0.75, "#c1d0df"], [1.0, "#a7bbcf"]]
+_F32_MAX = 1e37
+
+
+@dataclass(frozen=True, eq=False)
+class RunView:
+    """What a figure needs to know about one run."""
+
+    uid: str
+    label: str
+    color: str
+    symbol_index: int
+    trajectory: Trajectory
+
+    @property
+    def legend(self) -> str:
+        return self.label + (f" ({diverged_label(self.trajectory)})" if self.trajectory.diverged else "")
+
+
+def diverged_label(traj: Trajectory) -> str:
+    return f"diverged at step {traj.steps + 1}"
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+def _f32(values) -> np.ndarray:
+    """float32 with no NaN or inf (values beyond float32 clipped)."""
+    a = np.asarray(values, dtype=np.float64)
+    a = np.nan_to_num(a, nan=0.0, posinf=_F32_MAX, neginf=-_F32_MAX)
+    return np.clip(a, -_F32_MAX, _F32_MAX).astype(np.float32)
+
+
+def sample_indices(n_points: int, limit: int = MAX_POINTS) -> tuple[np.ndarray, int]:
+    """Indices of at most ``limit`` (+1) evenly spaced points of ``n_points``, always keeping the
+    last, and the stride between them."""
+    stride = max(1, math.ceil(n_points / limit))
+    idx = np.arange(0, n_points, stride)
+    if idx[-1] != n_points - 1:
+        idx = np.append(idx, n_points - 1)
+    return idx, stride
+
+
+def _at(step: int, stride: int, length: int) -> int:
+    return int(min(max(round(step / stride), 0), length - 1))
+
+
+def surface_key(surface: surfaces.Surface) -> tuple:
+    return (surface.name, tuple(surface.values))
+
+
+@functools.lru_cache(maxsize=64)
+def _grid(name: str, values: tuple, n: int):
+    surface = surfaces.get(name, **dict(values)) if values else surfaces.get(name)
+    xs, ys, Z = surface.grid(n)
+    Z = np.where(np.isfinite(Z), Z, np.nan)
+    return xs, ys, Z
+
+
+@functools.lru_cache(maxsize=64)
+def _transform_params(name: str, values: tuple) -> tuple[bool, float, float]:
+    """``(log, floor, eps)`` of the map's level transform for one surface (cached)."""
+    surface = surfaces.get(name, **dict(values)) if values else surfaces.get(name)
+    _, _, Z = _grid(name, values, CONTOUR_GRID)
+    finite = Z[np.isfinite(Z)]
+    zmin = float(finite.min()) if finite.size else 0.0
+    zmax = float(finite.max()) if finite.size else 1.0
+    fmin = surface.minimum_value
+    floor = min(zmin, fmin) if fmin is not None else zmin
+    eps = max((zmax - floor) * 1e-6, 1e-12)
+    return bool(surface.log_scale), floor, eps
+
+
+def level_transform(surface: surfaces.Surface):
+    """``(forward, ticks)`` for the values the map colours: ``log10(f - f_floor + eps)`` on
+    surfaces whose values span decades (``surface.log_scale``), else ``f`` itself.
+    ``ticks(lo, hi)`` gives tick positions in transformed units and their labels in real values
+    (decades of ``f - f_floor`` on a log map)."""
+    log, floor, eps = _transform_params(*surface_key(surface))
+    if not log:
+        def ticks(lo, hi, n=6):
+            vals = _nice_ticks(lo, hi, n)
+            return vals, [f"{v:.3g}" for v in vals]
+        return (lambda f: np.asarray(f, dtype=np.float64)), ticks
+
+    def forward(f):
+        f = np.asarray(f, dtype=np.float64)
+        return np.log10(np.maximum(f - floor, 0.0) + eps)
+
+    def ticks(lo, hi, n=6):
+        decades = [k for k in range(math.floor(lo) - 1, math.ceil(hi) + 2)
+                   if lo <= math.log10(10.0 ** k + eps) <= hi and 10.0 ** k >= 3 * eps]
+        if len(decades) > n:
+            step = math.ceil(len(decades) / n)
+            decades = decades[::-1][::step][::-1]
+        vals = [math.log10(10.0 ** k + eps) for k in decades]
+        return vals, [_real_label(floor + 10.0 ** k) for k in decades]
+
+    return forward, ticks
+
+
+def _real_label(v: float) -> str:
+    if v != 0 and (abs(v) >= 1e5 or abs(v) < 1e-3):
+        return f"{v:.0e}".replace("e-0", "e-").replace("e+0", "e").replace("e+", "e")
+    if abs(v) >= 1 and float(v).is_integer():
+        return f"{v:,.0f}"
+    return f"{v:.3g}"
+
+
+def _nice_ticks(lo: float, hi: float, n: int) -> list[float]:
+    span = hi - lo
+    if span <= 0:
+        return [lo]
+    raw = span / max(n - 1, 1)
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+    first = math.ceil(lo / step) * step
+    return [round(first + i * step, 12) for i in range(int((hi - first) / step + 1e-9) + 1)]
+
+
+def _map_levels(surface: surfaces.Surface):
+    """Contour start/end/size and colourbar ticks (labelled in real values)."""
+    forward, ticks = level_transform(surface)
+    _, _, Z = _grid(*surface_key(surface), CONTOUR_GRID)
+    T = forward(Z)
+    finite = T[np.isfinite(T)]
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    if hi <= lo:
+        hi = lo + 1.0
+    log = _transform_params(*surface_key(surface))[0]
+    size = (0.25 if hi - lo <= 6 else 0.5) if log else (hi - lo) / 20
+    tickvals, ticktext = ticks(lo, hi, 8)
+    return T, dict(start=lo + size / 2, end=hi, size=size), tickvals, ticktext
+
+
+_AXIS = dict(gridcolor="#e6ebf1", linecolor="#aab7c4", showline=True, zeroline=False, ticks="outside",
+             tickcolor="#aab7c4", ticklen=4, automargin=True)
+
+
+def _base_layout(**extra) -> dict:
+    """Shared look (no named template: a template would add kilobytes to every response)."""
+    layout = dict(
+        font=FONT, showlegend=False, hovermode="closest", paper_bgcolor="white", plot_bgcolor="white",
+        margin=dict(l=56, r=16, t=36, b=48), hoverlabel=dict(font_size=14), colorway=list(COLORS),
+    )
+    for key, value in extra.items():
+        if key in ("xaxis", "yaxis") and isinstance(value, dict):
+            value = {**_AXIS, **value}
+        layout[key] = value
+    return layout
+
+
+def _trace(kind: str, **props) -> dict:
+    """A trace as a plain dict (validated by the unit tests through ``go.Figure``; building
+    ``go.Scatter`` objects here would cost a validation pass on every update)."""
+    return dict(type=kind, **props)
+
+
+def _figure(data: list, layout: dict) -> go.Figure:
+    return go.Figure(data=data, layout=layout, _validate=False)
+
+
+def _trace_dicts(traces) -> list[dict]:
+    out = [dict(t) for t in traces]
+    convert_to_base64(out)
+    return out
+
+
+# -- the 2-D map -----------------------------------------------------------------------------------
+def static_trace_count(surface: surfaces.Surface) -> int:
+    """How many traces come before the runs' traces in the map and the 3-D view."""
+    return 3
+
+
+def _minima_trace(surface, z=None, three_d=False):
+    minima = np.asarray(surface.minima, dtype=np.float64).reshape(-1, 2)
+    text = [f"minimum ({x:.4g}, {y:.4g})<br>f = {surface.value(x, y):.4g}" for x, y in minima]
+    common = dict(mode="markers", name="known minima", hovertemplate="%{text}<extra></extra>", text=text,
+                  meta={"role": "minima"})
+    if three_d:
+        return _trace("scatter3d", x=_f32(minima[:, 0]), y=_f32(minima[:, 1]), z=_f32(z if z is not None else []),
+                            marker=dict(size=7, color="#FFD700", symbol="diamond", line=dict(width=1, color="#333")),
+                            **common)
+    return _trace("scatter", x=_f32(minima[:, 0]), y=_f32(minima[:, 1]),
+                      marker=dict(symbol="star", size=20, color="#FFD700", line=dict(width=1.5, color="#333")),
+                      **common)
+
+
+def _start_trace(start, three_d=False, z=None):
+    common = dict(mode="markers", name="start", hovertemplate="start (%{x:.4g}, %{y:.4g})<extra></extra>",
+                  meta={"role": "start"})
+    if three_d:
+        return _trace("scatter3d", x=[start[0]], y=[start[1]], z=[z], marker=dict(size=5, color="white",
+                                                                          line=dict(width=2, color="#222")), **common)
+    return _trace("scatter", x=[start[0]], y=[start[1]],
+                      marker=dict(symbol="circle", size=13, color="white", line=dict(width=3, color="#222")), **common)
+
+
+def start_trace(surface: surfaces.Surface, start, three_d: bool = False) -> dict:
+    """The start's marker (the last of the static traces, so a patch can move it)."""
+    if not three_d:
+        return _start_trace(start)
+    _, _, sz = _lifted(surface, np.asarray([start], dtype=np.float64), np.array([surface.value(*start)]))
+    return _start_trace(start, True, float(sz[0]))
+
+
+def _simplex(traj: Trajectory) -> np.ndarray | None:
+    """The simplex vertices ``(n, 6)`` when the optimizer records one (state x1, y1, ..., y3)."""
+    cols = ("x1", "y1", "x2", "y2", "x3", "y3")
+    if all(c in traj.state for c in cols):
+        return np.column_stack([traj.state[c] for c in cols])
+    return None
+
+
+def contour_run_traces(surface: surfaces.Surface, runs: Sequence[RunView], step: int, first_index: int) -> list:
+    """The map's traces for ``runs`` (path, marker, simplex, divergence X), numbered from
+    ``first_index`` (the marker's ``meta.path`` points at its path trace)."""
+    traces = []
+    for rv in runs:
+        traj = rv.trajectory
+        n = len(traj.xy)
+        idx, stride = sample_indices(n)
+        xy = traj.xy[idx]
+        path_index = first_index + len(traces)
+        symbol = SYMBOLS[rv.symbol_index % len(SYMBOLS)]
+        step_text = "step %{pointNumber}<br>" if stride == 1 else ""
+        traces.append(_trace("scatter", 
+            x=_f32(xy[:, 0]), y=_f32(xy[:, 1]), name=rv.legend, legendgroup=rv.uid,
+            mode="lines+markers" if n <= 160 else "lines",
+            line=dict(color=rv.color, width=3), marker=dict(size=5, color=rv.color),
+            hovertemplate=f"<b>{rv.legend}</b><br>{step_text}x=%{{x:.4g}}, y=%{{y:.4g}}<extra></extra>",
+            meta={"role": "path", "run": rv.uid, "stride": stride}, uid=f"{rv.uid}-path",
+        ))
+        k = _at(step, stride, len(idx))
+        traces.append(_trace("scatter", 
+            x=_f32(xy[k:k + 1, 0]), y=_f32(xy[k:k + 1, 1]), name=rv.legend, legendgroup=rv.uid, mode="markers",
+            marker=dict(symbol=symbol, size=17, color=rv.color, line=dict(width=2, color="white")),
+            hoverinfo="skip", meta={"role": "marker", "run": rv.uid, "path": path_index, "stride": stride},
+            uid=f"{rv.uid}-marker",
+        ))
+        simplex = _simplex(traj)
+        if simplex is not None:
+            sv = np.round(_f32(simplex[idx]).astype(np.float64), 6)
+            x1, y1, x2, y2, x3, y3 = sv[k]
+            traces.append(_trace("scatter", 
+                x=[x1, x2, x3, x1], y=[y1, y2, y3, y1], mode="lines", fill="toself", name=f"{rv.legend} simplex",
+                line=dict(color=rv.color, width=2), fillcolor=_rgba(rv.color, 0.18), hoverinfo="skip",
+                legendgroup=rv.uid,
+                meta={"role": "simplex", "run": rv.uid, "stride": stride, "simplex": sv.tolist()},
+                uid=f"{rv.uid}-simplex",
+            ))
+        if traj.diverged:
+            traces.append(_trace("scatter", 
+                x=_f32(traj.xy[-1:, 0]), y=_f32(traj.xy[-1:, 1]), mode="markers", name=f"{rv.legend}",
+                marker=dict(symbol="x", size=20, color=rv.color, line=dict(width=2, color="#111")),
+                hovertemplate=f"<b>{rv.label}</b><br>{diverged_label(traj)}<br>last finite point "
+                              "(%{x:.4g}, %{y:.4g})<extra></extra>",
+                legendgroup=rv.uid, meta={"role": "diverged", "run": rv.uid}, uid=f"{rv.uid}-diverged",
+            ))
+    return traces
+
+
+def contour_figure(surface: surfaces.Surface, runs: Sequence[RunView], start, step: int = 0) -> go.Figure:
+    """The 2-D map: filled contours (log-spaced where the surface's values span decades), known
+    minima as stars, the start, and each run's path with its marker at ``step``."""
+    xs, ys, _ = _grid(*surface_key(surface), CONTOUR_GRID)
+    T, contours, tickvals, ticktext = _map_levels(surface)
+    log = _transform_params(*surface_key(surface))[0]
+    contour = _trace("contour", 
+        x=_f32(xs), y=_f32(ys), z=_f32(np.where(np.isfinite(T), T, np.nanmax(T) if np.isfinite(T).any() else 0)),
+        contours=dict(coloring="fill", showlines=True, **contours), autocontour=False,
+        line=dict(width=0.6, color="rgba(40,60,80,0.35)"), colorscale=MAP_COLORSCALE,
+        colorbar=dict(title=dict(text="f" if not log else "f (log)", side="top"), tickvals=tickvals,
+                      ticktext=ticktext, thickness=14, len=0.9, outlinewidth=0),
+        hovertemplate="x=%{x:.3g}, y=%{y:.3g}<extra>click to start here</extra>",
+        meta={"role": "surface"}, uid="surface",
+    )
+    traces = [contour, _minima_trace(surface), _start_trace(start)]
+    traces += contour_run_traces(surface, runs, step, len(traces))
+    (x0, x1), (y0, y1) = surface.domain
+    layout = _base_layout(
+        xaxis=dict(range=[x0, x1], title=dict(text="x", standoff=4), showgrid=False, zeroline=False,
+                   constrain="domain"),
+        yaxis=dict(range=[y0, y1], title=dict(text="y", standoff=4), showgrid=False, zeroline=False,
+                   scaleanchor="x", scaleratio=1, constrain="domain"),
+        uirevision=repr(surface_key(surface)), clickmode="event",
+        margin=dict(l=48, r=8, t=12, b=40),
+    )
+    return _figure(traces, layout)
+
+
+# -- the 3-D view ----------------------------------------------------------------------------------
+def _z_range(surface):
+    forward, _ = level_transform(surface)
+    _, _, Z = _grid(*surface_key(surface), SURFACE_GRID)
+    T = forward(Z)
+    finite = T[np.isfinite(T)]
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    return lo, max(hi, lo + 1e-9)
+
+
+def _lifted(surface, xy: np.ndarray, loss: np.ndarray):
+    """A path placed on the 3-D surface: clamped to the plotting window, z = transformed f,
+    lifted by ``LIFT`` of the z range so it is not hidden inside the mesh."""
+    forward, _ = level_transform(surface)
+    (x0, x1), (y0, y1) = surface.domain
+    lo, hi = _z_range(surface)
+    x = np.clip(xy[:, 0], x0, x1)
+    y = np.clip(xy[:, 1], y0, y1)
+    inside = (x == xy[:, 0]) & (y == xy[:, 1])
+    f = np.where(inside, loss, surface.value(x, y))
+    z = np.clip(forward(f), lo, hi) + LIFT * (hi - lo)
+    return x, y, z
+
+
+def surface3d_run_traces(surface: surfaces.Surface, runs: Sequence[RunView], step: int, first_index: int) -> list:
+    traces = []
+    for rv in runs:
+        traj = rv.trajectory
+        idx, stride = sample_indices(len(traj.xy), MAX_POINTS // 2)
+        x, y, z = _lifted(surface, traj.xy[idx], traj.loss[idx])
+        path_index = first_index + len(traces)
+        traces.append(_trace("scatter3d", 
+            x=_f32(x), y=_f32(y), z=_f32(z), mode="lines", name=rv.legend, line=dict(color=rv.color, width=6),
+            hovertemplate=f"<b>{rv.legend}</b><br>x=%{{x:.4g}}, y=%{{y:.4g}}<extra></extra>",
+            meta={"role": "path", "run": rv.uid, "stride": stride}, uid=f"{rv.uid}-path3d",
+        ))
+        k = _at(step, stride, len(idx))
+        traces.append(_trace("scatter3d", 
+            x=_f32(x[k:k + 1]), y=_f32(y[k:k + 1]), z=_f32(z[k:k + 1]), mode="markers", name=rv.legend,
+            marker=dict(size=8, color=rv.color, symbol=SYMBOLS_3D[rv.symbol_index % len(SYMBOLS_3D)],
+                        line=dict(width=2, color="white")),
+            hoverinfo="skip", meta={"role": "marker", "run": rv.uid, "path": path_index, "stride": stride},
+            uid=f"{rv.uid}-marker3d",
+        ))
+        if traj.diverged:
+            traces.append(_trace("scatter3d", 
+                x=_f32(x[-1:]), y=_f32(y[-1:]), z=_f32(z[-1:]), mode="markers", name=rv.legend,
+                marker=dict(size=7, color=rv.color, symbol="x"), hovertemplate=f"{diverged_label(traj)}<extra></extra>",
+                meta={"role": "diverged", "run": rv.uid}, uid=f"{rv.uid}-diverged3d",
+            ))
+    return traces
+
+
+def surface3d_figure(surface: surfaces.Surface, runs: Sequence[RunView], start, step: int = 0) -> go.Figure:
+    """The surface in 3-D (log-transformed heights where the map is log-scaled), with each run's
+    path lying on it."""
+    xs, ys, Z = _grid(*surface_key(surface), SURFACE_GRID)
+    forward, ticks = level_transform(surface)
+    lo, hi = _z_range(surface)
+    T = np.clip(np.where(np.isfinite(Z), forward(Z), hi), lo, hi)
+    log = _transform_params(*surface_key(surface))[0]
+    mesh = _trace("surface", 
+        x=_f32(xs), y=_f32(ys), z=_f32(T), colorscale=MAP_COLORSCALE, showscale=False, opacity=0.85,
+        contours=dict(z=dict(show=True, color="rgba(40,60,80,0.35)", width=1, start=lo, end=hi,
+                             size=(hi - lo) / 14)),
+        lighting=dict(ambient=0.75, diffuse=0.5, specular=0.05, roughness=0.9), hoverinfo="skip",
+        meta={"role": "surface"}, uid="surface3d",
+    )
+    minima = np.asarray(surface.minima, dtype=np.float64).reshape(-1, 2)
+    mz = np.clip(forward(np.array([surface.value(x, y) for x, y in minima])), lo, hi) + LIFT * (hi - lo) \
+        if len(minima) else np.array([])
+    traces = [mesh, _minima_trace(surface, mz, three_d=True), start_trace(surface, start, three_d=True)]
+    traces += surface3d_run_traces(surface, runs, step, len(traces))
+    tickvals, ticktext = ticks(lo, hi, 5)
+    (x0, x1), (y0, y1) = surface.domain
+    axis = dict(showbackground=False, gridcolor="#dde3ea", zerolinecolor="#c5ced8", title_font=dict(size=14),
+                tickfont=dict(size=11))
+    layout = _base_layout(
+        scene=dict(
+            xaxis=dict(axis, range=[x0, x1], title="x"), yaxis=dict(axis, range=[y0, y1], title="y"),
+            zaxis=dict(axis, range=[lo, hi + 0.03 * (hi - lo)], title="f (log)" if log else "f",
+                       tickvals=tickvals, ticktext=ticktext),
+            aspectmode="manual", aspectratio=dict(x=1, y=(y1 - y0) / (x1 - x0), z=0.55),
+            camera=dict(eye=dict(x=-1.35, y=-1.45, z=1.05)),
+        ),
+        uirevision=repr(surface_key(surface)), margin=dict(l=0, r=0, t=0, b=0),
+    )
+    return _figure(traces, layout)
+
+
+# -- loss and distance -----------------------------------------------------------------------------
+def _cursor(step: int) -> dict:
+    return dict(type="line", xref="x", yref="paper", x0=step, x1=step, y0=0, y1=1, name="cursor",
+                line=dict(color="#34495e", width=1.5, dash="dot"))
+
+
+def _series_figure(runs, step, values_of, *, xaxis: str, ytitle: str, ylog: bool, note: str | None = None):
+    traces = []
+    spans = []
+    for rv in runs:
+        traj = rv.trajectory
+        idx, stride = sample_indices(len(traj.xy))
+        y = _f32(values_of(traj)[idx])
+        if y.size:
+            spans.append((float(y.min()), float(y.max())))
+        path_index = len(traces)
+        if xaxis == "cost":
+            x = _f32(traj.evaluations[idx])
+            xspec = dict(x=x)
+            xtext = "cost %{x:,.0f}"
+        else:
+            xspec = dict(x0=0, dx=stride) if len(idx) == 1 or idx[-1] == stride * (len(idx) - 1) else dict(x=_f32(idx))
+            xtext = "step %{x:,.0f}"
+        traces.append(_trace("scatter", 
+            y=y, mode="lines", name=rv.legend, line=dict(color=rv.color, width=3),
+            hovertemplate=f"<b>{rv.legend}</b><br>{xtext}<br>{ytitle} = %{{y:.4g}}<extra></extra>",
+            meta={"role": "path", "run": rv.uid, "stride": stride}, uid=f"{rv.uid}-series", **xspec,
+        ))
+        k = _at(step, stride, len(idx))
+        xk = float(traj.evaluations[idx[k]]) if xaxis == "cost" else float(idx[k])
+        traces.append(_trace("scatter", 
+            x=[xk], y=y[k:k + 1], mode="markers", name=rv.legend, hoverinfo="skip",
+            marker=dict(symbol=SYMBOLS[rv.symbol_index % len(SYMBOLS)], size=12, color=rv.color,
+                        line=dict(width=1.5, color="white")),
+            meta={"role": "marker", "run": rv.uid, "path": path_index, "stride": stride}, uid=f"{rv.uid}-smarker",
+        ))
+        if traj.diverged:
+            xl = float(traj.evaluations[-1]) if xaxis == "cost" else float(len(traj.xy) - 1)
+            traces.append(_trace("scatter", 
+                x=[xl], y=y[-1:], mode="markers", name=rv.legend,
+                marker=dict(symbol="x", size=15, color=rv.color, line=dict(width=2, color="#111")),
+                hovertemplate=f"{diverged_label(traj)}<extra></extra>", meta={"role": "diverged", "run": rv.uid},
+            ))
+    xtitle = "cost (function + gradient evaluations)" if xaxis == "cost" else "step"
+    yaxis = dict(title=dict(text=ytitle, standoff=6), type="log" if ylog else "linear", exponentformat="power")
+    if ylog and spans:
+        lo, hi = min(s[0] for s in spans), max(s[1] for s in spans)
+        decades = math.log10(hi) - math.log10(lo) if hi > 0 and lo > 0 else 0.0
+        # whole decades on wide ranges; 1, 2, 5 on narrow ones (not every digit)
+        yaxis["dtick"] = "D2" if decades <= 2.5 else (1 if decades < 9 else 2)
+    layout = _base_layout(
+        xaxis=dict(title=dict(text=xtitle, standoff=6), zeroline=False, rangemode="tozero"),
+        yaxis=yaxis,
+        shapes=[_cursor(step)] if xaxis == "step" else [],
+        uirevision=f"{xaxis}-{ylog}", margin=dict(l=72, r=16, t=16, b=52),
+    )
+    if note:
+        layout["annotations"] = [dict(text=note, xref="paper", yref="paper", x=0.99, y=0.98, xanchor="right",
+                                      yanchor="top", showarrow=False, font=dict(size=13, color="#555"),
+                                      bgcolor="rgba(255,255,255,0.8)")]
+    return _figure(traces, layout)
+
+
+def loss_values(surface: surfaces.Surface):
+    """``(values_of, title, log_axis, note)``: what the loss plot draws on this surface.
+
+    With a known minimum value f*, the gap ``f - f*`` on a log axis (it shows linear and
+    superlinear convergence as straight and bending lines); without one (a surface unbounded
+    below), ``f`` itself on a linear axis."""
+    fstar = surface.minimum_value
+    if fstar is not None and math.isfinite(fstar):
+        floor = 1e-16 * max(1.0, abs(fstar))
+        title = "f − f*" if fstar != 0 else "f"
+        return (lambda t: np.maximum(t.loss - fstar, floor)), title, True, None
+    return (lambda t: t.loss), "f", False, "no known minimum: f on a linear axis"
+
+
+def loss_figure(surface: surfaces.Surface, runs: Sequence[RunView], step: int = 0, xaxis: str = "step") -> go.Figure:
+    """The loss of each run against step (or cost), with a cursor at ``step``."""
+    values_of, title, log, note = loss_values(surface)
+    return _series_figure(runs, step, values_of, xaxis=xaxis, ytitle=title, ylog=log, note=note)
+
+
+def distance_figure(surface: surfaces.Surface, runs: Sequence[RunView], step: int = 0) -> go.Figure:
+    """Distance to the nearest known minimum against step; an explanation instead when the surface
+    has none."""
+    if not surface.minima:
+        fig = _figure([], _base_layout(
+            xaxis=dict(visible=False), yaxis=dict(visible=False), margin=dict(l=16, r=16, t=16, b=16),
+            annotations=[dict(text=f"{surface.title} has no minimum (it is unbounded below),<br>"
+                                   "so there is no distance to one.", showarrow=False, xref="paper",
+                              yref="paper", x=0.5, y=0.5, font=dict(size=16, color="#555"))]))
+        return fig
+
+    def distance(traj):
+        return np.maximum(surface.nearest_minimum_distance(traj.xy), 1e-16)
+
+    return _series_figure(runs, step, distance, xaxis="step", ytitle="distance", ylog=True)
+
+
+def _rgba(hex_color: str, alpha: float) -> str:
+    h = hex_color.lstrip("#")
+    r, g, b = (int(h[i:i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def run_trace_dicts(traces) -> list[dict]:
+    """Traces as JSON-ready dicts with float arrays base64-encoded (for ``dash.Patch`` updates)."""
+    return _trace_dicts(traces)
+
+
+__all__ += ["run_trace_dicts", "loss_values", "start_trace"]

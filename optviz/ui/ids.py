@@ -1,0 +1,75 @@
+"""Component ids, in one place.
+
+The first block is a contract (tests, docs and users' scripts refer to them): keep it exactly.
+Pattern-matching ids are built by the functions at the end; their ``type`` strings are here too.
+"""
+
+# -- contract --------------------------------------------------------------------------------------
+SURFACE_SELECT = "surface-select"
+CONTOUR_GRAPH = "contour-graph"
+SURFACE3D_GRAPH = "surface3d-graph"
+LOSS_GRAPH = "loss-graph"
+DISTANCE_GRAPH = "distance-graph"
+PLAY_BUTTON = "play-button"
+STEP_SLIDER = "step-slider"
+ADD_RUN_BUTTON = "add-run-button"
+START_X = "start-x"
+START_Y = "start-y"
+STEPS_INPUT = "steps-input"
+
+# -- the rest --------------------------------------------------------------------------------------
+URL = "url"                      # read: the page's address when it opens
+URL_SYNC = "url-sync"            # the query string that reproduces the current view (a Store)
+URL_WRITTEN = "url-written"      # what the browser last wrote to its address bar
+CONFIG_STORE = "config-store"    # the validated configuration (state.Config.to_data())
+RENDER_STORE = "render-store"    # what the figures were last drawn from (decides full vs. patch)
+URL_ALERT = "url-alert"
+SIM_ALERT = "sim-alert"
+CONTROLS_ALERT = "controls-alert"
+SURFACE_INFO = "surface-info"
+SURFACE_PARAMS = "surface-params"
+NOISE_INPUT = "noise-input"
+SEED_INPUT = "seed-input"
+SCHEDULE_SELECT = "schedule-select"
+SCHEDULE_PARAMS = "schedule-params"
+SCHEDULE_INFO = "schedule-info"
+CLIP_SWITCH = "clip-switch"
+CLIP_INPUT = "clip-input"
+LOSSX_RADIO = "lossx-radio"
+RUNS_CONTAINER = "runs-container"
+RUN_COUNT = "run-count"
+LEGEND = "legend-bar"
+DISTANCE_NOTE = "distance-note"
+BACK_BUTTON = "step-back-button"
+FORWARD_BUTTON = "step-forward-button"
+FIRST_BUTTON = "step-first-button"
+LAST_BUTTON = "step-last-button"
+SPEED_SELECT = "speed-select"
+STEP_STORE = "step-store"        # the step shown (written in the browser)
+STEP_READOUT = "step-readout"
+SHARE_BUTTON = "share-button"
+
+# -- pattern-matching ids --------------------------------------------------------------------------
+HP = "hp"                # the exact value of a parameter (a run's hyperparameter, or the surface's /
+HP_SLIDER = "hp-slider"  # schedule's own parameter, with "run" = SURFACE_OWNER / SCHEDULE_OWNER)
+HP_LOG_SLIDER = "hp-log-slider"
+RUN_OPTIMIZER = "run-optimizer"
+RUN_REMOVE = "run-remove"
+RUN_DUPLICATE = "run-duplicate"
+RUN_STATUS = "run-status"
+ABOUT_TOGGLE = "about-toggle"  # shows/hides a run's "about" (formulas are typeset while hidden,
+ABOUT_BODY = "about-body"      # so it is collapsed with CSS, not display: none)
+SURFACE_OWNER = "surface"
+SCHEDULE_OWNER = "schedule"
+
+
+def hp(owner: str, name: str) -> dict:
+    return {"type": HP, "run": owner, "name": name}
+
+
+def hp_slider(owner: str, name: str, log: bool) -> dict:
+    return {"type": HP_LOG_SLIDER if log else HP_SLIDER, "run": owner, "name": name}
+
+
+def run_part(kind: str, uid: str) -> dict:
+    return {"type": kind, "run": uid}

@@ -1,0 +1,356 @@
+"""The page: a control panel (surface, start and steps, training conditions, runs) beside the four
+views and their shared playback bar.  Every control is generated from metadata (an optimizer's
+spec, a surface's parameters, a schedule's parameters, the app's own settings in ``state``).
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+import surfaces
+from optviz import __version__, optimizers, schedules
+from optviz.spec import Hyperparameter
+from optviz.ui import ids
+from optviz.ui.figures import COLORS, SYMBOLS
+from optviz.ui.state import CLIP, MAX_RUNS, NOISE, SEED, STEPS, Config, Run, format_number, run_label
+
+__all__ = ["build_layout", "run_card", "param_controls", "surface_info", "schedule_info", "SYMBOL_CHARS",
+           "SPEEDS"]
+
+#: Unicode stand-ins for the marker shapes of figures.SYMBOLS (for the legend and the run cards).
+SYMBOL_CHARS = {"circle": "●", "square": "■", "diamond": "◆", "triangle-up": "▲", "pentagon": "⬟",
+                "hexagon": "⬢", "star-diamond": "✦", "triangle-down": "▼"}
+#: Playback speeds, in steps per second.
+SPEEDS = (5, 15, 30, 60, 150, 400, 1000)
+DEFAULT_SPEED = 60
+#: How many of a run's hyperparameters are shown before "more settings" (the spec lists the most
+#: important first: the learning rate, then momentum or beta1).
+PRIMARY = 2
+GRAPH_CONFIG = {"displaylogo": False, "responsive": True, "displayModeBar": "hover",
+                "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d", "toImage"]}
+
+
+# -- parameter controls ----------------------------------------------------------------------------
+def _slider_spec(hp: Hyperparameter) -> dict[str, Any]:
+    """min, max, step, marks and whether the slider runs over log10 of the value."""
+    lo, hi = hp.slider_range
+    if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
+        d = float(hp.default)
+        lo, hi = (d / 10, d * 10) if hp.log and d > 0 else (d - max(1.0, abs(d)), d + max(1.0, abs(d)))
+    if hp.log and lo > 0:
+        a, b = math.log10(lo), math.log10(hi)
+        decades = list(range(math.ceil(a), math.floor(b) + 1))
+        if len(decades) > 3:  # keep the labels apart on a narrow slider
+            decades = [decades[0], decades[len(decades) // 2], decades[-1]]
+        marks = {k: _decade(k) for k in decades}
+        return dict(min=a, max=b, step=0.01, marks=marks, log=True)
+    if hp.kind == "int":
+        step = max(1, int(round((hi - lo) / 200)))
+        return dict(min=lo, max=hi, step=step, marks={lo: format_number(lo), hi: format_number(hi)}, log=False)
+    step = (hi - lo) / 200
+    return dict(min=lo, max=hi, step=step, marks={lo: format_number(lo), hi: format_number(hi)}, log=False)
+
+
+def _decade(k: int) -> str:
+    if -3 <= k <= 3:
+        return format_number(10.0 ** k)
+    return f"1e{k}"
+
+
+def _slider_position(hp: Hyperparameter, spec: dict, value: Any) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        v = float(hp.default)
+    if spec["log"]:
+        v = math.log10(v) if v > 0 else spec["min"]
+    return min(max(v, spec["min"]), spec["max"])
+
+
+def param_controls(owner: str, hp: Hyperparameter, value: Any, *, label: str | None = None):
+    """The control for one parameter: a switch, a select, or a slider with a number box beside it
+    that holds the exact value (over log10 of the value where ``hp.log``)."""
+    name = label or hp.name
+    title = f"{hp.help} Allowed: {hp.allowed}."
+    if hp.kind == "bool":
+        return html.Div(dbc.Switch(id={"type": "hp-switch", "run": owner, "name": hp.name}, value=bool(value),
+                                   label=name, label_class_name="param-label"),
+                        className="param-row param-switch", title=title)
+    if hp.kind == "choice":
+        return html.Div([
+            html.Label(name, className="param-label", title=title),
+            dbc.Select(id={"type": "hp-choice", "run": owner, "name": hp.name}, value=value, size="sm",
+                       options=[{"label": c, "value": c} for c in hp.choices], className="param-select"),
+        ], className="param-row param-choice")
+    spec = _slider_spec(hp)
+    return html.Div([
+        html.Label(name, className="param-label", title=title),
+        html.Div([
+            dbc.Input(id=ids.hp(owner, hp.name), type="number", value=value, step="any", debounce=True,
+                      size="sm", className="param-input", inputMode="decimal"),
+            dbc.FormFeedback(f"{hp.name} must be {hp.allowed}", type="invalid"),
+        ], className="param-input-wrap", title=title),
+        dcc.Slider(id=ids.hp_slider(owner, hp.name, False), min=spec["min"], max=spec["max"], step=spec["step"],
+                   value=_slider_position(hp, spec, value), marks=spec["marks"], allow_direct_input=False,
+                   updatemode="mouseup", className="param-slider log-slider" if spec["log"] else "param-slider"),
+    ], className="param-row")
+
+
+# -- runs ------------------------------------------------------------------------------------------
+def _optimizer_options():
+    return [{"label": spec.title, "value": spec.name} for spec in optimizers.all_specs()]
+
+
+def run_card(run: Run, position: int | None = None) -> dbc.Card:
+    """One run's card: optimizer, duplicate/remove, its hyperparameters, and what it computes."""
+    spec = run.spec
+    color = COLORS[run.color % len(COLORS)]
+    symbol = SYMBOL_CHARS[SYMBOLS[run.color % len(SYMBOLS)]]
+    values = run.values
+    rows = [param_controls(run.uid, h, values[h.name]) for h in spec.hyperparameters]
+    primary, rest = rows[:PRIMARY], rows[PRIMARY:]
+    body = [*primary]
+    if rest:
+        body.append(html.Details([html.Summary(f"more settings ({len(rest)})"), *rest], className="more-params"))
+    body.append(html.Div([
+        dbc.Button(f"about {spec.title}", id=ids.run_part(ids.ABOUT_TOGGLE, run.uid), color="link", size="sm",
+                   n_clicks=0, className="about-toggle"),
+        # filled on first opening (see callbacks.about): typesetting formulas nobody opened
+        # would slow every page load
+        html.Div(id=ids.run_part(ids.ABOUT_BODY, run.uid), className="about-body collapsed"),
+    ], className="about-optimizer"))
+    return dbc.Card([
+        dbc.CardHeader(html.Div([
+            html.Span(symbol, className="run-swatch", style={"color": color}, title=run_label(run)),
+            dbc.Select(id=ids.run_part(ids.RUN_OPTIMIZER, run.uid), options=_optimizer_options(),
+                       value=run.optimizer, size="sm", className="run-optimizer"),
+            dbc.Button(icon("copy", "duplicate"), id=ids.run_part(ids.RUN_DUPLICATE, run.uid), color="link", size="sm",
+                       className="run-action", title="Duplicate this run (compare two settings side by side)",
+                       n_clicks=0),
+            dbc.Button(icon("close", "remove"), id=ids.run_part(ids.RUN_REMOVE, run.uid), color="link", size="sm",
+                       className="run-action run-remove", title="Remove this run", n_clicks=0),
+        ], className="run-header")),
+        dbc.CardBody(body, className="run-body"),
+    ], className="run-card", style={"borderLeftColor": color}, id=ids.run_part("run-card", run.uid))
+
+
+def about_optimizer(name: str):
+    """What an optimizer computes: its update rule, note and references (from its spec)."""
+    spec = optimizers.get(name)
+    about = [dcc.Markdown(f"$$\\small {spec.update}$$", mathjax=True, className="update-rule")]
+    if spec.note:
+        about.append(html.P(spec.note, className="mb-1"))
+    ref = " · ".join(x for x in (spec.reference, spec.torch and f"as {spec.torch}") if x)
+    if ref:
+        about.append(html.P(ref, className="text-muted small mb-0"))
+    return about
+
+
+# -- surface and schedule --------------------------------------------------------------------------
+def surface_info(surface: surfaces.Surface):
+    parts = [dcc.Markdown(f"$${surface.latex}$$", mathjax=True, className="formula")]
+    if surface.note:
+        parts.append(html.P(surface.note, className="surface-note"))
+    if surface.reference:
+        parts.append(html.P(surface.reference, className="text-muted small mb-0"))
+    return parts
+
+
+def surface_params(config: Config):
+    surface = surfaces.get(config.surface)
+    values = dict(config.surface_params)
+    return [param_controls(ids.SURFACE_OWNER, h, values.get(h.name, h.default)) for h in surface.parameters]
+
+
+def schedule_info(name: str):
+    spec = schedules.get(name)
+    return [dcc.Markdown(f"$$\\small {spec.latex}$$", mathjax=True, className="formula"),
+            html.P(spec.help, className="small text-muted mb-1")]
+
+
+def schedule_params(config: Config):
+    spec = schedules.get(config.schedule)
+    values = dict(config.schedule_params)
+    return [*schedule_info(config.schedule),
+            *[param_controls(ids.SCHEDULE_OWNER, h, values.get(h.name, h.default)) for h in spec.parameters]]
+
+
+# -- page ------------------------------------------------------------------------------------------
+def _number_field(id_: str, hp: Hyperparameter, value, label: str, *, help_text: str | None = None, **kw):
+    return html.Div([
+        dbc.Label(label, html_for=id_, className="param-label"),
+        dbc.Input(id=id_, type="number", value=value, step="any", debounce=True, size="sm", **kw),
+        dbc.FormFeedback(help_text or f"{hp.name} must be {hp.allowed}", type="invalid"),
+    ], className="field", title=hp.help)
+
+
+def _controls(config: Config):
+    surface = config.surface_obj()
+    surface_card = dbc.Card(dbc.CardBody([
+        html.H2("Surface", className="panel-title"),
+        dbc.Select(id=ids.SURFACE_SELECT, value=config.surface,
+                   options=[{"label": s.title, "value": s.name} for s in surfaces.all_surfaces()]),
+        html.Div(surface_info(surface), id=ids.SURFACE_INFO, className="surface-info"),
+        html.Div(surface_params(config), id=ids.SURFACE_PARAMS),
+    ]), className="panel")
+    start_card = dbc.Card(dbc.CardBody([
+        html.H2("Start and steps", className="panel-title"),
+        dbc.Row([
+            dbc.Col(_number_field(ids.START_X, STEPS, config.start[0], "start x",
+                                  help_text="start x must be a number near the plotting window")),
+            dbc.Col(_number_field(ids.START_Y, STEPS, config.start[1], "start y",
+                                  help_text="start y must be a number near the plotting window")),
+            dbc.Col(_number_field(ids.STEPS_INPUT, STEPS, config.steps, "steps", min=1, max=STEPS.high)),
+        ], className="g-2"),
+        html.P("Tip: click the map to start there.", className="hint"),
+    ]), className="panel")
+    clip_on = config.clip is not None
+    conditions = dbc.Card(dbc.CardBody([
+        html.H2("Training conditions", className="panel-title"),
+        dbc.Row([
+            dbc.Col(_number_field(ids.NOISE_INPUT, NOISE, config.noise, "gradient noise σ")),
+            dbc.Col(_number_field(ids.SEED_INPUT, SEED, config.seed, "seed")),
+        ], className="g-2"),
+        html.Div([
+            dbc.Label("learning-rate schedule", html_for=ids.SCHEDULE_SELECT, className="param-label"),
+            dbc.Select(id=ids.SCHEDULE_SELECT, value=config.schedule, size="sm",
+                       options=[{"label": schedules.get(n).title, "value": n} for n in schedules.names()]),
+        ], className="field"),
+        html.Div(schedule_params(config), id=ids.SCHEDULE_PARAMS, className="schedule-params"),
+        dbc.Row([
+            dbc.Col(dbc.Switch(id=ids.CLIP_SWITCH, value=clip_on, label="clip gradient norm",
+                               label_class_name="param-label"), width="auto", className="pt-1"),
+            dbc.Col(html.Div([
+                dbc.Input(id=ids.CLIP_INPUT, type="number", value=config.clip if clip_on else CLIP.default,
+                          step="any", debounce=True, size="sm"),
+                dbc.FormFeedback(f"clip must be {CLIP.allowed}", type="invalid"),
+            ], title=CLIP.help)),
+        ], className="g-2 align-items-center"),
+    ]), className="panel")
+    runs_header = html.Div([
+        html.H2(["Runs ", html.Span(f"{len(config.runs)}/{MAX_RUNS}", id=ids.RUN_COUNT, className="run-count")],
+                className="panel-title mb-0"),
+        dbc.Button("+ add run", id=ids.ADD_RUN_BUTTON, color="primary", size="sm", n_clicks=0,
+                   disabled=len(config.runs) >= MAX_RUNS, title="Add a run (up to 8)"),
+    ], className="runs-header")
+    return [
+        surface_card, start_card, conditions,
+        dbc.Alert(id=ids.CONTROLS_ALERT, color="warning", is_open=False, className="controls-alert"),
+        runs_header,
+        html.Div([run_card(r) for r in config.runs], id=ids.RUNS_CONTAINER, className="runs"),
+    ]
+
+
+def icon(name: str, text: str):
+    """An icon (see assets/optviz.css) with its meaning for screen readers."""
+    return [html.Span(className=f"ov-icon ov-icon-{name}", **{"aria-hidden": "true"}),
+            html.Span(text, className="visually-hidden")]
+
+
+def _transport(config: Config):
+    button = dict(color="secondary", outline=True, size="sm", className="transport-btn", n_clicks=0)
+    return dbc.Card(dbc.CardBody(html.Div([
+        html.Div([
+            dbc.Button(icon("first", "first step"), id=ids.FIRST_BUTTON, title="First step (Home)", **button),
+            dbc.Button(icon("back", "step back"), id=ids.BACK_BUTTON, title="Step back (←)", **button),
+            dbc.Button(play_label(False), id=ids.PLAY_BUTTON, color="primary", size="sm", n_clicks=0,
+                       className="transport-btn play-btn", title="Play / pause (space)"),
+            dbc.Button(icon("forward", "step forward"), id=ids.FORWARD_BUTTON, title="Step forward (→)", **button),
+            dbc.Button(icon("last", "last step"), id=ids.LAST_BUTTON, title="Last step (End)", **button),
+        ], className="transport-buttons"),
+        html.Div(dcc.Slider(id=ids.STEP_SLIDER, min=0, max=config.steps, step=1, value=config.steps,
+                            marks=step_marks(config.steps), updatemode="drag", allow_direct_input=False),
+                 className="step-slider-wrap"),
+        # written by assets/optviz.js (never by a callback: playback updates it every frame)
+        html.Div(f"step {config.steps:,} / {config.steps:,}", id=ids.STEP_READOUT, className="step-readout"),
+        dbc.Select(id=ids.SPEED_SELECT, value=str(DEFAULT_SPEED), size="sm", className="speed-select",
+                   options=[{"label": f"{s} steps/s", "value": str(s)} for s in SPEEDS]),
+        dcc.Store(id=ids.STEP_STORE),
+    ], className="transport")), className="panel transport-card")
+
+
+def play_label(playing: bool):
+    """The play button's face (the browser builds the same, see assets/optviz.js)."""
+    return [html.Span(className=f"ov-icon ov-icon-{'pause' if playing else 'play'}"), " pause" if playing else " play"]
+
+
+def step_marks(steps: int) -> dict:
+    marks = {0: "0", steps: format_number(steps)}
+    for frac in (0.25, 0.5, 0.75):
+        k = int(round(steps * frac))
+        if 0 < k < steps and steps >= 8:
+            marks[k] = format_number(k)
+    return dict(sorted(marks.items()))
+
+
+def _graph(id_: str, height: int, **kw):
+    return dcc.Loading(dcc.Graph(id=id_, config=GRAPH_CONFIG, style={"height": f"{height}px"}, **kw),
+                       type="circle", delay_show=400, overlay_style={"visibility": "visible", "opacity": 0.6})
+
+
+def _views():
+    return [
+        dbc.Row([
+            dbc.Col(dbc.Card([
+                html.Div([html.H2("Map", className="view-title"),
+                          html.Span("click to set the start · scroll to zoom · double-click to reset",
+                                    className="view-hint")], className="view-head"),
+                _graph(ids.CONTOUR_GRAPH, 480, clear_on_unhover=True),
+            ], className="view"), lg=6),
+            dbc.Col(dbc.Card([
+                html.Div([html.H2("Surface in 3-D", className="view-title"),
+                          html.Span("drag to turn", className="view-hint")], className="view-head"),
+                _graph(ids.SURFACE3D_GRAPH, 480),
+            ], className="view"), lg=6),
+        ], className="g-2"),
+        dbc.Row([
+            dbc.Col(dbc.Card([
+                html.Div([html.H2("Loss", className="view-title"),
+                          dbc.RadioItems(id=ids.LOSSX_RADIO, inline=True, value="step", className="lossx-radio",
+                                         options=[{"label": "per step", "value": "step"},
+                                                  {"label": "per evaluation (cost)", "value": "cost"}])],
+                         className="view-head"),
+                _graph(ids.LOSS_GRAPH, 320),
+            ], className="view"), lg=6),
+            dbc.Col(dbc.Card([
+                html.Div([html.H2("Distance to the nearest minimum", className="view-title"),
+                          html.Span("", id=ids.DISTANCE_NOTE, className="view-hint")], className="view-head"),
+                _graph(ids.DISTANCE_GRAPH, 320),
+            ], className="view"), lg=6),
+        ], className="g-2 mt-0"),
+    ]
+
+
+def build_layout(config: Config):
+    """The whole page, showing ``config`` (the callbacks then load the configuration in the URL)."""
+    navbar = html.Header(html.Div([
+        html.Div([html.Span("optviz", className="brand"),
+                  html.Span("see how optimizers move across a loss landscape", className="tagline")]),
+        html.Div([
+            dbc.Button([html.Span(className="ov-icon ov-icon-link"), " copy link to this view"], id=ids.SHARE_BUTTON, color="light", size="sm", n_clicks=0,
+                       title="The address reproduces exactly what you see"),
+            html.A("reset", href="/", className="reset-link", title="Back to the default view"),
+            html.Span(f"v{__version__}", className="version"),
+        ], className="nav-actions"),
+    ], className="topbar-inner"), className="topbar")
+    return html.Div([
+        dcc.Location(id=ids.URL, refresh=False),
+        dcc.Store(id=ids.URL_SYNC),
+        dcc.Store(id=ids.URL_WRITTEN),
+        dcc.Store(id=ids.CONFIG_STORE),
+        dcc.Store(id=ids.RENDER_STORE),
+        navbar,
+        html.Main(dbc.Row([
+            dbc.Col(_controls(config), xs=12, lg=4, xxl=3, className="sidebar"),
+            dbc.Col([
+                dbc.Alert(id=ids.URL_ALERT, color="warning", is_open=False, dismissable=True, className="url-alert"),
+                dbc.Alert(id=ids.SIM_ALERT, color="danger", is_open=False, dismissable=True),
+                _transport(config),
+                html.Div(id=ids.LEGEND, className="legend-bar"),
+                *_views(),
+            ], xs=12, lg=8, xxl=9, className="main-area"),
+        ], className="g-3"), className="page"),
+    ])

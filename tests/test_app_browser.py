@@ -1,0 +1,274 @@
+"""The app in a headless Chromium (dash_duo): what a user sees and does.
+
+Figures are read from the page the way Plotly holds them (``_fullData``: base64 arrays decoded).
+Each test ends with a clean browser console.  Screenshots go to test-artifacts/ (look at them).
+"""
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from dash.testing.application_runners import import_app
+from dash.testing.wait import until
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.select import Select
+
+TRACES_JS = """
+const gd = document.querySelector('#' + arguments[0] + ' .js-plotly-plot');
+if (!gd || !gd._fullData) return null;
+return gd._fullData.map(t => ({
+  name: t.name, meta: t.meta || null, type: t.type,
+  x: t.x ? Array.from(t.x).map(Number) : null, y: t.y ? Array.from(t.y).map(Number) : null,
+  color: t.line ? t.line.color : null,
+}));
+"""
+
+
+@pytest.fixture(scope="module")
+def app():
+    return import_app("app")
+
+
+def dom_id(pattern: dict) -> str:
+    """The DOM id Dash gives a pattern-matching id."""
+    return json.dumps(pattern, sort_keys=True, separators=(",", ":"))
+
+
+def traces(duo, graph: str):
+    return duo.driver.execute_script(TRACES_JS, graph)
+
+
+def runs_of(duo, graph: str = "contour-graph") -> dict:
+    """run uid -> {"path": trace, "marker": trace} on one graph."""
+    out: dict = {}
+    for t in traces(duo, graph) or []:
+        meta = t["meta"] or {}
+        if meta.get("role") in ("path", "marker"):
+            out.setdefault(meta["run"], {})[meta["role"]] = t
+    return out
+
+
+def wait_ready(duo, runs: int | None = None, timeout: float = 15):
+    """Until every view has drawn (and the map shows ``runs`` runs, if given)."""
+    def ready():
+        for graph in ("contour-graph", "surface3d-graph", "loss-graph", "distance-graph"):
+            if not traces(duo, graph) and graph != "distance-graph":
+                return False
+        return runs is None or len(runs_of(duo)) == runs
+    until(ready, timeout, msg="the views never finished drawing")
+
+
+def open_page(duo, app, search: str = "", runs: int | None = None):
+    duo.start_server(app)
+    if search:
+        duo.driver.get(duo.server_url + "/" + search)
+    duo.wait_for_element("#contour-graph .js-plotly-plot", timeout=20)
+    wait_ready(duo, runs)
+
+
+def by_id(duo, element_id: str):
+    """The element with this DOM id (selenium's By.ID cannot take the quotes of a JSON id)."""
+    elem = duo.driver.execute_script("return document.getElementById(arguments[0])", element_id)
+    assert elem is not None, f"no element with id {element_id}"
+    return elem
+
+
+def type_into(duo, element_id: str, text: str):
+    elem = by_id(duo, element_id)
+    elem.send_keys(Keys.CONTROL, "a")
+    elem.send_keys(Keys.DELETE)
+    elem.send_keys(text, Keys.ENTER)
+
+
+def search_of(duo) -> str:
+    return duo.driver.execute_script("return window.location.search")
+
+
+def screenshot(duo, artifacts, name: str):
+    duo.driver.save_screenshot(str(artifacts / name))
+
+
+# -- tests -----------------------------------------------------------------------------------------
+def test_app001_default_view_loads_clean(dash_duo, app, artifacts):
+    open_page(dash_duo, app)
+    runs = runs_of(dash_duo)
+    assert 3 <= len(runs) <= 8, "the first view compares several runs"
+    for uid, parts in runs.items():
+        path = parts["path"]
+        assert len(path["x"]) > 10, f"run {uid}'s whole path is drawn from the first render"
+        assert all(v == v for v in path["x"] + path["y"]), "no NaN in paths"
+    colors = [p["path"]["color"] for p in runs.values()]
+    assert len(set(colors)) == len(colors), "each run has its own colour"
+    for graph in ("surface3d-graph", "loss-graph"):
+        assert set(runs_of(dash_duo, graph)) == set(runs), f"{graph} shows the same runs"
+    legend = dash_duo.find_element("#legend-bar").text
+    assert "lr=" in legend
+    dash_duo.wait_for_text_to_equal("#surface-select", dash_duo.find_element("#surface-select").text)
+    assert "surface=" in search_of(dash_duo) and "run=" in search_of(dash_duo), "the URL describes the view"
+    screenshot(dash_duo, artifacts, "default-view.png")
+    assert dash_duo.get_logs() == []
+
+
+def test_app002_learning_rate_changes_the_path(dash_duo, app, artifacts):
+    open_page(dash_duo, app, "?surface=rosenbrock&start=-1.2,1&steps=200&run=adam:lr=0.01&run=adam:lr=0.1", runs=2)
+    before = runs_of(dash_duo)
+    assert set(before) == {"r0", "r1"}
+    assert "Adam lr=0.01" in before["r0"]["path"]["name"] and "Adam lr=0.1" in before["r1"]["path"]["name"]
+    type_into(dash_duo, dom_id({"type": "hp", "run": "r0", "name": "lr"}), "0.05")
+    until(lambda: runs_of(dash_duo)["r0"]["path"]["x"] != before["r0"]["path"]["x"], 10,
+          msg="changing the learning rate did not change the path")
+    after = runs_of(dash_duo)
+    assert "lr=0.05" in after["r0"]["path"]["name"]
+    assert after["r1"]["path"]["x"] == before["r1"]["path"]["x"], "the other run is untouched"
+    assert after["r1"]["path"]["color"] == before["r1"]["path"]["color"]
+    until(lambda: "run=adam:lr=0.05" in search_of(dash_duo), 5, msg="the URL follows the change")
+    # the slider follows the typed value (log10 scale: 0.05 -> -1.30)
+    slider = by_id(dash_duo, dom_id({"type": "hp-slider", "run": "r0", "name": "lr"})).find_element(
+        By.CSS_SELECTOR, "[role=slider]")
+    assert abs(float(slider.get_attribute("aria-valuenow")) - (-1.30103)) < 0.02
+    assert dash_duo.get_logs() == []
+
+
+def test_app003_click_on_map_moves_the_start(dash_duo, app, artifacts):
+    open_page(dash_duo, app, "?surface=rosenbrock&steps=100&run=adam:lr=0.05", runs=1)
+    graph = dash_duo.find_element("#contour-graph .nsewdrag")
+    # click at 3/4 of the width and 1/4 of the height of the plot area
+    rect = graph.rect
+    dash_duo.driver.execute_script("""
+        const el = arguments[0], r = el.getBoundingClientRect();
+        const opts = {bubbles: true, clientX: r.left + r.width * 0.75, clientY: r.top + r.height * 0.25};
+        el.dispatchEvent(new MouseEvent('mousedown', opts));
+        el.dispatchEvent(new MouseEvent('mouseup', opts));
+        el.dispatchEvent(new MouseEvent('click', opts));
+    """, graph)
+    until(lambda: dash_duo.find_element("#start-x").get_attribute("value") not in ("-1.2", ""), 10,
+          msg="clicking the map did not move the start")
+    x = float(dash_duo.find_element("#start-x").get_attribute("value"))
+    y = float(dash_duo.find_element("#start-y").get_attribute("value"))
+    assert 0.5 < x < 1.5 and 1.5 < y < 2.5, (x, y, rect)  # the window is x in [-2, 2], y in [-1, 3]
+    until(lambda: abs(runs_of(dash_duo)["r0"]["path"]["x"][0] - x) < 1e-6, 10, msg="the path does not start there")
+    assert abs(runs_of(dash_duo)["r0"]["path"]["y"][0] - y) < 1e-6
+    assert f"start={x:g},{y:g}" in search_of(dash_duo)
+    assert dash_duo.get_logs() == []
+
+
+def test_app004_url_round_trip(dash_duo, app, artifacts):
+    link = ("?surface=quadratic:condition=50&start=-2,1&steps=150&noise=0.1&seed=7&schedule=step:step_size=30"
+            "&run=momentum:lr=0.02&run=adam:lr=0.2,beta1=0.8")
+    open_page(dash_duo, app, link, runs=2)
+    assert dash_duo.find_element("#surface-select").get_attribute("value") == "quadratic"
+    assert dash_duo.find_element("#steps-input").get_attribute("value") == "150"
+    assert dash_duo.find_element("#start-x").get_attribute("value") == "-2"
+    assert dash_duo.find_element("#noise-input").get_attribute("value") == "0.1"
+    assert dash_duo.find_element("#schedule-select").get_attribute("value") == "step"
+    lr = by_id(dash_duo, dom_id({"type": "hp", "run": "r1", "name": "lr"}))
+    assert lr.get_attribute("value") == "0.2"
+    beta1 = by_id(dash_duo, dom_id({"type": "hp", "run": "r1", "name": "beta1"}))
+    assert beta1.get_attribute("value") == "0.8"
+    cond = by_id(dash_duo, dom_id({"type": "hp", "run": "surface", "name": "condition"}))
+    assert cond.get_attribute("value") == "50"
+    assert len(runs_of(dash_duo)["r0"]["path"]["x"]) == 151
+    # the page writes back exactly the link it was opened with
+    until(lambda: search_of(dash_duo) == link, 5, msg=f"URL {search_of(dash_duo)!r} != {link!r}")
+    type_into(dash_duo, "steps-input", "80")
+    until(lambda: "steps=80" in search_of(dash_duo), 10, msg="changing steps did not update the URL")
+    until(lambda: len(runs_of(dash_duo)["r0"]["path"]["x"]) == 81, 10)
+    assert not dash_duo.driver.find_elements(By.CSS_SELECTOR, "#url-alert"), "a clean link shows no warning"
+    assert dash_duo.get_logs() == []
+
+
+def test_app005_play_moves_the_markers(dash_duo, app, artifacts):
+    open_page(dash_duo, app, "?surface=rosenbrock&steps=1000&run=gd:lr=0.001&run=momentum:lr=0.001"
+                             "&run=adam:lr=0.05&run=rmsprop&run=adam:lr=0.01&run=momentum:lr=0.0005,momentum=0.95"
+                             "&run=rmsprop:lr=0.002&run=gd:lr=0.0015", runs=8)
+    dash_duo.find_element("#step-first-button").click()
+    dash_duo.wait_for_text_to_equal("#step-readout", "step 0 / 1,000")
+
+    def marker(graph="contour-graph", uid="r2"):
+        m = runs_of(dash_duo, graph)[uid]["marker"]
+        return m["x"][0], m["y"][0]
+
+    start = marker()
+    Select(dash_duo.find_element("#speed-select")).select_by_value("150")
+    dash_duo.find_element("#play-button").click()
+    dash_duo.wait_for_contains_text("#play-button", "pause")
+    until(lambda: marker() != start, 5, msg="playing did not move the marker")
+    seen = {marker()}
+    t0 = time.time()
+    while time.time() - t0 < 1.5:
+        seen.add(marker())
+        time.sleep(0.1)
+    assert len(seen) >= 5, f"the marker moved in only {len(seen)} distinct places in 1.5 s"
+    screenshot(dash_duo, artifacts, "playing.png")
+    assert "pause" in dash_duo.find_element("#play-button").text, "still playing (1,000 steps at 150/s)"
+    dash_duo.find_element("#play-button").click()  # pause
+    dash_duo.wait_for_contains_text("#play-button", "play")
+    time.sleep(0.3)
+    paused = marker()
+    time.sleep(0.5)
+    assert marker() == paused, "pause stops the markers"
+    step = int(dash_duo.find_element("#step-readout").text.split()[1].replace(",", ""))
+    assert 0 < step < 1000
+    # every view moved to that step, with the same run at the same iterate
+    path = runs_of(dash_duo)["r2"]["path"]
+    assert marker() == (path["x"][step], path["y"][step])
+    loss = runs_of(dash_duo, "loss-graph")["r2"]["marker"]
+    assert loss["x"][0] == step
+    dash_duo.find_element("#step-forward-button").click()
+    dash_duo.wait_for_text_to_equal("#step-readout", f"step {step + 1:,} / 1,000")
+    until(lambda: marker() == (path["x"][step + 1], path["y"][step + 1]), 3)
+    assert dash_duo.get_logs() == []
+
+
+def test_app006_bad_link_shows_a_message_and_a_working_page(dash_duo, app, artifacts):
+    open_page(dash_duo, app, "?surface=nowhere&steps=abc&run=warp:lr=1&run=adam:lr=500,zeta=2&start=1,2,3",
+              runs=1)
+    dash_duo.wait_for_element("#url-alert", timeout=10)
+    text = dash_duo.find_element("#url-alert").text
+    for expected in ("nowhere", "rosenbrock", "steps", "warp", "adam", "lr", "zeta", "start"):
+        assert expected in text, f"the message names {expected!r}: {text}"
+    assert dash_duo.find_element("#surface-select").get_attribute("value") == "rosenbrock"
+    assert dash_duo.find_element("#steps-input").get_attribute("value") == "300"
+    adam = runs_of(dash_duo)["r0"]["path"]
+    assert "Adam lr=0.001" in adam["name"], "the bad lr fell back to Adam's default; the run is kept"
+    screenshot(dash_duo, artifacts, "bad-link.png")
+    assert dash_duo.get_logs() == []
+
+
+def test_app007_invalid_typed_value_keeps_the_figure(dash_duo, app, artifacts):
+    open_page(dash_duo, app, "?surface=rosenbrock&steps=100&run=adam:lr=0.05", runs=1)
+    before = runs_of(dash_duo)["r0"]["path"]["x"]
+    lr_id = dom_id({"type": "hp", "run": "r0", "name": "lr"})
+    type_into(dash_duo, lr_id, "50")
+    until(lambda: "is-invalid" in by_id(dash_duo, lr_id).get_attribute("class"), 10,
+          msg="an out-of-range lr is not flagged")
+    alert = dash_duo.find_element("#controls-alert").text
+    assert "lr must be a number in (0, 10]" in alert and "50" in alert
+    assert by_id(dash_duo, lr_id).get_attribute("value") == "50", "what was typed stays"
+    assert runs_of(dash_duo)["r0"]["path"]["x"] == before, "the figure keeps the last good run"
+    type_into(dash_duo, "steps-input", "-3")
+    until(lambda: "is-invalid" in dash_duo.find_element("#steps-input").get_attribute("class"), 10)
+    screenshot(dash_duo, artifacts, "invalid-input.png")
+    type_into(dash_duo, lr_id, "0.2")
+    until(lambda: "is-invalid" not in by_id(dash_duo, lr_id).get_attribute("class"), 10)
+    until(lambda: runs_of(dash_duo)["r0"]["path"]["x"] != before, 10)
+    assert dash_duo.get_logs() == []
+
+
+def test_app008_add_duplicate_remove_keep_colours(dash_duo, app, artifacts):
+    open_page(dash_duo, app, "?surface=rosenbrock&steps=50&run=adam:lr=0.05&run=momentum:lr=0.001", runs=2)
+    colours = {uid: r["path"]["color"] for uid, r in runs_of(dash_duo).items()}
+    by_id(dash_duo, dom_id({"type": "run-duplicate", "run": "r0"})).click()
+    until(lambda: len(runs_of(dash_duo)) == 3, 10, msg="duplicate did not add a run")
+    dash_duo.find_element("#add-run-button").click()
+    until(lambda: len(runs_of(dash_duo)) == 4, 10, msg="add did not add a run")
+    by_id(dash_duo, dom_id({"type": "run-remove", "run": "r0"})).click()
+    until(lambda: "r0" not in runs_of(dash_duo), 10, msg="remove did not remove the run")
+    now = runs_of(dash_duo)
+    assert now["r1"]["path"]["color"] == colours["r1"], "a run keeps its colour when another is removed"
+    assert len({r["path"]["color"] for r in now.values()}) == 3
+    assert now["r2"]["path"]["name"].startswith("Adam lr=0.05"), "the duplicate copies the hyperparameters"
+    until(lambda: search_of(dash_duo).count("run=") == 3, 5)
+    assert dash_duo.get_logs() == []
