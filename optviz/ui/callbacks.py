@@ -267,7 +267,9 @@ def _legend(views: list[figures.RunView], config: Config):
             status = html.Span(f"✗ {figures.diverged_label(traj)}", className="legend-status diverged")
         else:
             final = float(values_of(traj)[-1])
-            status = html.Span(f"{title} = {final:.3g} after {traj.steps:,} steps", className="legend-status")
+            shown = f"< 1e-15" if log and final <= 1e-15 * max(1.0, abs(surface.minimum_value or 0.0)) \
+                else f"= {final:.3g}"
+            status = html.Span(f"{title} {shown} after {traj.steps:,} steps", className="legend-status")
         items.append(html.Div([html.Span(symbol, className="legend-swatch", style={"color": rv.color}),
                                html.Span(rv.label, className="legend-label"), status],
                               className="legend-item", title=rv.legend, **{"data-run": rv.uid}))

@@ -238,6 +238,32 @@ def _start_trace(start, three_d=False, z=None):
                       marker=dict(symbol="circle", size=13, color="white", line=dict(width=3, color="#222")), **common)
 
 
+def exit_point(surface: surfaces.Surface, xy: np.ndarray) -> tuple[float, float]:
+    """Where a diverged path is marked on the map: its last finite point if that lies in the
+    plotting window, else the point where the path last crossed the window's edge."""
+    (x0, x1), (y0, y1) = surface.domain
+    inside = (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
+    if inside[-1]:
+        return float(xy[-1, 0]), float(xy[-1, 1])
+    if not inside.any():
+        return float(np.clip(xy[-1, 0], x0, x1)), float(np.clip(xy[-1, 1], y0, y1))
+    j = int(np.flatnonzero(inside)[-1])
+    return _edge(surface, xy[j], xy[j + 1])
+
+
+def _edge(surface: surfaces.Surface, a, b) -> tuple[float, float]:
+    """The point where the step from ``a`` (inside the window) to ``b`` (outside) crosses its edge."""
+    (x0, x1), (y0, y1) = surface.domain
+    (ax, ay), (bx, by) = a, b
+    t = 1.0  # the largest fraction of the step that stays inside
+    for p, q, lo, hi in ((ax, bx, x0, x1), (ay, by, y0, y1)):
+        if q > hi:
+            t = min(t, (hi - p) / (q - p))
+        elif q < lo:
+            t = min(t, (lo - p) / (q - p))
+    return float(ax + t * (bx - ax)), float(ay + t * (by - ay))
+
+
 def start_trace(surface: surfaces.Surface, start, three_d: bool = False) -> dict:
     """The start's marker (the last of the static traces, so a patch can move it)."""
     if not three_d:
@@ -292,11 +318,12 @@ def contour_run_traces(surface: surfaces.Surface, runs: Sequence[RunView], step:
                 uid=f"{rv.uid}-simplex",
             ))
         if traj.diverged:
+            ex, ey = exit_point(surface, traj.xy)
             traces.append(_trace("scatter", 
-                x=_f32(traj.xy[-1:, 0]), y=_f32(traj.xy[-1:, 1]), mode="markers", name=f"{rv.legend}",
+                x=_f32([ex]), y=_f32([ey]), mode="markers", name=f"{rv.legend}", cliponaxis=False,
                 marker=dict(symbol="x", size=20, color=rv.color, line=dict(width=2, color="#111")),
                 hovertemplate=f"<b>{rv.label}</b><br>{diverged_label(traj)}<br>last finite point "
-                              "(%{x:.4g}, %{y:.4g})<extra></extra>",
+                              f"({traj.xy[-1, 0]:.4g}, {traj.xy[-1, 1]:.4g})<extra></extra>",
                 legendgroup=rv.uid, meta={"role": "diverged", "run": rv.uid}, uid=f"{rv.uid}-diverged",
             ))
     return traces
@@ -359,8 +386,17 @@ def surface3d_run_traces(surface: surfaces.Surface, runs: Sequence[RunView], ste
     traces = []
     for rv in runs:
         traj = rv.trajectory
-        idx, stride = sample_indices(len(traj.xy), MAX_POINTS // 2)
-        x, y, z = _lifted(surface, traj.xy[idx], traj.loss[idx])
+        xy, loss = traj.xy, traj.loss
+        if traj.diverged:  # draw it up to where it leaves the window, not along the window's edge
+            (x0, x1), (y0, y1) = surface.domain
+            out = ~((xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1))
+            if out.any() and not out[0]:
+                first = int(np.argmax(out))
+                ex, ey = _edge(surface, xy[first - 1], xy[first])
+                xy = np.vstack([xy[:first], [[ex, ey]]])
+                loss = np.append(loss[:first], surface.value(ex, ey))
+        idx, stride = sample_indices(len(xy), MAX_POINTS // 2)
+        x, y, z = _lifted(surface, xy[idx], loss[idx])
         path_index = first_index + len(traces)
         traces.append(_trace("scatter3d", 
             x=_f32(x), y=_f32(y), z=_f32(z), mode="lines", name=rv.legend, line=dict(color=rv.color, width=6),
@@ -427,50 +463,75 @@ def _cursor(step: int) -> dict:
                 line=dict(color="#34495e", width=1.5, dash="dot"))
 
 
+def _value_range(runs, values_of, log: bool) -> tuple[float, float] | None:
+    """The y range that shows every run that did not diverge, and where each diverged run
+    started; a diverging run's climb to huge values would otherwise squash everything else."""
+    lo, hi = math.inf, -math.inf
+    for rv in runs:
+        v = np.asarray(values_of(rv.trajectory), dtype=np.float64)
+        v = v[np.isfinite(v) & (v > 0)] if log else v[np.isfinite(v)]
+        if not v.size:
+            continue
+        lo = min(lo, float(v.min()))
+        hi = max(hi, float(v[0]) if rv.trajectory.diverged else float(v.max()))
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return None
+    if log:
+        a, b = math.log10(lo), math.log10(max(hi, lo))
+        pad = max(0.05 * (b - a), 0.15)
+        return a - pad, b + pad
+    pad = 0.05 * (hi - lo) or max(abs(hi), 1.0) * 0.05
+    return lo - pad, hi + pad
+
+
 def _series_figure(runs, step, values_of, *, xaxis: str, ytitle: str, ylog: bool, note: str | None = None):
     traces = []
-    spans = []
+    yrange = _value_range(runs, values_of, ylog)
+    top = None if yrange is None else (10.0 ** yrange[1] if ylog else yrange[1])
     for rv in runs:
         traj = rv.trajectory
         idx, stride = sample_indices(len(traj.xy))
         y = _f32(values_of(traj)[idx])
-        if y.size:
-            spans.append((float(y.min()), float(y.max())))
         path_index = len(traces)
         if xaxis == "cost":
             x = _f32(traj.evaluations[idx])
             xspec = dict(x=x)
             xtext = "cost %{x:,.0f}"
         else:
-            xspec = dict(x0=0, dx=stride) if len(idx) == 1 or idx[-1] == stride * (len(idx) - 1) else dict(x=_f32(idx))
+            uniform = len(idx) == 1 or idx[-1] == stride * (len(idx) - 1)
+            xspec = dict(x0=0, dx=stride) if uniform else dict(x=_f32(idx))
             xtext = "step %{x:,.0f}"
-        traces.append(_trace("scatter", 
-            y=y, mode="lines", name=rv.legend, line=dict(color=rv.color, width=3),
+        traces.append(_trace(
+            "scatter", y=y, mode="lines", name=rv.legend, line=dict(color=rv.color, width=3),
             hovertemplate=f"<b>{rv.legend}</b><br>{xtext}<br>{ytitle} = %{{y:.4g}}<extra></extra>",
             meta={"role": "path", "run": rv.uid, "stride": stride}, uid=f"{rv.uid}-series", **xspec,
         ))
         k = _at(step, stride, len(idx))
         xk = float(traj.evaluations[idx[k]]) if xaxis == "cost" else float(idx[k])
-        traces.append(_trace("scatter", 
-            x=[xk], y=y[k:k + 1], mode="markers", name=rv.legend, hoverinfo="skip",
+        traces.append(_trace(
+            "scatter", x=[xk], y=y[k:k + 1], mode="markers", name=rv.legend, hoverinfo="skip",
             marker=dict(symbol=SYMBOLS[rv.symbol_index % len(SYMBOLS)], size=12, color=rv.color,
                         line=dict(width=1.5, color="white")),
             meta={"role": "marker", "run": rv.uid, "path": path_index, "stride": stride}, uid=f"{rv.uid}-smarker",
         ))
         if traj.diverged:
             xl = float(traj.evaluations[-1]) if xaxis == "cost" else float(len(traj.xy) - 1)
-            traces.append(_trace("scatter", 
-                x=[xl], y=y[-1:], mode="markers", name=rv.legend,
+            last = float(y[-1])
+            shown = min(last, top) if top is not None else last  # on the frame's edge if it climbed off
+            traces.append(_trace(
+                "scatter", x=[xl], y=_f32([shown]), mode="markers", name=rv.legend, cliponaxis=False,
                 marker=dict(symbol="x", size=15, color=rv.color, line=dict(width=2, color="#111")),
-                hovertemplate=f"{diverged_label(traj)}<extra></extra>", meta={"role": "diverged", "run": rv.uid},
+                hovertemplate=f"<b>{rv.label}</b><br>{diverged_label(traj)}<br>last value {last:.3g}<extra></extra>",
+                meta={"role": "diverged", "run": rv.uid}, uid=f"{rv.uid}-sdiverged",
             ))
     xtitle = "cost (function + gradient evaluations)" if xaxis == "cost" else "step"
     yaxis = dict(title=dict(text=ytitle, standoff=6), type="log" if ylog else "linear", exponentformat="power")
-    if ylog and spans:
-        lo, hi = min(s[0] for s in spans), max(s[1] for s in spans)
-        decades = math.log10(hi) - math.log10(lo) if hi > 0 and lo > 0 else 0.0
-        # whole decades on wide ranges; 1, 2, 5 on narrow ones (not every digit)
-        yaxis["dtick"] = "D2" if decades <= 2.5 else (1 if decades < 9 else 2)
+    if yrange is not None:
+        yaxis["range"] = list(yrange)
+        if ylog:
+            decades = yrange[1] - yrange[0]
+            # 1, 2, 5 on narrow ranges (not every digit), whole decades or fewer on wide ones
+            yaxis["dtick"] = "D2" if decades <= 2.5 else max(1, math.ceil(decades / 7))
     layout = _base_layout(
         xaxis=dict(title=dict(text=xtitle, standoff=6), zeroline=False, rangemode="tozero"),
         yaxis=yaxis,

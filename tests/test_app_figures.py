@@ -1,0 +1,209 @@
+"""figures.py: pure functions from a surface and trajectories to Plotly figures (no browser)."""
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import replace
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+from dash._utils import to_json
+
+import optviz
+import surfaces
+from optviz.ui import figures as F
+from optviz.ui import state
+
+ROSEN = surfaces.get("rosenbrock")
+
+
+def view(optimizer, surface=ROSEN, uid="r0", color=0, steps=300, **hp):
+    traj = optviz.simulate(optimizer, surface, steps=steps, **hp)
+    run = state.Run(uid=uid, optimizer=optimizer, hyperparameters=tuple(traj.hyperparameters.items()), color=color)
+    return F.RunView(uid=uid, label=state.run_label(run), color=F.COLORS[color], symbol_index=color, trajectory=traj)
+
+
+def decode(value):
+    """A figure array as numbers (plotly sends numpy arrays base64-encoded)."""
+    if isinstance(value, dict) and "bdata" in value:
+        dtype = {"f4": np.float32, "f8": np.float64, "i1": np.int8, "i2": np.int16, "i4": np.int32,
+                 "u1": np.uint8, "u2": np.uint16, "u4": np.uint32}[value["dtype"]]
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=dtype)
+    return np.asarray(value, dtype=float)
+
+
+def numbers(fig):
+    """Every numeric array of every trace, decoded."""
+    out = []
+    for trace in fig.to_dict()["data"]:
+        for key in ("x", "y", "z"):
+            if key in trace:
+                out.append((trace.get("meta", {}).get("role"), key, decode(trace[key])))
+    return out
+
+
+def by_role(fig, role):
+    return [t for t in fig.to_dict()["data"] if (t.get("meta") or {}).get("role") == role]
+
+
+def valid(fig):
+    """Plotly's own validation of every property (figures are built unvalidated, for speed)."""
+    return go.Figure(json.loads(to_json(fig)))
+
+
+@pytest.fixture(scope="module")
+def runs():
+    return [view("gd", lr=0.001), view("adam", uid="r1", color=1, lr=0.05),
+            view("momentum", uid="r2", color=2, lr=0.01)]  # momentum lr=0.01 diverges on Rosenbrock
+
+
+def test_fig001_contour_has_every_run_and_validates(runs):
+    fig = F.contour_figure(ROSEN, runs, ROSEN.start, step=10)
+    valid(fig)
+    paths, markers = by_role(fig, "path"), by_role(fig, "marker")
+    assert [p["meta"]["run"] for p in paths] == ["r0", "r1", "r2"]
+    assert [m["meta"]["run"] for m in markers] == ["r0", "r1", "r2"]
+    for p, rv in zip(paths, runs):
+        assert p["line"]["color"] == rv.color and p["name"].startswith(rv.label)
+        xy = np.column_stack([decode(p["x"]), decode(p["y"])])
+        np.testing.assert_allclose(xy, rv.trajectory.xy, rtol=1e-6, atol=1e-6)  # the whole path, from step 0
+    data = fig.to_dict()["data"]
+    for m in markers:  # each marker names its path and sits on its point at the step
+        path = data[m["meta"]["path"]]
+        assert path["meta"] == {"role": "path", "run": m["meta"]["run"], "stride": 1}
+        px = decode(path["x"])
+        assert decode(m["x"])[0] == px[min(10, len(px) - 1)]  # a diverged run's marker stays at its end
+    assert data[0]["type"] == "contour" and by_role(fig, "minima") and by_role(fig, "start")
+
+
+def test_fig002_no_nan_or_inf_anywhere(runs):
+    for fig in (F.contour_figure(ROSEN, runs, ROSEN.start), F.surface3d_figure(ROSEN, runs, ROSEN.start),
+                F.loss_figure(ROSEN, runs), F.loss_figure(ROSEN, runs, xaxis="cost"), F.distance_figure(ROSEN, runs)):
+        for role, key, arr in numbers(fig):
+            assert np.isfinite(arr).all(), (role, key)
+        text = to_json(fig)
+        assert "NaN" not in text and "Infinity" not in text
+
+
+def test_fig003_diverged_run_is_marked(runs):
+    diverged = runs[2]
+    assert diverged.trajectory.diverged
+    step = diverged.trajectory.steps + 1
+    assert diverged.legend.endswith(f"(diverged at step {step})")
+    fig = F.contour_figure(ROSEN, runs, ROSEN.start)
+    x_marks = by_role(fig, "diverged")
+    assert len(x_marks) == 1 and x_marks[0]["marker"]["symbol"] == "x"
+    (x0, x1), (y0, y1) = ROSEN.domain
+    x, y = decode(x_marks[0]["x"])[0], decode(x_marks[0]["y"])[0]
+    assert x0 <= x <= x1 and y0 <= y <= y1, "marked where it left the map, so it can be seen"
+    assert f"diverged at step {step}" in x_marks[0]["hovertemplate"]
+    for fig in (F.loss_figure(ROSEN, runs), F.distance_figure(ROSEN, runs), F.surface3d_figure(ROSEN, runs, ROSEN.start)):
+        assert len(by_role(fig, "diverged")) == 1
+    loss = F.loss_figure(ROSEN, runs)
+    top = 10 ** loss.layout.yaxis.range[1]
+    assert decode(by_role(loss, "diverged")[0]["y"])[0] <= top * 1.0001, "the X stays on the chart"
+    assert not by_role(F.contour_figure(ROSEN, runs[:2], ROSEN.start), "diverged")
+
+
+def test_fig004_exit_point_on_the_window_edge():
+    xy = np.array([[0.0, 0.0], [1.0, 1.0], [5.0, 1.0]])
+    surface = surfaces.get("quadratic")  # window [-3, 3] x [-3, 3]
+    assert F.exit_point(surface, xy) == (3.0, 1.0)
+    assert F.exit_point(surface, xy[:2]) == (1.0, 1.0)
+
+
+def test_fig005_colours_follow_the_run_not_its_position(runs):
+    fig = F.contour_figure(ROSEN, [runs[2], runs[0]], ROSEN.start)
+    colors = {p["meta"]["run"]: p["line"]["color"] for p in by_role(fig, "path")}
+    assert colors == {"r2": F.COLORS[2], "r0": F.COLORS[0]}
+    assert len(set(F.COLORS)) == len(F.COLORS) == state.MAX_RUNS
+
+
+def test_fig006_log_map_labels_levels_in_real_values():
+    fig = F.contour_figure(ROSEN, [], ROSEN.start)
+    bar = fig.data[0].colorbar
+    assert list(bar.ticktext) == ["0.01", "0.1", "1", "10", "100", "1,000"]
+    forward, _ = F.level_transform(ROSEN)
+    for value, text in zip(bar.tickvals, bar.ticktext):
+        assert forward(float(text.replace(",", ""))) == pytest.approx(value)
+    quad = surfaces.get("quadratic")  # not log-scaled: plain values
+    assert not quad.log_scale
+    assert F.level_transform(quad)[0](np.array([2.0]))[0] == 2.0
+
+
+def test_fig007_surface3d_paths_lie_on_the_surface(runs):
+    fig = F.surface3d_figure(ROSEN, runs[:2], ROSEN.start)
+    valid(fig)
+    mesh = fig.data[0]
+    assert mesh.type == "surface"
+    lo, hi = F._z_range(ROSEN)
+    for path in by_role(fig, "path"):
+        z = decode(path["z"])
+        assert (z >= lo).all() and (z <= hi + 0.05 * (hi - lo)).all()
+        x, y = decode(path["x"]), decode(path["y"])
+        forward, _ = F.level_transform(ROSEN)
+        on_surface = forward(ROSEN.value(x.astype(float), y.astype(float)))
+        np.testing.assert_allclose(z, np.clip(on_surface, lo, hi) + F.LIFT * (hi - lo), rtol=1e-4, atol=1e-3)
+
+
+def test_fig008_loss_gap_on_log_axis_and_cost_axis(runs):
+    fig = F.loss_figure(ROSEN, runs[:2])
+    valid(fig)
+    assert fig.layout.yaxis.type == "log" and fig.layout.shapes[0].name == "cursor"
+    path = by_role(fig, "path")[1]
+    np.testing.assert_allclose(decode(path["y"]), np.maximum(runs[1].trajectory.loss, 1e-16), rtol=1e-5)
+    cost = F.loss_figure(ROSEN, runs[:2], xaxis="cost")
+    assert "cost" in cost.layout.xaxis.title.text and not cost.layout.shapes
+    np.testing.assert_array_equal(decode(by_role(cost, "path")[1]["x"]), runs[1].trajectory.evaluations)
+
+
+def test_fig009_surface_without_minimum():
+    unbounded = replace(ROSEN, minima=())
+    traj = view("adam", lr=0.05)
+    fig = F.loss_figure(unbounded, [traj])
+    assert fig.layout.yaxis.type == "linear" and "no known minimum" in fig.layout.annotations[0].text
+    dist = F.distance_figure(unbounded, [traj])
+    assert not dist.data and "no minimum" in dist.layout.annotations[0].text
+
+
+def test_fig010_long_runs_are_sampled():
+    idx, stride = F.sample_indices(100_001)
+    assert len(idx) <= F.MAX_POINTS + 1 and idx[0] == 0 and idx[-1] == 100_000 and stride == 51
+    rv = view("adam", steps=20_000, lr=0.01)
+    fig = F.contour_figure(ROSEN, [rv], ROSEN.start, step=20_000)
+    path, marker = by_role(fig, "path")[0], by_role(fig, "marker")[0]
+    assert len(decode(path["x"])) <= F.MAX_POINTS + 1 and marker["meta"]["stride"] == path["meta"]["stride"] == 11
+    assert decode(marker["x"])[0] == pytest.approx(rv.trajectory.xy[-1, 0], rel=1e-6)
+
+
+def test_fig011_nelder_mead_draws_its_simplex():
+    if "nelder_mead" not in optviz.optimizers.names():
+        pytest.fail("nelder_mead is not registered")
+    rv = view("nelder_mead", steps=50)
+    fig = F.contour_figure(ROSEN, [rv], ROSEN.start, step=5)
+    valid(fig)
+    (simplex,) = by_role(fig, "simplex")
+    assert simplex["fill"] == "toself" and len(simplex["meta"]["simplex"]) == 51
+    x1, y1, x2, y2, x3, y3 = simplex["meta"]["simplex"][5]
+    assert list(simplex["x"]) == [x1, x2, x3, x1] and list(simplex["y"]) == [y1, y2, y3, y1]
+
+
+def test_fig012_every_optimizer_on_every_surface_draws():
+    for name in surfaces.names():
+        surface = surfaces.get(name)
+        views = [view(opt, surface, uid=f"r{i}", color=i % 8, steps=60) for i, opt in
+                 enumerate(optviz.optimizers.names())]
+        for fig in (F.contour_figure(surface, views, surface.start), F.surface3d_figure(surface, views, surface.start),
+                    F.loss_figure(surface, views), F.distance_figure(surface, views)):
+            for role, key, arr in numbers(fig):
+                assert np.isfinite(arr).all(), (name, role, key)
+
+
+def test_fig013_patch_traces_are_small_and_encoded(runs):
+    traces = F.run_trace_dicts(F.contour_run_traces(ROSEN, runs, 0, 3))
+    assert all(isinstance(t["x"], dict) and t["x"]["dtype"] == "f4" for t in traces if t["meta"]["role"] == "path")
+    four = [view("adam", uid=f"r{i}", color=i, steps=1000, lr=0.01 * (i + 1)) for i in range(4)]
+    full = sum(len(to_json(f(ROSEN, four, ROSEN.start))) for f in (F.contour_figure, F.surface3d_figure))
+    full += len(to_json(F.loss_figure(ROSEN, four))) + len(to_json(F.distance_figure(ROSEN, four)))
+    assert full < 1_000_000, f"{full:,} bytes for 4 runs x 1000 steps"
