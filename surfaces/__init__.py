@@ -7,7 +7,9 @@ this registry lists them.  Adding a surface is one new module and one line in ``
 >>> surfaces.get("rosenbrock").value(1.0, 1.0)
 0.0
 """
-from surfaces import quadratic, rosenbrock
+from surfaces import (ackley, beale, booth, goldstein_price, himmelblau, levi, long_valley, matyas,
+                      mccormick, monkey_saddle, parabola, quadratic, rastrigin, rosenbrock, saddle,
+                      six_hump_camel, styblinski_tang, three_hump_camel)
 from surfaces._base import Surface
 
 __all__ = ["Surface", "names", "get", "all_surfaces"]
@@ -15,6 +17,22 @@ __all__ = ["Surface", "names", "get", "all_surfaces"]
 _MODULES = (
     quadratic,
     rosenbrock,
+    beale,
+    saddle,
+    long_valley,
+    himmelblau,
+    booth,
+    parabola,
+    matyas,
+    three_hump_camel,
+    six_hump_camel,
+    mccormick,
+    styblinski_tang,
+    goldstein_price,
+    levi,
+    rastrigin,
+    ackley,
+    monkey_saddle,
 )
 _REGISTRY = {module.SURFACE.name: module.SURFACE for module in _MODULES}
 

@@ -50,4 +50,5 @@ SURFACE = Surface(
           "lr < 2 / kappa, so it crawls along the flat axis while oscillating across the steep one; "
           "momentum damps the zig-zag, and Newton's method reaches the minimum in a single step. "
           "Rotating the bowl shows which methods are coordinate-wise (Adam, signSGD) and which are not."),
+    reference="Nocedal & Wright, Numerical Optimization, 2nd ed. (2006), sec. 3.3 (steepest descent on a quadratic)",
 )
