@@ -269,7 +269,7 @@ def _legend(views: list[figures.RunView], config: Config):
             final = float(values_of(traj)[-1])
             shown = f"< 1e-15" if log and final <= 1e-15 * max(1.0, abs(surface.minimum_value or 0.0)) \
                 else f"= {final:.3g}"
-            status = html.Span(f"{title} {shown} after {traj.steps:,} steps", className="legend-status")
+            status = html.Span(f"{title} {shown}", className="legend-status")
         items.append(html.Div([html.Span(symbol, className="legend-swatch", style={"color": rv.color}),
                                html.Span(rv.label, className="legend-label"), status],
                               className="legend-item", title=rv.legend, **{"data-run": rv.uid}))
@@ -307,6 +307,7 @@ def render_outputs(config: Config, step: Any, rendered: Any) -> dict:
     out["loss"] = figures.loss_figure(surface, views, step, config.lossx)
     out["distance"] = figures.distance_figure(surface, views, step)
     out["distance_note"] = "" if surface.minima else "no minimum on this surface"
+    out["loss_note"] = figures.loss_values(surface)[3]
     out["slider_max"] = config.steps
     out["slider_marks"] = layout.step_marks(config.steps)
     # the slider keeps its place unless the run got shorter than it (or the page just opened)
@@ -379,6 +380,7 @@ def register() -> None:
             loss=Output(ids.LOSS_GRAPH, "figure"),
             distance=Output(ids.DISTANCE_GRAPH, "figure"),
             distance_note=Output(ids.DISTANCE_NOTE, "children"),
+            loss_note=Output(ids.LOSS_NOTE, "children"),
             slider_max=Output(ids.STEP_SLIDER, "max"),
             slider_marks=Output(ids.STEP_SLIDER, "marks"),
             slider_value=Output(ids.STEP_SLIDER, "value", allow_duplicate=True),

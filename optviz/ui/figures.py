@@ -215,17 +215,29 @@ def static_trace_count(surface: surfaces.Surface) -> int:
 
 
 def _minima_trace(surface, z=None, three_d=False):
+    """Known minima: the global ones as large gold stars, local ones small and pale (Rastrigin
+    lists 121 of them: they must not bury the paths)."""
     minima = np.asarray(surface.minima, dtype=np.float64).reshape(-1, 2)
-    text = [f"minimum ({x:.4g}, {y:.4g})<br>f = {surface.value(x, y):.4g}" for x, y in minima]
+    values = np.array([surface.value(x, y) for x, y in minima])
+    best = values.min() if len(values) else 0.0
+    is_global = np.isclose(values, best, rtol=1e-9, atol=1e-9)
+    local = "local minimum" if len(minima) > 1 else "minimum"
+    text = [f"{'global minimum' if g and len(minima) > 1 else local} ({x:.4g}, {y:.4g})<br>f = {v:.4g}"
+            for (x, y), v, g in zip(minima, values, is_global)]
+    many = len(minima) > 12
     common = dict(mode="markers", name="known minima", hovertemplate="%{text}<extra></extra>", text=text,
                   meta={"role": "minima"})
+    colors = np.where(is_global, "#FFD700", "#fbeeb0").tolist()
     if three_d:
+        sizes = np.where(is_global, 7, 2.5 if many else 4).tolist()
         return _trace("scatter3d", x=_f32(minima[:, 0]), y=_f32(minima[:, 1]), z=_f32(z if z is not None else []),
-                            marker=dict(size=7, color="#FFD700", symbol="diamond", line=dict(width=1, color="#333")),
-                            **common)
-    return _trace("scatter", x=_f32(minima[:, 0]), y=_f32(minima[:, 1]),
-                      marker=dict(symbol="star", size=20, color="#FFD700", line=dict(width=1.5, color="#333")),
+                      marker=dict(size=sizes, color=colors, symbol="diamond", line=dict(width=1, color="#333")),
                       **common)
+    sizes = np.where(is_global, 20, 7 if many else 11).tolist()
+    return _trace("scatter", x=_f32(minima[:, 0]), y=_f32(minima[:, 1]),
+                  marker=dict(symbol="star", size=sizes, color=colors, opacity=np.where(is_global, 1.0, 0.75).tolist(),
+                              line=dict(width=np.where(is_global, 1.5, 0.6).tolist(), color="#333")),
+                  **common)
 
 
 def _start_trace(start, three_d=False, z=None):
@@ -339,8 +351,8 @@ def contour_figure(surface: surfaces.Surface, runs: Sequence[RunView], start, st
         x=_f32(xs), y=_f32(ys), z=_f32(np.where(np.isfinite(T), T, np.nanmax(T) if np.isfinite(T).any() else 0)),
         contours=dict(coloring="fill", showlines=True, **contours), autocontour=False,
         line=dict(width=0.6, color="rgba(40,60,80,0.35)"), colorscale=MAP_COLORSCALE,
-        colorbar=dict(title=dict(text="f" if not log else "f (log)", side="top"), tickvals=tickvals,
-                      ticktext=ticktext, thickness=14, len=0.9, outlinewidth=0),
+        colorbar=dict(title=dict(text="f (log scale)" if log else "f", side="right"), tickvals=tickvals,
+                      ticktext=ticktext, thickness=14, len=1.0, outlinewidth=0, xpad=6),
         hovertemplate="x=%{x:.3g}, y=%{y:.3g}<extra>click to start here</extra>",
         meta={"role": "surface"}, uid="surface",
     )
@@ -429,7 +441,7 @@ def surface3d_figure(surface: surfaces.Surface, runs: Sequence[RunView], start, 
     T = np.clip(np.where(np.isfinite(Z), forward(Z), hi), lo, hi)
     log = _transform_params(*surface_key(surface))[0]
     mesh = _trace("surface", 
-        x=_f32(xs), y=_f32(ys), z=_f32(T), colorscale=MAP_COLORSCALE, showscale=False, opacity=0.85,
+        x=_f32(xs), y=_f32(ys), z=_f32(T), colorscale=MAP_COLORSCALE, showscale=False, opacity=0.9,
         contours=dict(z=dict(show=True, color="rgba(40,60,80,0.35)", width=1, start=lo, end=hi,
                              size=(hi - lo) / 14)),
         lighting=dict(ambient=0.75, diffuse=0.5, specular=0.05, roughness=0.9), hoverinfo="skip",
@@ -450,7 +462,7 @@ def surface3d_figure(surface: surfaces.Surface, runs: Sequence[RunView], start, 
             zaxis=dict(axis, range=[lo, hi + 0.03 * (hi - lo)], title="f (log)" if log else "f",
                        tickvals=tickvals, ticktext=ticktext),
             aspectmode="manual", aspectratio=dict(x=1, y=(y1 - y0) / (x1 - x0), z=0.55),
-            camera=dict(eye=dict(x=-1.35, y=-1.45, z=1.05)),
+            camera=dict(eye=dict(x=-1.1, y=-1.5, z=1.7)),  # from high up: paths in valleys stay visible
         ),
         uirevision=repr(surface_key(surface)), margin=dict(l=0, r=0, t=0, b=0),
     )
@@ -472,8 +484,10 @@ def _value_range(runs, values_of, log: bool) -> tuple[float, float] | None:
         v = v[np.isfinite(v) & (v > 0)] if log else v[np.isfinite(v)]
         if not v.size:
             continue
+        if rv.trajectory.diverged:  # only where it started: its escape runs off the chart
+            v = v[:1]
         lo = min(lo, float(v.min()))
-        hi = max(hi, float(v[0]) if rv.trajectory.diverged else float(v.max()))
+        hi = max(hi, float(v.max()))
     if not (math.isfinite(lo) and math.isfinite(hi)):
         return None
     if log:
@@ -484,10 +498,10 @@ def _value_range(runs, values_of, log: bool) -> tuple[float, float] | None:
     return lo - pad, hi + pad
 
 
-def _series_figure(runs, step, values_of, *, xaxis: str, ytitle: str, ylog: bool, note: str | None = None):
+def _series_figure(runs, step, values_of, *, xaxis: str, ytitle: str, ylog: bool):
     traces = []
     yrange = _value_range(runs, values_of, ylog)
-    top = None if yrange is None else (10.0 ** yrange[1] if ylog else yrange[1])
+    bounds = None if yrange is None else ((10.0 ** yrange[0], 10.0 ** yrange[1]) if ylog else yrange)
     for rv in runs:
         traj = rv.trajectory
         idx, stride = sample_indices(len(traj.xy))
@@ -517,7 +531,7 @@ def _series_figure(runs, step, values_of, *, xaxis: str, ytitle: str, ylog: bool
         if traj.diverged:
             xl = float(traj.evaluations[-1]) if xaxis == "cost" else float(len(traj.xy) - 1)
             last = float(y[-1])
-            shown = min(last, top) if top is not None else last  # on the frame's edge if it climbed off
+            shown = min(max(last, bounds[0]), bounds[1]) if bounds else last  # on the frame's edge if it ran off
             traces.append(_trace(
                 "scatter", x=[xl], y=_f32([shown]), mode="markers", name=rv.legend, cliponaxis=False,
                 marker=dict(symbol="x", size=15, color=rv.color, line=dict(width=2, color="#111")),
@@ -530,39 +544,42 @@ def _series_figure(runs, step, values_of, *, xaxis: str, ytitle: str, ylog: bool
         yaxis["range"] = list(yrange)
         if ylog:
             decades = yrange[1] - yrange[0]
-            # 1, 2, 5 on narrow ranges (not every digit), whole decades or fewer on wide ones
-            yaxis["dtick"] = "D2" if decades <= 2.5 else max(1, math.ceil(decades / 7))
+            if decades <= 2.5:  # 1, 2, 5 of each decade, written out (plotly would write "5" for 0.5)
+                vals = [m * 10.0 ** k for k in range(math.floor(yrange[0]), math.ceil(yrange[1]) + 1)
+                        for m in (1, 2, 5) if yrange[0] <= math.log10(m * 10.0 ** k) <= yrange[1]]
+                yaxis.update(tickvals=vals, ticktext=[_real_label(v) for v in vals])
+            else:  # whole decades, or every few on very wide ranges
+                yaxis["dtick"] = max(1, math.ceil(decades / 7))
     layout = _base_layout(
         xaxis=dict(title=dict(text=xtitle, standoff=6), zeroline=False, rangemode="tozero"),
         yaxis=yaxis,
         shapes=[_cursor(step)] if xaxis == "step" else [],
         uirevision=f"{xaxis}-{ylog}", margin=dict(l=72, r=16, t=16, b=52),
     )
-    if note:
-        layout["annotations"] = [dict(text=note, xref="paper", yref="paper", x=0.99, y=0.98, xanchor="right",
-                                      yanchor="top", showarrow=False, font=dict(size=13, color="#555"),
-                                      bgcolor="rgba(255,255,255,0.8)")]
     return _figure(traces, layout)
 
 
 def loss_values(surface: surfaces.Surface):
-    """``(values_of, title, log_axis, note)``: what the loss plot draws on this surface.
+    """``(values_of, title, log_axis, note)``: what the loss plot draws on this surface, and a
+    note saying so.
 
-    With a known minimum value f*, the gap ``f - f*`` on a log axis (it shows linear and
-    superlinear convergence as straight and bending lines); without one (a surface unbounded
-    below), ``f`` itself on a linear axis."""
+    With a known minimum value f*, the gap ``f - f*`` on a log axis (linear convergence is a
+    straight line, superlinear a bending one); without one (a surface unbounded below), ``f``
+    itself on a linear axis."""
     fstar = surface.minimum_value
     if fstar is not None and math.isfinite(fstar):
         floor = 1e-16 * max(1.0, abs(fstar))
-        title = "f − f*" if fstar != 0 else "f"
-        return (lambda t: np.maximum(t.loss - fstar, floor)), title, True, None
-    return (lambda t: t.loss), "f", False, "no known minimum: f on a linear axis"
+        if fstar == 0:
+            return (lambda t: np.maximum(t.loss, floor)), "f", True, "f on a log scale (its minimum is 0)"
+        return (lambda t: np.maximum(t.loss - fstar, floor)), "f − f*", True, \
+            f"the gap to the minimum value f* = {fstar:.6g}, on a log scale"
+    return (lambda t: t.loss), "f", False, "f on a linear scale: this surface has no minimum"
 
 
 def loss_figure(surface: surfaces.Surface, runs: Sequence[RunView], step: int = 0, xaxis: str = "step") -> go.Figure:
     """The loss of each run against step (or cost), with a cursor at ``step``."""
-    values_of, title, log, note = loss_values(surface)
-    return _series_figure(runs, step, values_of, xaxis=xaxis, ytitle=title, ylog=log, note=note)
+    values_of, title, log, _ = loss_values(surface)
+    return _series_figure(runs, step, values_of, xaxis=xaxis, ytitle=title, ylog=log)
 
 
 def distance_figure(surface: surfaces.Surface, runs: Sequence[RunView], step: int = 0) -> go.Figure:

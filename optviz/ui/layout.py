@@ -296,30 +296,31 @@ def _views():
         dbc.Row([
             dbc.Col(dbc.Card([
                 html.Div([html.H2("Map", className="view-title"),
-                          html.Span("click to set the start · scroll to zoom · double-click to reset",
+                          html.Span("click: start here · scroll: zoom · double-click: reset",
                                     className="view-hint")], className="view-head"),
                 _graph(ids.CONTOUR_GRAPH, 480, clear_on_unhover=True),
-            ], className="view"), lg=6),
+            ], className="view"), xs=12, xl=6),
             dbc.Col(dbc.Card([
                 html.Div([html.H2("Surface in 3-D", className="view-title"),
                           html.Span("drag to turn", className="view-hint")], className="view-head"),
                 _graph(ids.SURFACE3D_GRAPH, 480),
-            ], className="view"), lg=6),
+            ], className="view"), xs=12, xl=6),
         ], className="g-2"),
         dbc.Row([
             dbc.Col(dbc.Card([
                 html.Div([html.H2("Loss", className="view-title"),
+                          html.Span("", id=ids.LOSS_NOTE, className="view-hint"),
                           dbc.RadioItems(id=ids.LOSSX_RADIO, inline=True, value="step", className="lossx-radio",
                                          options=[{"label": "per step", "value": "step"},
                                                   {"label": "per evaluation (cost)", "value": "cost"}])],
                          className="view-head"),
                 _graph(ids.LOSS_GRAPH, 320),
-            ], className="view"), lg=6),
+            ], className="view"), xs=12, xl=6),
             dbc.Col(dbc.Card([
                 html.Div([html.H2("Distance to the nearest minimum", className="view-title"),
                           html.Span("", id=ids.DISTANCE_NOTE, className="view-hint")], className="view-head"),
                 _graph(ids.DISTANCE_GRAPH, 320),
-            ], className="view"), lg=6),
+            ], className="view"), xs=12, xl=6),
         ], className="g-2 mt-0"),
     ]
 
@@ -344,13 +345,13 @@ def build_layout(config: Config):
         dcc.Store(id=ids.RENDER_STORE),
         navbar,
         html.Main(dbc.Row([
-            dbc.Col(_controls(config), xs=12, lg=4, xxl=3, className="sidebar"),
+            dbc.Col(_controls(config), xs=12, className="sidebar"),
             dbc.Col([
                 dbc.Alert(id=ids.URL_ALERT, color="warning", is_open=False, dismissable=True, className="url-alert"),
                 dbc.Alert(id=ids.SIM_ALERT, color="danger", is_open=False, dismissable=True),
                 _transport(config),
                 html.Div(id=ids.LEGEND, className="legend-bar"),
                 *_views(),
-            ], xs=12, lg=8, xxl=9, className="main-area"),
+            ], xs=12, className="main-area"),
         ], className="g-3"), className="page"),
     ])

@@ -43,7 +43,7 @@ _PREFERRED_SURFACES = ("rosenbrock", "beale")
 _PREFERRED_RUNS = (
     ("gd", {"lr": 0.001}),
     ("momentum", {"lr": 0.001, "momentum": 0.9}),
-    ("adam", {"lr": 0.05}),
+    ("adam", {"lr": 0.1}),
     ("rmsprop", {"lr": 0.01}),
     ("nesterov", {"lr": 0.0008, "momentum": 0.95}),
     ("adamw", {"lr": 0.02}),
