@@ -142,7 +142,7 @@ def level_transform(surface: surfaces.Surface):
 
 
 def _real_label(v: float) -> str:
-    if v != 0 and (abs(v) >= 1e5 or abs(v) < 1e-3):
+    if v != 0 and (abs(v) >= 1e4 or abs(v) < 1e-3):
         return f"{v:.0e}".replace("e-0", "e-").replace("e+0", "e").replace("e+", "e")
     if abs(v) >= 1 and float(v).is_integer():
         return f"{v:,.0f}"

@@ -203,7 +203,7 @@ def _controls(config: Config):
                                   help_text="start x must be a number near the plotting window")),
             dbc.Col(_number_field(ids.START_Y, STEPS, config.start[1], "start y",
                                   help_text="start y must be a number near the plotting window")),
-            dbc.Col(_number_field(ids.STEPS_INPUT, STEPS, config.steps, "steps", min=1, max=STEPS.high)),
+            dbc.Col(_number_field(ids.STEPS_INPUT, STEPS, config.steps, "steps")),
         ], className="g-2"),
         html.P("Tip: click the map to start there.", className="hint"),
     ]), className="panel")

@@ -65,8 +65,10 @@ def format_number(value: Any) -> str:
 
 
 def validate_value(hp: Hyperparameter, value: Any) -> Any:
-    """``hp.validate`` that also turns integral floats into ints for integer parameters and never
-    raises anything but ``ValueError``."""
+    """``hp.validate`` that never raises anything but ``ValueError`` and says "empty" rather than
+    "None" for an empty box (a number box that holds no number reports ``None``)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise ValueError(f"{hp.name} must be {hp.allowed}; the box is empty or holds no number")
     try:
         return hp.validate(value)
     except ValueError:
