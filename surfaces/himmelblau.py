@@ -37,7 +37,7 @@ SURFACE = Surface(
     latex=r"f(x, y) = (x^2 + y - 11)^2 + (x + y^2 - 7)^2",
     value_fn=value, gradient_fn=gradient, hessian_fn=hessian,
     domain=((-5.0, 5.0), (-5.0, 5.0)),
-    start=(0.0, -1.0),
+    start=(0.3, -1.0),
     minima=(
         (3.0, 2.0),
         (-2.805118086952745, 3.131312518250573),

@@ -43,6 +43,7 @@ SURFACE = Surface(
     domain=((-1.0, 4.0), (-1.0, 1.0)),
     start=(-0.5, 0.6),
     minima=((3.5, 0.0),),
+    log_scale=True,
     note=("A narrow valley whose floor descends gently over a long way: the walls are a hundred "
           "times more curved than the floor, and far from the minimum the floor is almost a "
           "straight ramp. Plain gradient descent must keep its step below 0.1 to stay stable "

@@ -32,6 +32,7 @@ SURFACE = Surface(
     domain=((-10.0, 10.0), (-10.0, 10.0)),
     start=(-8.0, -3.0),
     minima=((0.0, 0.0),),
+    log_scale=True,
     note=("A shallow trough along the diagonal y = x: the curvature is 1 across it and only 0.04 "
           "along it. Gradient descent quickly drops into the trough and then needs hundreds of "
           "steps to slide along it towards the minimum; momentum and conjugate gradient cover the "

@@ -10,6 +10,8 @@ import pkgutil
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.optimize import minimize
 
 import surfaces
@@ -107,6 +109,16 @@ def test_vectorised_calls_agree_with_scalar_calls(surface):
             np.testing.assert_array_equal(H[i, j], surface.hessian(x, y))
     xs, ys, Z = surface.grid(n=7)
     assert Z.shape == (7, 7) and Z[2, 5] == surface.value(xs[5], ys[2])
+
+
+@settings(max_examples=300, deadline=None)
+@given(surface=st.sampled_from(SURFACES), x=st.floats(width=64), y=st.floats(width=64))
+def test_any_input_gives_floats_never_an_error(surface, x, y):
+    """Overflow, inf and nan come back as values (the engine detects divergence from them)."""
+    v, g, H = surface.value(x, y), surface.gradient(x, y), surface.hessian(x, y)
+    assert isinstance(v, float) and g.shape == (2,) and H.shape == (2, 2)
+    if math.isfinite(x) and math.isfinite(y) and abs(x) < 1e3 and abs(y) < 1e3:
+        assert math.isfinite(v) and np.all(np.isfinite(g))
 
 
 # -- minima -----------------------------------------------------------------------------------------
