@@ -343,14 +343,19 @@
 
       /* A parameter's slider and its number box show the same value (the slider is over
          log10 of the value when its class says log-slider). */
-      syncSlider: function (sliderValue, inputValue, className, min, max) {
+      syncSlider: function (sliderValue, inputValue, className, min, max, step) {
         var nc = window.dash_clientside.no_update;
         var log = (className || "").indexOf("log-slider") >= 0;
         var trig = (window.dash_clientside.callback_context.triggered[0] || {}).prop_id || "";
         if (trig.indexOf('"hp-slider"') >= 0) {
           if (sliderValue === null || sliderValue === undefined) return [nc, nc];
-          var v = log ? Math.pow(10, sliderValue) : sliderValue;
-          v = Number(Number(v).toPrecision(log ? 3 : 6));
+          var v;
+          if (log) {
+            v = Number(Math.pow(10, sliderValue).toPrecision(2));  // 0.05, not 0.0501187
+          } else {
+            var decimals = Math.max(0, -Math.floor(Math.log10(Number(step) || 1)));
+            v = Number(Number(sliderValue).toFixed(Math.min(decimals, 12)));
+          }
           return [nc, v];
         }
         var x = Number(inputValue);

@@ -132,7 +132,13 @@ def test_app002_learning_rate_changes_the_path(dash_duo, app, artifacts):
 
 
 def test_app003_click_on_map_moves_the_start(dash_duo, app, artifacts):
-    open_page(dash_duo, app, "?surface=rosenbrock&steps=100&run=adam:lr=0.05", runs=1)
+    open_page(dash_duo, app, "?surface=rosenbrock&steps=100&run=adam:lr=0.05&run=momentum:lr=0.01&run=nelder_mead",
+              runs=3)
+    legend = dash_duo.find_element("#legend-bar").text
+    assert "diverged at step" in legend, legend
+    assert any("diverged at step" in t["name"] for t in traces(dash_duo, "contour-graph") if t["name"])
+    assert [t for t in traces(dash_duo, "contour-graph") if (t["meta"] or {}).get("role") == "simplex"]
+    screenshot(dash_duo, artifacts, "diverged-and-simplex.png")
     graph = dash_duo.find_element("#contour-graph .nsewdrag")
     # click at 3/4 of the width and 1/4 of the height of the plot area
     rect = graph.rect
@@ -271,4 +277,5 @@ def test_app008_add_duplicate_remove_keep_colours(dash_duo, app, artifacts):
     assert len({r["path"]["color"] for r in now.values()}) == 3
     assert now["r2"]["path"]["name"].startswith("Adam lr=0.05"), "the duplicate copies the hyperparameters"
     until(lambda: search_of(dash_duo).count("run=") == 3, 5)
+    screenshot(dash_duo, artifacts, "runs-edited.png")
     assert dash_duo.get_logs() == []

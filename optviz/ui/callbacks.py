@@ -436,6 +436,7 @@ def register() -> None:
         State({"type": ids.HP_SLIDER, "run": MATCH, "name": MATCH}, "className"),
         State({"type": ids.HP_SLIDER, "run": MATCH, "name": MATCH}, "min"),
         State({"type": ids.HP_SLIDER, "run": MATCH, "name": MATCH}, "max"),
+        State({"type": ids.HP_SLIDER, "run": MATCH, "name": MATCH}, "step"),
         prevent_initial_call=True,
     )
     @dash.callback(

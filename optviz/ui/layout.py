@@ -47,11 +47,18 @@ def _slider_spec(hp: Hyperparameter) -> dict[str, Any]:
             decades = [decades[0], decades[len(decades) // 2], decades[-1]]
         marks = {k: _decade(k) for k in decades}
         return dict(min=a, max=b, step=0.01, marks=marks, log=True)
-    if hp.kind == "int":
-        step = max(1, int(round((hi - lo) / 200)))
-        return dict(min=lo, max=hi, step=step, marks={lo: format_number(lo), hi: format_number(hi)}, log=False)
-    step = (hi - lo) / 200
+    step = _nice_step((hi - lo) / 200)
+    if hp.kind == "int":  # every integer while there are not too many of them
+        step = 1 if hi - lo <= 2000 else int(round(step))
     return dict(min=lo, max=hi, step=step, marks={lo: format_number(lo), hi: format_number(hi)}, log=False)
+
+
+def _nice_step(raw: float) -> float:
+    """The 1-2-5 step nearest above ``raw`` (so a dragged slider gives round numbers)."""
+    if raw <= 0 or not math.isfinite(raw):
+        return 1.0
+    mag = 10.0 ** math.floor(math.log10(raw))
+    return next(float(f"{m * mag:.12g}") for m in (1, 2, 5, 10) if m * mag >= raw * (1 - 1e-9))
 
 
 def _decade(k: int) -> str:
