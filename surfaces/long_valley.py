@@ -50,7 +50,9 @@ SURFACE = Surface(
           "across the valley, so it bounces from wall to wall and then creeps along the floor. "
           "Momentum accumulates the small, consistent slope along the floor and runs down it; "
           "Adam and RMSProp rescale each coordinate, so the tiny slope along x gets a full-sized "
-          "step. Because the valley is aligned with the axes, this flatters coordinate-wise "
-          "methods: compare with the rotated quadratic."),
+          "step. Plain Newton's method fails in the other direction: on the ramp part of the floor "
+          "its step maps u = x - 3.5 to -u^3, so from the start it diverges unless damped by a "
+          "line search. Because the valley is aligned with the axes, this flatters "
+          "coordinate-wise methods: compare with the rotated quadratic."),
     reference="Designed for optviz after A. Radford's long-valley animation (2014)",
 )
