@@ -1,7 +1,7 @@
 """How fast is ``optviz.simulate``?  Nanoseconds per optimizer step beside a C reference, in one run.
 
-    .venv/bin/python benchmarks/bench_engine.py            # full run, about 1-2 minutes on 2 cores
-    .venv/bin/python benchmarks/bench_engine.py --quick    # short run (smaller sizes, fewer repeats)
+    .venv/bin/python benchmarks/bench_engine.py            # full run: about 40 s plus the cold compile
+    .venv/bin/python benchmarks/bench_engine.py --quick    # short run: smaller sizes, no compile processes
     .venv/bin/python benchmarks/bench_engine.py --steps 50000 --skip-compile
 
 What it measures (see benchmarks/README.md for the latest figures and how to read them):
@@ -457,10 +457,12 @@ def table(header: list[str], rows: list[list[str]], left: tuple[int, ...] = (0,)
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="short run: smaller sizes, fewer repeats")
+    parser.add_argument("--quick", action="store_true",
+                        help="short run: smaller sizes, fewer repeats, no cold/warm compile processes")
     parser.add_argument("--steps", type=int, default=None,
                         help="steps of the C, Numba and per-optimizer runs (default 100,000; 20,000 with --quick)")
-    parser.add_argument("--skip-compile", action="store_true", help="skip the cold/warm compile-time processes")
+    parser.add_argument("--skip-compile", action="store_true",
+                        help="skip the cold/warm compile-time processes (they take most of a full run)")
     args = parser.parse_args(argv)
 
     quick = args.quick
@@ -562,12 +564,12 @@ def main(argv=None) -> int:
         results["short"] = short
 
         # 6. Compile time.
-        if not args.skip_compile:
+        if not (args.skip_compile or quick):
             try:
                 results["compile"] = compile_times(tmp)
             except Exception as exc:
                 results["compile_error"] = str(exc)
-            results["compile_one"] = compile_one_surface_and_kernel()
+        results["compile_one"] = compile_one_surface_and_kernel()
 
     print_report(results, c_ns)
     return 0
