@@ -322,8 +322,8 @@
         else if (trig.indexOf("step-forward-button") === 0) target = current + 1;
         else if (trig.indexOf("step-first-button") === 0) target = 0;
         else if (trig.indexOf("step-last-button") === 0) target = end;
-        if (player.playing) { player.step = target; stop(); }
         target = clamp(target, 0, end);
+        if (player.playing) { player.step = target; stop(); }
         player.synced = null;
         return [playFace(false), target];
       },
@@ -384,8 +384,14 @@
       },
 
       shareLink: function (n) {
-        copyText(window.location.href);
-        return "✓ link copied";
+        var face = function (text) {
+          return [{type: "Span", namespace: "dash_html_components", props: {className: "ov-icon ov-icon-link"}}, text];
+        };
+        copyText(window.location.href).then(function (ok) {
+          setProps("share-button", {children: face(ok ? " link copied" : " copy the address bar")});
+          setTimeout(function () { setProps("share-button", {children: face(" copy link to this view")}); }, 2500);
+        });
+        return window.dash_clientside.no_update;
       }
     }
   });

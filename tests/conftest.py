@@ -51,6 +51,18 @@ def pytest_runtest_setup(item):
             pytest.fail(problem, pytrace=False)
 
 
+@pytest.fixture(scope="session")
+def dash_app():
+    """The app of app.py, one instance for the whole session.
+
+    Callbacks are registered with ``@dash.callback``, and Dash hands them to the first app that
+    starts serving; a second instance (``dash.testing``'s ``import_app`` runs app.py again with
+    runpy) would have none. Every test uses the module's own instance instead."""
+    import app
+
+    return app.app
+
+
 @pytest.fixture
 def artifacts() -> Path:
     """Where browser tests save screenshots (gitignored)."""

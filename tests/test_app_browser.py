@@ -9,7 +9,6 @@ import json
 import time
 
 import pytest
-from dash.testing.application_runners import import_app
 from dash.testing.wait import until
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -26,9 +25,9 @@ return gd._fullData.map(t => ({
 """
 
 
-@pytest.fixture(scope="module")
-def app():
-    return import_app("app")
+@pytest.fixture
+def app(dash_app):
+    return dash_app
 
 
 def dom_id(pattern: dict) -> str:

@@ -218,9 +218,8 @@ class Endpoint:
 
 
 @pytest.fixture(scope="module")
-def endpoint():
-    import app
-    return Endpoint(app.server.test_client())
+def endpoint(dash_app):
+    return Endpoint(dash_app.server.test_client())
 
 
 HP_ALL = '{"name":["ALL"],"run":["ALL"],"type":"hp"}'

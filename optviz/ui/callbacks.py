@@ -8,8 +8,9 @@ Two server callbacks carry the data:
   the runs' traces while the surface stays the same, so the contour grid and the 3-D mesh are not
   sent again), and writes the URL that reproduces the view.
 
-Playback runs in the browser (``assets/optviz.js``): a clientside transport moves ``step-slider``
-and a clientside callback moves each run's marker on every view, with no server round trip.
+Playback runs in the browser (``assets/optviz.js``): clientside callbacks handle the transport
+buttons and the scrubber, and an animation loop moves each run's marker on every view, with no
+server round trip.
 
 Every server callback validates its input and catches its own failures: a bad value gives an
 inline message and leaves the figures as they were, never an error response.
