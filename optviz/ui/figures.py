@@ -462,7 +462,7 @@ def surface3d_figure(surface: surfaces.Surface, runs: Sequence[RunView], start, 
             zaxis=dict(axis, range=[lo, hi + 0.03 * (hi - lo)], title="f (log)" if log else "f",
                        tickvals=tickvals, ticktext=ticktext),
             aspectmode="manual", aspectratio=dict(x=1, y=(y1 - y0) / (x1 - x0), z=0.55),
-            camera=dict(eye=dict(x=-1.1, y=-1.5, z=1.7)),  # from high up: paths in valleys stay visible
+            camera=dict(eye=dict(x=-0.95, y=-1.3, z=1.45)),  # from high up: paths in valleys stay visible
         ),
         uirevision=repr(surface_key(surface)), margin=dict(l=0, r=0, t=0, b=0),
     )

@@ -29,6 +29,9 @@ DEFAULT_SPEED = 60
 #: How many of a run's hyperparameters are shown before "more settings" (the spec lists the most
 #: important first: the learning rate, then momentum or beta1).
 PRIMARY = 2
+#: The views grow with the window (a projector at 1080p gets taller maps than a laptop).
+MAIN_HEIGHT = "clamp(400px, 54vh, 680px)"
+LOWER_HEIGHT = "clamp(280px, 34vh, 440px)"
 GRAPH_CONFIG = {"displaylogo": False, "responsive": True, "displayModeBar": "hover",
                 "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d", "toImage"]}
 
@@ -293,8 +296,8 @@ def step_marks(steps: int) -> dict:
     return dict(sorted(marks.items()))
 
 
-def _graph(id_: str, height: int, **kw):
-    return dcc.Loading(dcc.Graph(id=id_, config=GRAPH_CONFIG, style={"height": f"{height}px"}, **kw),
+def _graph(id_: str, height: str, **kw):
+    return dcc.Loading(dcc.Graph(id=id_, config=GRAPH_CONFIG, style={"height": height}, **kw),
                        type="circle", delay_show=400, overlay_style={"visibility": "visible", "opacity": 0.6})
 
 
@@ -305,12 +308,12 @@ def _views():
                 html.Div([html.H2("Map", className="view-title"),
                           html.Span("click: start here · scroll: zoom · double-click: reset",
                                     className="view-hint")], className="view-head"),
-                _graph(ids.CONTOUR_GRAPH, 480, clear_on_unhover=True),
+                _graph(ids.CONTOUR_GRAPH, MAIN_HEIGHT, clear_on_unhover=True),
             ], className="view"), xs=12, xl=6),
             dbc.Col(dbc.Card([
                 html.Div([html.H2("Surface in 3-D", className="view-title"),
                           html.Span("drag to turn", className="view-hint")], className="view-head"),
-                _graph(ids.SURFACE3D_GRAPH, 480),
+                _graph(ids.SURFACE3D_GRAPH, MAIN_HEIGHT),
             ], className="view"), xs=12, xl=6),
         ], className="g-2"),
         dbc.Row([
@@ -321,12 +324,12 @@ def _views():
                                          options=[{"label": "per step", "value": "step"},
                                                   {"label": "per evaluation (cost)", "value": "cost"}])],
                          className="view-head"),
-                _graph(ids.LOSS_GRAPH, 320),
+                _graph(ids.LOSS_GRAPH, LOWER_HEIGHT),
             ], className="view"), xs=12, xl=6),
             dbc.Col(dbc.Card([
                 html.Div([html.H2("Distance to the nearest minimum", className="view-title"),
                           html.Span("", id=ids.DISTANCE_NOTE, className="view-hint")], className="view-head"),
-                _graph(ids.DISTANCE_GRAPH, 320),
+                _graph(ids.DISTANCE_GRAPH, LOWER_HEIGHT),
             ], className="view"), xs=12, xl=6),
         ], className="g-2 mt-0"),
     ]
