@@ -189,16 +189,23 @@ def schedule_params(config: Config):
 
 
 # -- page ------------------------------------------------------------------------------------------
-def _number_field(id_: str, hp: Hyperparameter, value, label: str, *, help_text: str | None = None, **kw):
+def _number_field(id_: str, value, label: str, *, feedback: str, help_text: str):
+    """A labelled number box; ``feedback`` shows under it when the server flags it invalid."""
     return html.Div([
         dbc.Label(label, html_for=id_, className="param-label"),
-        dbc.Input(id=id_, type="number", value=value, step="any", debounce=True, size="sm", **kw),
-        dbc.FormFeedback(help_text or f"{hp.name} must be {hp.allowed}", type="invalid"),
-    ], className="field", title=hp.help)
+        dbc.Input(id=id_, type="number", value=value, step="any", debounce=True, size="sm"),
+        dbc.FormFeedback(feedback, type="invalid"),
+    ], className="field", title=help_text)
+
+
+def _hp_field(id_: str, hp: Hyperparameter, value, label: str):
+    return _number_field(id_, value, label, feedback=f"{hp.name} must be {hp.allowed}", help_text=hp.help)
 
 
 def _controls(config: Config):
     surface = config.surface_obj()
+    # (the exact range depends on the surface: the message above the runs gives it)
+    feedback_x, feedback_y = ("start x must be a number near the map", "start y must be a number near the map")
     surface_card = dbc.Card(dbc.CardBody([
         html.H2("Surface", className="panel-title"),
         dbc.Select(id=ids.SURFACE_SELECT, value=config.surface,
@@ -209,11 +216,11 @@ def _controls(config: Config):
     start_card = dbc.Card(dbc.CardBody([
         html.H2("Start and steps", className="panel-title"),
         dbc.Row([
-            dbc.Col(_number_field(ids.START_X, STEPS, config.start[0], "start x",
-                                  help_text="start x must be a number near the plotting window")),
-            dbc.Col(_number_field(ids.START_Y, STEPS, config.start[1], "start y",
-                                  help_text="start y must be a number near the plotting window")),
-            dbc.Col(_number_field(ids.STEPS_INPUT, STEPS, config.steps, "steps")),
+            dbc.Col(_number_field(ids.START_X, config.start[0], "start x", feedback=feedback_x,
+                                  help_text="Where every run starts (or click the map).")),
+            dbc.Col(_number_field(ids.START_Y, config.start[1], "start y", feedback=feedback_y,
+                                  help_text="Where every run starts (or click the map).")),
+            dbc.Col(_hp_field(ids.STEPS_INPUT, STEPS, config.steps, "steps")),
         ], className="g-2"),
         html.P("Tip: click the map to start there.", className="hint"),
     ]), className="panel")
@@ -221,8 +228,8 @@ def _controls(config: Config):
     conditions = dbc.Card(dbc.CardBody([
         html.H2("Training conditions", className="panel-title"),
         dbc.Row([
-            dbc.Col(_number_field(ids.NOISE_INPUT, NOISE, config.noise, "gradient noise σ")),
-            dbc.Col(_number_field(ids.SEED_INPUT, SEED, config.seed, "seed")),
+            dbc.Col(_hp_field(ids.NOISE_INPUT, NOISE, config.noise, "gradient noise σ")),
+            dbc.Col(_hp_field(ids.SEED_INPUT, SEED, config.seed, "seed")),
         ], className="g-2"),
         html.Div([
             dbc.Label("learning-rate schedule", html_for=ids.SCHEDULE_SELECT, className="param-label"),
