@@ -95,6 +95,9 @@ def fma(a, b, c):
 #: Modules whose compiled helpers are built into the optimizer kernels.
 SHARED_MODULES = ("jit.py", "kernels.py", "schedules.py", "linesearch.py")
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
+#: Where compiled code may call those helpers: the package and the tests' own compiled wrappers
+#: (a cached wrapper around a line search would otherwise keep running the old search).
+_STAMPED_DIRS = (_PACKAGE, os.path.join(os.path.dirname(_PACKAGE), "tests"))
 
 
 def shared_digest() -> str:
@@ -112,14 +115,16 @@ _SHARED_DIGEST = shared_digest()
 
 
 class _SharedStamp:
-    """A locator whose source stamp also covers :data:`SHARED_MODULES` (for this package only)."""
+    """A locator whose source stamp also covers :data:`SHARED_MODULES` (for files under
+    :data:`_STAMPED_DIRS` only)."""
 
     def get_source_stamp(self):
         return (super().get_source_stamp(), _SHARED_DIGEST)
 
     @classmethod
     def from_function(cls, py_func, py_file):
-        if not os.path.abspath(py_file).startswith(_PACKAGE + os.sep):
+        path = os.path.abspath(py_file)
+        if not any(path.startswith(folder + os.sep) for folder in _STAMPED_DIRS):
             return None
         return super().from_function(py_func, py_file)
 

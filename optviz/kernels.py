@@ -12,15 +12,26 @@ kernel fills row ``t`` of ``xy``, ``loss``, ``counts`` (cumulative function, gra
 evaluations) and ``state`` for ``t = 0 .. steps_done``, using :func:`record`, and stops early only
 when the run diverges.
 
-The usual loop body::
+The usual kernel::
 
-    gx, gy = stochastic_gradient(gradient, p, x, y, opts)   # exact + noise, then clipped
-    eta = lr * schedule(opts, t - 1, steps)                 # t counts from 1
-    x, y = ...                                              # the update, one equation a line
-    if record(value, p, x, y, t, fe, ge, he, xy, loss, counts, opts):
-        return t - 1, 1
+    o = options(opts)                                   # scalars; seeds the noise
+    if record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o):
+        return 0, 1
+    for t in range(1, steps + 1):
+        gx, gy = perturb(gradient(x, y, p), o)          # exact + noise, then clipped
+        eta = lr * schedule(o, t - 1, steps)            # t counts from 1
+        x, y = ...                                      # the update, one equation a line
+        if record(value(x, y, p), x, y, t, fe, ge, he, xy, loss, counts, o):
+            return t - 1, 1
+
+Speed: the surface's functions are called in the kernel's own body and every helper here takes
+scalars (``o`` is a tuple of floats, unpacked once), so LLVM inlines the helpers and keeps the
+whole step in registers; clipping costs nothing unless it is on.  Passing the surface's function
+objects or the ``opts`` array into helpers made each step about 4x slower (see
+``benchmarks/README.md``).
 """
 import math
+from collections import namedtuple
 
 import numpy as np
 
@@ -38,10 +49,17 @@ OPT_BOUND = 6      # a run whose |x| or |y| exceeds this has diverged
 N_OPTS = 7
 
 
+#: ``opts`` unpacked into scalars, as the kernels use them.
+Options = namedtuple("Options", ["noise", "clip", "schedule", "schedule_a", "schedule_b", "bound"])
+
+
 @jit
-def seed_noise(opts):
-    """Seed the generator behind :func:`stochastic_gradient` (same seed, same path)."""
+def options(opts):
+    """Unpack ``opts`` into an :data:`Options` tuple and seed the generator behind
+    :func:`perturb` (same seed, same path)."""
     np.random.seed(np.int64(opts[OPT_SEED]))
+    return Options(opts[OPT_NOISE], opts[OPT_CLIP], opts[OPT_SCHEDULE], opts[OPT_SCHEDULE_A],
+                   opts[OPT_SCHEDULE_B], opts[OPT_BOUND])
 
 
 #: ``torch.nn.utils.clip_grad_norm_`` adds this to the norm before dividing by it.
@@ -49,34 +67,28 @@ CLIP_NORM_EPS = 1e-6
 
 
 @jit
-def perturb(gx, gy, opts):
-    """Add the configured noise to a gradient, then clip its norm as
-    ``torch.nn.utils.clip_grad_norm_(max_norm=clip)`` does: multiply by
-    ``clip / (norm + 1e-6)`` when that is below 1 (so a gradient whose norm is within 1e-6 of
-    ``clip`` is shrunk very slightly too, and a clipped norm ends just under ``clip``)."""
-    sigma = opts[OPT_NOISE]
-    if sigma > 0.0:
-        gx += sigma * np.random.standard_normal()
-        gy += sigma * np.random.standard_normal()
-    norm = math.sqrt(gx * gx + gy * gy)
-    coef = opts[OPT_CLIP] / (norm + CLIP_NORM_EPS)
-    if coef < 1.0:
-        gx *= coef
-        gy *= coef
+def perturb(g, o):
+    """The gradient an optimizer sees, from the exact gradient ``g = (gx, gy)``: add the
+    configured noise, then clip its norm as ``torch.nn.utils.clip_grad_norm_(max_norm=clip)``
+    does: multiply by ``clip / (norm + 1e-6)`` when that is below 1 (so a gradient whose norm is
+    within 1e-6 of ``clip`` is shrunk very slightly too, and a clipped norm ends just under
+    ``clip``)."""
+    gx, gy = g
+    if o.noise > 0.0:
+        gx += o.noise * np.random.standard_normal()
+        gy += o.noise * np.random.standard_normal()
+    if o.clip < math.inf:   # no square root and division on the critical path when not clipping
+        coef = o.clip / (math.sqrt(gx * gx + gy * gy) + CLIP_NORM_EPS)
+        if coef < 1.0:
+            gx *= coef
+            gy *= coef
     return gx, gy
 
 
 @jit
-def stochastic_gradient(gradient, p, x, y, opts):
-    """The gradient an optimizer sees: exact, plus noise, clipped."""
-    gx, gy = gradient(x, y, p)
-    return perturb(gx, gy, opts)
-
-
-@jit
-def schedule(opts, t, total):
+def schedule(o, t, total):
     """The learning-rate factor at step ``t`` (0-based) of ``total``."""
-    return lr_factor(opts[OPT_SCHEDULE], opts[OPT_SCHEDULE_A], opts[OPT_SCHEDULE_B], t, total)
+    return lr_factor(o.schedule, o.schedule_a, o.schedule_b, t, total)
 
 
 @jit
@@ -92,17 +104,16 @@ def bias_power(power, beta):
 
 
 @jit
-def escaped(x, y, f, opts):
+def escaped(x, y, f, o):
     """True when an iterate or its loss is no longer finite, or has left the bound."""
-    bound = opts[OPT_BOUND]
-    return not (abs(x) <= bound and abs(y) <= bound and math.isfinite(f))
+    return not (abs(x) <= o.bound and abs(y) <= o.bound and math.isfinite(f))
 
 
 @jit
-def record(value, p, x, y, t, fe, ge, he, xy, loss, counts, opts):
-    """Store iterate ``t`` and its loss; return True (and store nothing) if the run diverged."""
-    f = value(x, y, p)
-    if escaped(x, y, f, opts):
+def record(f, x, y, t, fe, ge, he, xy, loss, counts, o):
+    """Store iterate ``t`` and its loss ``f``; return True (and store nothing) if the run
+    diverged."""
+    if escaped(x, y, f, o):
         return True
     xy[t, 0] = x
     xy[t, 1] = y

@@ -40,7 +40,7 @@ conjugate gradient (a nearly exact search, which keeps the directions conjugate)
 import math
 
 from optviz.jit import fma, jit
-from optviz.kernels import OPT_NOISE, OPT_SCHEDULE, stochastic_gradient
+from optviz.kernels import perturb
 
 __all__ = ["C1", "C2_QUASI_NEWTON", "C2_CG", "RHO", "MAX_ITER", "phi", "phi_gradient", "armijo",
            "strong_wolfe", "cubic_minimizer", "quadratic_minimizer", "torch_cubic_interpolate",
@@ -77,9 +77,9 @@ def phi(value, p, x, y, l2):
 
 
 @jit
-def phi_gradient(gradient, p, x, y, l2, opts):
+def phi_gradient(gradient, p, x, y, l2, o):
     """The gradient of :func:`phi` as the optimizer sees it (noise and clipping on f's part)."""
-    gx, gy = stochastic_gradient(gradient, p, x, y, opts)
+    gx, gy = perturb(gradient(x, y, p), o)
     if l2 != 0.0:
         gx += l2 * x
         gy += l2 * y
@@ -87,16 +87,16 @@ def phi_gradient(gradient, p, x, y, l2, opts):
 
 
 @jit
-def repeatable(opts):
+def repeatable(o):
     """True when a step that made no progress would be repeated exactly by the next one: no
     gradient noise and a constant schedule.  Kernels then stop evaluating (the run has stalled)."""
-    return opts[OPT_NOISE] == 0.0 and opts[OPT_SCHEDULE] == 0.0
+    return o.noise == 0.0 and o.schedule == 0.0
 
 
 # -- backtracking ----------------------------------------------------------------------------------
 
 @jit
-def armijo(value, gradient, p, x, y, f0, gx0, gy0, dx, dy, alpha0, c1, rho, l2, max_iter, opts):
+def armijo(value, gradient, p, x, y, f0, gx0, gy0, dx, dy, alpha0, c1, rho, l2, max_iter, o):
     """Backtracking: the first of ``alpha0 rho^k`` (k = 0, 1, ...) with sufficient decrease.
 
     Evaluates only phi while backtracking, then the gradient once at the accepted point.
@@ -110,7 +110,7 @@ def armijo(value, gradient, p, x, y, f0, gx0, gy0, dx, dy, alpha0, c1, rho, l2, 
         yn = y + alpha * dy
         f = phi(value, p, xn, yn, l2)
         if f <= f0 + c1 * alpha * slope0:
-            gx, gy = phi_gradient(gradient, p, xn, yn, l2, opts)
+            gx, gy = phi_gradient(gradient, p, xn, yn, l2, o)
             return alpha, f, gx, gy, k + 1, 1, True
         alpha *= rho
     return 0.0, f0, gx0, gy0, max_iter, 0, False
@@ -158,7 +158,7 @@ def _safeguard(trial, a, b):
 # -- strong Wolfe (Nocedal and Wright) ------------------------------------------------------------
 
 @jit
-def strong_wolfe(value, gradient, p, x, y, f0, gx0, gy0, dx, dy, alpha0, c1, c2, l2, max_iter, opts):
+def strong_wolfe(value, gradient, p, x, y, f0, gx0, gy0, dx, dy, alpha0, c1, c2, l2, max_iter, o):
     """A step satisfying the strong Wolfe conditions (Nocedal and Wright, Algorithms 3.5 and 3.6).
 
     Bracketing: try ``alpha0``, then extrapolate (cubic, kept within ``[2, 10]`` times the last
@@ -193,7 +193,7 @@ def strong_wolfe(value, gradient, p, x, y, f0, gx0, gy0, dx, dy, alpha0, c1, c2,
             hi, f_hi, hi_slope = a, f, False
             bracketed = True
             break
-        gx, gy = phi_gradient(gradient, p, xn, yn, l2, opts)
+        gx, gy = phi_gradient(gradient, p, xn, yn, l2, o)
         n_g += 1
         s = gx * dx + gy * dy
         if not math.isfinite(s):
@@ -232,7 +232,7 @@ def strong_wolfe(value, gradient, p, x, y, f0, gx0, gy0, dx, dy, alpha0, c1, c2,
             if not (f <= f0 + c1 * a * slope0) or f >= f_lo:
                 hi, f_hi, hi_slope = a, f, False
                 continue
-            gx, gy = phi_gradient(gradient, p, xn, yn, l2, opts)
+            gx, gy = phi_gradient(gradient, p, xn, yn, l2, o)
             n_g += 1
             s = gx * dx + gy * dy
             if not math.isfinite(s):
@@ -265,8 +265,22 @@ def _py_min(a, b):
 @jit
 def torch_cubic_interpolate(x1, f1, g1, x2, f2, g2, xmin_bound, xmax_bound):
     """``torch.optim.lbfgs._cubic_interpolate`` with explicit bounds (torch's default bounds are
-    ``(min(x1, x2), max(x1, x2))``)."""
-    d1 = g1 + g2 - 3 * (f1 - f2) / (x1 - x2)
+    ``(min(x1, x2), max(x1, x2))``), for float steps ``x1``, ``x2``."""
+    return _cubic_interpolate_typed(x1, False, f1, g1, x2, False, f2, g2, xmin_bound, False, xmax_bound, False)[0]
+
+
+@jit
+def _cubic_interpolate_typed(x1, x1_tensor, f1, g1, x2, x2_tensor, f2, g2, lo, lo_tensor, hi, hi_tensor):
+    """:func:`torch_cubic_interpolate` for steps that torch may hold as 0-dim tensors or floats
+    (the ``*_tensor`` flags), returning ``(step, step is a tensor)``.
+
+    The type changes one rounding: ``float / tensor`` is ``tensor.reciprocal() * float`` in
+    torch (``Tensor.__rtruediv__``), so ``3 (f1 - f2) / (x1 - x2)`` is rounded twice when a step is
+    a tensor.  Python's ``min`` and ``max`` return one of their arguments, type and all."""
+    if x1_tensor or x2_tensor:
+        d1 = g1 + g2 - 3 * (f1 - f2) * (1.0 / (x1 - x2))
+    else:
+        d1 = g1 + g2 - 3 * (f1 - f2) / (x1 - x2)
     d2_square = d1 * d1 - g1 * g2
     if d2_square >= 0:
         d2 = math.sqrt(d2_square)
@@ -274,8 +288,12 @@ def torch_cubic_interpolate(x1, f1, g1, x2, f2, g2, xmin_bound, xmax_bound):
             min_pos = x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2))
         else:
             min_pos = x1 - (x1 - x2) * ((g1 + d2 - d1) / (g1 - g2 + 2 * d2))
-        return _py_min(_py_max(min_pos, xmin_bound), xmax_bound)
-    return (xmin_bound + xmax_bound) / 2.0
+        # min(max(min_pos, lo), hi), min_pos a tensor (d2 is one)
+        t, t_tensor = (lo, lo_tensor) if lo > min_pos else (min_pos, True)
+        if hi < t:
+            return hi, hi_tensor
+        return t, t_tensor
+    return (lo + hi) / 2.0, lo_tensor or hi_tensor
 
 
 @jit
@@ -287,15 +305,18 @@ def _torch_bounds(x1, x2):
 
 @jit
 def torch_strong_wolfe(value, gradient, p, x, y, t, dx, dy, f, gx, gy, gtd, c1, c2, tolerance_change,
-                       max_ls, opts):
+                       max_ls, o, t_tensor=False):
     """``torch.optim.lbfgs._strong_wolfe(obj_func, x, t, d, f, g, gtd, c1, c2, tolerance_change,
     max_ls)``, statement by statement, for a 2-D parameter.
 
     Each evaluation computes f and the gradient together (torch's closure) at ``theta + t d``,
     rounded once per coordinate as torch's ``add_(d, alpha=t)`` does (:func:`optviz.jit.fma`).  Returns
     ``(t, f_new, gx_new, gy_new, evals, evals, done)``; torch returns ``(f_new, g_new, t, evals)``.
-    One difference is left: torch's float64 ``sqrt`` is not always correctly rounded (it may be one
-    ulp off), so an interpolated step can differ from torch's in its last bit.  Note torch's own
+    ``t_tensor`` says whether torch holds the first step as a 0-dim tensor (L-BFGS's first
+    iteration may); the port follows which steps torch holds as tensors, because that changes one
+    rounding (see :func:`_cubic_interpolate_typed`).  One difference is left: torch's float64
+    ``sqrt`` is not always correctly rounded (it may be one ulp off), so an interpolated step can
+    differ from torch's in its last bit.  Note torch's own
     quirks, kept: the first trial is always evaluated, even when ``max_ls`` is 0
     (then the step is kept only if it lowers f); the bracketing phase may extrapolate up to 10x.
     """
@@ -304,17 +325,19 @@ def torch_strong_wolfe(value, gradient, p, x, y, t, dx, dy, f, gx, gy, gtd, c1, 
     xn = fma(t, dx, x)
     yn = fma(t, dy, y)
     f_new = phi(value, p, xn, yn, 0.0)
-    gx_new, gy_new = phi_gradient(gradient, p, xn, yn, 0.0, opts)
+    gx_new, gy_new = phi_gradient(gradient, p, xn, yn, 0.0, o)
     ls_func_evals = 1
     gtd_new = gx_new * dx + gy_new * dy
 
     # bracket an interval containing a point satisfying the Wolfe criteria
     t_prev, f_prev, gx_prev, gy_prev, gtd_prev = 0.0, f, gx, gy, gtd
+    t_prev_tensor = False
     done = False
     ls_iter = 0
     # The bracket: up to two points (b0, b1) with value, gradient and slope.
     size = 0
     b0 = b1 = 0.0
+    b0_tensor = b1_tensor = False
     bf0 = bf1 = 0.0
     bgx0 = bgy0 = bgx1 = bgy1 = 0.0
     bgtd0 = bgtd1 = 0.0
@@ -323,6 +346,7 @@ def torch_strong_wolfe(value, gradient, p, x, y, t, dx, dy, f, gx, gy, gtd, c1, 
         if f_new > (f + c1 * t * gtd) or (ls_iter > 1 and f_new >= f_prev):
             size = 2
             b0, b1 = t_prev, t
+            b0_tensor, b1_tensor = t_prev_tensor, t_tensor
             bf0, bf1 = f_prev, f_new
             bgx0, bgy0, bgx1, bgy1 = gx_prev, gy_prev, gx_new, gy_new
             bgtd0, bgtd1 = gtd_prev, gtd_new
@@ -331,12 +355,14 @@ def torch_strong_wolfe(value, gradient, p, x, y, t, dx, dy, f, gx, gy, gtd, c1, 
         if abs(gtd_new) <= -c2 * gtd:
             size = 1
             b0, bf0, bgx0, bgy0 = t, f_new, gx_new, gy_new
+            b0_tensor = t_tensor
             done = True
             break
 
         if gtd_new >= 0:
             size = 2
             b0, b1 = t_prev, t
+            b0_tensor, b1_tensor = t_prev_tensor, t_tensor
             bf0, bf1 = f_prev, f_new
             bgx0, bgy0, bgx1, bgy1 = gx_prev, gy_prev, gx_new, gy_new
             bgtd0, bgtd1 = gtd_prev, gtd_new
@@ -345,18 +371,19 @@ def torch_strong_wolfe(value, gradient, p, x, y, t, dx, dy, f, gx, gy, gtd, c1, 
         # interpolate
         min_step = t + 0.01 * (t - t_prev)
         max_step = t * 10
-        tmp = t
-        t = torch_cubic_interpolate(t_prev, f_prev, gtd_prev, t, f_new, gtd_new, min_step, max_step)
+        tmp, tmp_tensor = t, t_tensor
+        t, t_tensor = _cubic_interpolate_typed(t_prev, t_prev_tensor, f_prev, gtd_prev, t, t_tensor, f_new,
+                                               gtd_new, min_step, t_tensor or t_prev_tensor, max_step, t_tensor)
 
         # next step
-        t_prev = tmp
+        t_prev, t_prev_tensor = tmp, tmp_tensor
         f_prev = f_new
         gx_prev, gy_prev = gx_new, gy_new
         gtd_prev = gtd_new
         xn = fma(t, dx, x)
         yn = fma(t, dy, y)
         f_new = phi(value, p, xn, yn, 0.0)
-        gx_new, gy_new = phi_gradient(gradient, p, xn, yn, 0.0, opts)
+        gx_new, gy_new = phi_gradient(gradient, p, xn, yn, 0.0, o)
         ls_func_evals += 1
         gtd_new = gx_new * dx + gy_new * dy
         ls_iter += 1
@@ -365,6 +392,7 @@ def torch_strong_wolfe(value, gradient, p, x, y, t, dx, dy, f, gx, gy, gtd, c1, 
     if ls_iter == max_ls:
         size = 2
         b0, b1 = 0.0, t
+        b0_tensor, b1_tensor = False, t_tensor
         bf0, bf1 = f, f_new
         bgx0, bgy0, bgx1, bgy1 = gx, gy, gx_new, gy_new
 
@@ -381,8 +409,11 @@ def torch_strong_wolfe(value, gradient, p, x, y, t, dx, dy, f, gx, gy, gtd, c1, 
             break
 
         # compute new trial value
+        # (the bounds are the bracket's ends, so the bounds' types are the ends' types)
         lo_bound, hi_bound = _torch_bounds(b0, b1)
-        t = torch_cubic_interpolate(b0, bf0, bgtd0, b1, bf1, bgtd1, lo_bound, hi_bound)
+        lo_tensor, hi_tensor = (b0_tensor, b1_tensor) if b0 <= b1 else (b1_tensor, b0_tensor)
+        t, t_tensor = _cubic_interpolate_typed(b0, b0_tensor, bf0, bgtd0, b1, b1_tensor, bf1, bgtd1,
+                                               lo_bound, lo_tensor, hi_bound, hi_tensor)
 
         # test that we are making sufficient progress (see torch's comments)
         b_max = _py_max(b0, b1)
@@ -396,6 +427,7 @@ def torch_strong_wolfe(value, gradient, p, x, y, t, dx, dy, f, gx, gy, gtd, c1, 
                     t = b_max - eps
                 else:
                     t = b_min + eps
+                t_tensor = b0_tensor or b1_tensor
                 insuf_progress = False
             else:
                 insuf_progress = True
@@ -406,7 +438,7 @@ def torch_strong_wolfe(value, gradient, p, x, y, t, dx, dy, f, gx, gy, gtd, c1, 
         xn = fma(t, dx, x)
         yn = fma(t, dy, y)
         f_new = phi(value, p, xn, yn, 0.0)
-        gx_new, gy_new = phi_gradient(gradient, p, xn, yn, 0.0, opts)
+        gx_new, gy_new = phi_gradient(gradient, p, xn, yn, 0.0, o)
         ls_func_evals += 1
         gtd_new = gx_new * dx + gy_new * dy
         ls_iter += 1
@@ -415,9 +447,9 @@ def torch_strong_wolfe(value, gradient, p, x, y, t, dx, dy, f, gx, gy, gtd, c1, 
         if f_new > (f + c1 * t * gtd) or f_new >= f_low:
             # Armijo condition not satisfied or not lower than lowest point: new high
             if low_pos == 0:
-                b1, bf1, bgx1, bgy1, bgtd1 = t, f_new, gx_new, gy_new, gtd_new
+                b1, bf1, bgx1, bgy1, bgtd1, b1_tensor = t, f_new, gx_new, gy_new, gtd_new, t_tensor
             else:
-                b0, bf0, bgx0, bgy0, bgtd0 = t, f_new, gx_new, gy_new, gtd_new
+                b0, bf0, bgx0, bgy0, bgtd0, b0_tensor = t, f_new, gx_new, gy_new, gtd_new, t_tensor
             low_pos = 0 if bf0 <= bf1 else 1
         else:
             if abs(gtd_new) <= -c2 * gtd:
@@ -426,14 +458,14 @@ def torch_strong_wolfe(value, gradient, p, x, y, t, dx, dy, f, gx, gy, gtd, c1, 
             elif gtd_new * ((b1 - b0) if low_pos == 0 else (b0 - b1)) >= 0:
                 # old high becomes new low
                 if low_pos == 0:
-                    b1, bf1, bgx1, bgy1, bgtd1 = b0, bf0, bgx0, bgy0, bgtd0
+                    b1, bf1, bgx1, bgy1, bgtd1, b1_tensor = b0, bf0, bgx0, bgy0, bgtd0, b0_tensor
                 else:
-                    b0, bf0, bgx0, bgy0, bgtd0 = b1, bf1, bgx1, bgy1, bgtd1
+                    b0, bf0, bgx0, bgy0, bgtd0, b0_tensor = b1, bf1, bgx1, bgy1, bgtd1, b1_tensor
             # new point becomes new low
             if low_pos == 0:
-                b0, bf0, bgx0, bgy0, bgtd0 = t, f_new, gx_new, gy_new, gtd_new
+                b0, bf0, bgx0, bgy0, bgtd0, b0_tensor = t, f_new, gx_new, gy_new, gtd_new, t_tensor
             else:
-                b1, bf1, bgx1, bgy1, bgtd1 = t, f_new, gx_new, gy_new, gtd_new
+                b1, bf1, bgx1, bgy1, bgtd1, b1_tensor = t, f_new, gx_new, gy_new, gtd_new, t_tensor
 
     # return stuff
     if low_pos == 0:

@@ -1,6 +1,7 @@
 """The line searches of :mod:`optviz.linesearch`: the conditions they promise hold at the steps they
 return, their cost is bounded, bad directions are refused, and the torch port is exact."""
 import math
+import sys
 
 import numpy as np
 import pytest
@@ -13,6 +14,7 @@ import surfaces
 from optviz import linesearch as ls
 from optviz.jit import PAIR_FN, SCALAR_FN, compiled, types
 from optviz.kernels import N_OPTS, OPT_BOUND, OPT_CLIP, OPT_NOISE
+from optviz.kernels import options as unpack
 from surfaces._base import Surface, gradient_function, hessian_function, value_function
 
 f8, i8 = types.float64, types.int64
@@ -23,18 +25,18 @@ RESULT = types.Tuple((f8, f8, f8, f8, i8, i8, types.boolean))
 
 @compiled(RESULT(SCALAR_FN, PAIR_FN, f8[::1], f8, f8, f8, f8, f8, f8, f8, f8, f8, f8, f8, i8, f8[::1]))
 def run_armijo(value, gradient, p, x, y, f0, gx0, gy0, dx, dy, alpha0, c1, rho, l2, max_iter, opts):
-    return ls.armijo(value, gradient, p, x, y, f0, gx0, gy0, dx, dy, alpha0, c1, rho, l2, max_iter, opts)
+    return ls.armijo(value, gradient, p, x, y, f0, gx0, gy0, dx, dy, alpha0, c1, rho, l2, max_iter, unpack(opts))
 
 
 @compiled(RESULT(SCALAR_FN, PAIR_FN, f8[::1], f8, f8, f8, f8, f8, f8, f8, f8, f8, f8, f8, i8, f8[::1]))
 def run_wolfe(value, gradient, p, x, y, f0, gx0, gy0, dx, dy, alpha0, c1, c2, l2, max_iter, opts):
-    return ls.strong_wolfe(value, gradient, p, x, y, f0, gx0, gy0, dx, dy, alpha0, c1, c2, l2, max_iter, opts)
+    return ls.strong_wolfe(value, gradient, p, x, y, f0, gx0, gy0, dx, dy, alpha0, c1, c2, l2, max_iter, unpack(opts))
 
 
 @compiled(RESULT(SCALAR_FN, PAIR_FN, f8[::1], f8, f8, f8, f8, f8, f8, f8, f8, f8, f8, f8, f8, i8, f8[::1]))
 def run_torch_wolfe(value, gradient, p, x, y, t, dx, dy, f, gx, gy, gtd, c1, c2, tolerance_change, max_ls, opts):
     return ls.torch_strong_wolfe(value, gradient, p, x, y, t, dx, dy, f, gx, gy, gtd, c1, c2,
-                                 tolerance_change, max_ls, opts)
+                                 tolerance_change, max_ls, unpack(opts))
 
 
 def options(noise=0.0):
@@ -152,6 +154,10 @@ def test_armijo_returns_the_first_backtracked_step_with_sufficient_decrease(surf
 
 # -- strong Wolfe ----------------------------------------------------------------------------------
 
+#: Surfaces unbounded below: a strong Wolfe step need not exist along a descent direction.
+UNBOUNDED_BELOW = {"saddle", "monkey_saddle"}
+
+
 @pytest.mark.parametrize("c2", [ls.C2_QUASI_NEWTON, ls.C2_CG])
 @pytest.mark.parametrize("surface", SURFACES, ids=IDS)
 def test_strong_wolfe_steps_satisfy_both_conditions(surface, c2):
@@ -173,7 +179,16 @@ def test_strong_wolfe_steps_satisfy_both_conditions(surface, c2):
         if ok:
             found += 1
             assert abs(gx * d[0] + gy * d[1]) <= -c2 * slope
-    assert found >= 0.9 * tried, f"only {found} of {tried} searches met the strong Wolfe conditions"
+    if surface.name in UNBOUNDED_BELOW:
+        # along most rays f falls without bound and no step meets the curvature condition: the
+        # search must then say so (checked above for the steps it does accept) and still descend
+        assert found < tried
+    else:
+        assert found >= 0.9 * tried, f"only {found} of {tried} searches met the strong Wolfe conditions"
+
+
+def test_the_unbounded_surfaces_are_the_registered_ones_without_minima():
+    assert UNBOUNDED_BELOW == {name for name in surfaces.names() if not surfaces.get(name).minima}
 
 
 def test_strong_wolfe_accepts_the_unit_newton_step_on_a_quadratic():
@@ -288,6 +303,37 @@ def test_cubic_interpolation_matches_torch():
     assert exact >= 0.95 * 2000
 
 
+def cubic_interpolate_rounded_sqrt(x1, f1, g1, x2, f2, g2, bounds=None):
+    """torch's ``_cubic_interpolate`` line for line, but for a correctly rounded square root."""
+    if bounds is not None:
+        xmin_bound, xmax_bound = bounds
+    else:
+        xmin_bound, xmax_bound = (x1, x2) if x1 <= x2 else (x2, x1)
+    d1 = g1 + g2 - 3 * (f1 - f2) / (x1 - x2)
+    d2_square = d1**2 - g1 * g2
+    if d2_square >= 0:
+        d2 = torch.tensor(math.sqrt(float(d2_square)), dtype=torch.float64)
+        if x1 <= x2:
+            min_pos = x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2))
+        else:
+            min_pos = x1 - (x1 - x2) * ((g1 + d2 - d1) / (g1 - g2 + 2 * d2))
+        return min(max(min_pos, xmin_bound), xmax_bound)
+    return (xmin_bound + xmax_bound) / 2.0
+
+
+def test_the_rounded_sqrt_copy_is_torchs_interpolation_where_sqrt_rounds_alike():
+    rng = np.random.default_rng(4)
+    for _ in range(500):
+        x1, x2 = rng.uniform(-2, 2, 2)
+        f1, f2, g1, g2 = rng.standard_normal(4)
+        args = (x1, f1, torch.tensor(g1), x2, f2, torch.tensor(g2))
+        d1 = g1 + g2 - 3 * (f1 - f2) / (x1 - x2)
+        square = d1 * d1 - g1 * g2
+        if square >= 0 and float(torch.tensor(square).sqrt()) != math.sqrt(square):
+            continue
+        assert float(cubic_interpolate_rounded_sqrt(*args)) == float(_cubic_interpolate(*args))
+
+
 def torch_search(surface, x, y, t, d, max_ls, tolerance_change=1e-9, c2=0.9):
     """torch's own _strong_wolfe, its objective written with the surface's functions."""
     start = torch.tensor([x, y], dtype=torch.float64)
@@ -307,8 +353,13 @@ def torch_search(surface, x, y, t, d, max_ls, tolerance_change=1e-9, c2=0.9):
 
 @pytest.mark.parametrize("max_ls", [0, 1, 3, 25])
 @pytest.mark.parametrize("surface", SURFACES, ids=IDS)
-def test_torch_strong_wolfe_port_matches_torch(surface, max_ls):
-    """Same evaluations and, but for torch's sqrt rounding (see above), the same step."""
+def test_torch_strong_wolfe_port_matches_torch(surface, max_ls, monkeypatch):
+    """The same evaluations and bit for bit the same step as torch's own ``_strong_wolfe``, run
+    with its cubic interpolation's square root correctly rounded.  torch's float64 ``sqrt`` is
+    within one ulp but not always correctly rounded (see above); over up to 25 interpolations one
+    such ulp can tip a later comparison (it does on the saddle), so the unpatched function is not
+    a fair reference for long searches."""
+    monkeypatch.setattr(sys.modules["torch.optim.lbfgs"], "_cubic_interpolate", cubic_interpolate_rounded_sqrt)
     rng = np.random.default_rng(2)
     opts = options()
     compared = 0
@@ -321,10 +372,10 @@ def test_torch_strong_wolfe_port_matches_torch(surface, max_ls):
                 expected = torch_search(surface, x, y, t, d, max_ls)
                 alpha, f, gx, gy, n_f, n_g, done = run_torch_wolfe(
                     surface.value_fn, surface.gradient_fn, surface.params, x, y, t, d[0], d[1], surface.value(x, y),
-                    g[0], g[1], g @ d, 1e-4, 0.9, 1e-9, max_ls, opts)
+                    g[0], g[1], float(torch.tensor(g).dot(torch.tensor(d))), 1e-4, 0.9, 1e-9, max_ls, opts)
                 t_torch, f_torch, g_torch, evals = expected
                 assert n_f == evals and n_f == n_g <= max_ls + 1
-                assert alpha == pytest.approx(t_torch, rel=1e-12)
+                assert alpha == t_torch
                 # f and g are those at the step returned, the point computed as torch computes it
                 # (nan included: with max_ls = 0 torch keeps a trial whose value is nan)
                 px, py = torch.tensor([x, y]).add(torch.tensor(d), alpha=alpha).tolist()

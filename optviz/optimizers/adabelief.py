@@ -23,7 +23,7 @@ Adapting Stepsizes by the Belief in Observed Gradients", NeurIPS (2020).
 import math
 
 from optviz.jit import kernel
-from optviz.kernels import bias_power, record, schedule, seed_noise, stochastic_gradient
+from optviz.kernels import bias_power, options, perturb, record, schedule
 from optviz.spec import Hyperparameter, OptimizerSpec
 
 
@@ -31,15 +31,15 @@ from optviz.spec import Hyperparameter, OptimizerSpec
 def adabelief(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, state):
     lr, beta1, beta2, eps, weight_decay = hp[0], hp[1], hp[2], hp[3], hp[4]
     decoupled, bias_correction = hp[5] != 0, hp[6] != 0
-    seed_noise(opts)
+    o = options(opts)
     mx = my = sx = sy = 0.0
     beta1_t = beta2_t = 1.0
-    if record(value, p, x, y, 0, 0, 0, 0, xy, loss, counts, opts):
+    if record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o):
         return 0, 1
     state[0, :] = 0.0
     for t in range(1, steps + 1):
-        gx, gy = stochastic_gradient(gradient, p, x, y, opts)
-        eta = lr * schedule(opts, t - 1, steps)
+        gx, gy = perturb(gradient(x, y, p), o)
+        eta = lr * schedule(o, t - 1, steps)
         if decoupled:
             x *= 1.0 - eta * weight_decay
             y *= 1.0 - eta * weight_decay
@@ -58,7 +58,7 @@ def adabelief(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, coun
         bc2_sqrt = math.sqrt(bc2)
         x -= step_size * mx / (math.sqrt(sx) / bc2_sqrt + eps)
         y -= step_size * my / (math.sqrt(sy) / bc2_sqrt + eps)
-        if record(value, p, x, y, t, 0, t, 0, xy, loss, counts, opts):
+        if record(value(x, y, p), x, y, t, 0, t, 0, xy, loss, counts, o):
             return t - 1, 1
         state[t, 0] = mx
         state[t, 1] = my

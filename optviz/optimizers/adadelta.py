@@ -17,21 +17,21 @@ Reference: Zeiler, "ADADELTA: An Adaptive Learning Rate Method" (2012).
 import math
 
 from optviz.jit import kernel
-from optviz.kernels import record, schedule, seed_noise, stochastic_gradient
+from optviz.kernels import options, perturb, record, schedule
 from optviz.spec import Hyperparameter, OptimizerSpec
 
 
 @kernel
 def adadelta(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, state):
     lr, rho, eps, weight_decay = hp[0], hp[1], hp[2], hp[3]
-    seed_noise(opts)
+    o = options(opts)
     vx = vy = ux = uy = 0.0
-    if record(value, p, x, y, 0, 0, 0, 0, xy, loss, counts, opts):
+    if record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o):
         return 0, 1
     state[0, :] = 0.0
     for t in range(1, steps + 1):
-        gx, gy = stochastic_gradient(gradient, p, x, y, opts)
-        eta = lr * schedule(opts, t - 1, steps)
+        gx, gy = perturb(gradient(x, y, p), o)
+        eta = lr * schedule(o, t - 1, steps)
         gx += weight_decay * x
         gy += weight_decay * y
         vx = rho * vx + (1.0 - rho) * gx * gx
@@ -42,7 +42,7 @@ def adadelta(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, count
         uy = rho * uy + (1.0 - rho) * delta_y * delta_y
         x -= eta * delta_x
         y -= eta * delta_y
-        if record(value, p, x, y, t, 0, t, 0, xy, loss, counts, opts):
+        if record(value(x, y, p), x, y, t, 0, t, 0, xy, loss, counts, o):
             return t - 1, 1
         state[t, 0] = vx
         state[t, 1] = vy

@@ -17,22 +17,22 @@ Stochastic Optimization", JMLR 12 (2011).
 import math
 
 from optviz.jit import kernel
-from optviz.kernels import record, schedule, seed_noise, stochastic_gradient
+from optviz.kernels import options, perturb, record, schedule
 from optviz.spec import Hyperparameter, OptimizerSpec
 
 
 @kernel
 def adagrad(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, state):
     lr, lr_decay, initial_accumulator_value, eps, weight_decay = hp[0], hp[1], hp[2], hp[3], hp[4]
-    seed_noise(opts)
+    o = options(opts)
     sx = sy = initial_accumulator_value
-    if record(value, p, x, y, 0, 0, 0, 0, xy, loss, counts, opts):
+    if record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o):
         return 0, 1
     state[0, 0] = sx
     state[0, 1] = sy
     for t in range(1, steps + 1):
-        gx, gy = stochastic_gradient(gradient, p, x, y, opts)
-        eta = lr * schedule(opts, t - 1, steps)
+        gx, gy = perturb(gradient(x, y, p), o)
+        eta = lr * schedule(o, t - 1, steps)
         gx += weight_decay * x
         gy += weight_decay * y
         eta_t = eta / (1.0 + (t - 1) * lr_decay)
@@ -40,7 +40,7 @@ def adagrad(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts
         sy += gy * gy
         x -= eta_t * gx / (math.sqrt(sx) + eps)
         y -= eta_t * gy / (math.sqrt(sy) + eps)
-        if record(value, p, x, y, t, 0, t, 0, xy, loss, counts, opts):
+        if record(value(x, y, p), x, y, t, 0, t, 0, xy, loss, counts, o):
             return t - 1, 1
         state[t, 0] = sx
         state[t, 1] = sy

@@ -20,7 +20,7 @@ and Beyond" (2018) for amsgrad.
 import math
 
 from optviz.jit import kernel
-from optviz.kernels import bias_power, record, schedule, seed_noise, stochastic_gradient
+from optviz.kernels import bias_power, options, perturb, record, schedule
 from optviz.spec import Hyperparameter, OptimizerSpec
 
 
@@ -28,15 +28,15 @@ from optviz.spec import Hyperparameter, OptimizerSpec
 def adam(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, state):
     lr, beta1, beta2, eps, weight_decay = hp[0], hp[1], hp[2], hp[3], hp[4]
     amsgrad, bias_correction, eps_inside, decoupled = hp[5] != 0, hp[6] != 0, hp[7] != 0, hp[8] != 0
-    seed_noise(opts)
+    o = options(opts)
     mx = my = vx = vy = vmax_x = vmax_y = 0.0
     beta1_t = beta2_t = 1.0
-    if record(value, p, x, y, 0, 0, 0, 0, xy, loss, counts, opts):
+    if record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o):
         return 0, 1
     state[0, :] = 0.0
     for t in range(1, steps + 1):
-        gx, gy = stochastic_gradient(gradient, p, x, y, opts)
-        eta = lr * schedule(opts, t - 1, steps)
+        gx, gy = perturb(gradient(x, y, p), o)
+        eta = lr * schedule(o, t - 1, steps)
         if decoupled:
             x *= 1.0 - eta * weight_decay
             y *= 1.0 - eta * weight_decay
@@ -65,7 +65,7 @@ def adam(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, s
             bc2_sqrt = math.sqrt(bc2)
             x -= step_size * mx / (math.sqrt(sx) / bc2_sqrt + eps)
             y -= step_size * my / (math.sqrt(sy) / bc2_sqrt + eps)
-        if record(value, p, x, y, t, 0, t, 0, xy, loss, counts, opts):
+        if record(value(x, y, p), x, y, t, 0, t, 0, xy, loss, counts, o):
             return t - 1, 1
         state[t, 0] = mx
         state[t, 1] = my

@@ -15,7 +15,7 @@ drops the ``1 - beta1^t`` factor.
 Reference: Kingma and Ba, "Adam: A Method for Stochastic Optimization" (2015), Algorithm 2.
 """
 from optviz.jit import kernel
-from optviz.kernels import bias_power, record, schedule, seed_noise, stochastic_gradient
+from optviz.kernels import bias_power, options, perturb, record, schedule
 from optviz.spec import Hyperparameter, OptimizerSpec
 
 
@@ -23,15 +23,15 @@ from optviz.spec import Hyperparameter, OptimizerSpec
 def adamax(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, state):
     lr, beta1, beta2, eps, weight_decay = hp[0], hp[1], hp[2], hp[3], hp[4]
     eps_in_max, bias_correction = hp[5] != 0, hp[6] != 0
-    seed_noise(opts)
+    o = options(opts)
     mx = my = ux = uy = 0.0
     beta1_t = 1.0
-    if record(value, p, x, y, 0, 0, 0, 0, xy, loss, counts, opts):
+    if record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o):
         return 0, 1
     state[0, :] = 0.0
     for t in range(1, steps + 1):
-        gx, gy = stochastic_gradient(gradient, p, x, y, opts)
-        eta = lr * schedule(opts, t - 1, steps)
+        gx, gy = perturb(gradient(x, y, p), o)
+        eta = lr * schedule(o, t - 1, steps)
         gx += weight_decay * x
         gy += weight_decay * y
         # torch's lerp form of m = beta1 m + (1 - beta1) g
@@ -50,7 +50,7 @@ def adamax(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts,
         step_size = eta / bc1
         x -= step_size * mx / dx
         y -= step_size * my / dy
-        if record(value, p, x, y, t, 0, t, 0, xy, loss, counts, opts):
+        if record(value(x, y, p), x, y, t, 0, t, 0, xy, loss, counts, o):
             return t - 1, 1
         state[t, 0] = mx
         state[t, 1] = my

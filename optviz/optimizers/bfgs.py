@@ -29,7 +29,7 @@ Reference: Broyden (1970), Fletcher (1970), Goldfarb (1970), Shanno (1970); Noce
 import math
 
 from optviz.jit import kernel
-from optviz.kernels import OPT_NOISE, record, schedule, seed_noise
+from optviz.kernels import options, record, schedule
 from optviz.linesearch import C1, C2_QUASI_NEWTON, MAX_ITER, phi, phi_gradient, repeatable, strong_wolfe
 from optviz.spec import Hyperparameter, OptimizerSpec
 
@@ -37,8 +37,8 @@ from optviz.spec import Hyperparameter, OptimizerSpec
 @kernel
 def bfgs(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, state):
     lr = hp[0]
-    seed_noise(opts)
-    if record(value, p, x, y, 0, 0, 0, 0, xy, loss, counts, opts):
+    o = options(opts)
+    if record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o):
         return 0, 1
     h11, h12, h22 = 1.0, 0.0, 1.0
     state[0, 0], state[0, 1], state[0, 2] = h11, h12, h22
@@ -47,18 +47,18 @@ def bfgs(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, s
     known = False
     stalled = False
     for t in range(1, steps + 1):
-        eta = lr * schedule(opts, t - 1, steps)
+        eta = lr * schedule(o, t - 1, steps)
         if not stalled:
             if not known:
                 f = phi(value, p, x, y, 0.0)
-                gx, gy = phi_gradient(gradient, p, x, y, 0.0, opts)
+                gx, gy = phi_gradient(gradient, p, x, y, 0.0, o)
                 fe += 1
                 ge += 1
                 known = True
             dx = -(h11 * gx + h12 * gy)
             dy = -(h12 * gx + h22 * gy)
             alpha, f_new, gx_new, gy_new, n_f, n_g, ok = strong_wolfe(
-                value, gradient, p, x, y, f, gx, gy, dx, dy, eta, C1, C2_QUASI_NEWTON, 0.0, MAX_ITER, opts)
+                value, gradient, p, x, y, f, gx, gy, dx, dy, eta, C1, C2_QUASI_NEWTON, 0.0, MAX_ITER, o)
             fe += n_f
             ge += n_g
             if alpha > 0.0:
@@ -82,11 +82,11 @@ def bfgs(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, s
                 f, gx, gy = f_new, gx_new, gy_new
             elif not (h11 == 1.0 and h12 == 0.0 and h22 == 1.0):
                 h11, h12, h22 = 1.0, 0.0, 1.0
-            elif opts[OPT_NOISE] > 0.0:
+            elif o.noise > 0.0:
                 known = False
-            elif repeatable(opts):
+            elif repeatable(o):
                 stalled = True
-        if record(value, p, x, y, t, fe, ge, 0, xy, loss, counts, opts):
+        if record(value(x, y, p), x, y, t, fe, ge, 0, xy, loss, counts, o):
             return t - 1, 1
         state[t, 0] = h11
         state[t, 1] = h12

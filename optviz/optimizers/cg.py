@@ -29,7 +29,7 @@ Reference: Fletcher and Reeves, "Function minimization by conjugate gradients", 
 import math
 
 from optviz.jit import kernel
-from optviz.kernels import OPT_NOISE, record, schedule, seed_noise
+from optviz.kernels import options, record, schedule
 from optviz.linesearch import C1, C2_CG, MAX_ITER, RHO, armijo, phi, phi_gradient, repeatable, strong_wolfe
 from optviz.spec import Hyperparameter, OptimizerSpec
 
@@ -40,8 +40,8 @@ WOLFE, ARMIJO = 0.0, 1.0
 @kernel
 def cg(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, state):
     lr, formula, line_search, restart = hp[0], hp[1], hp[2], hp[3]
-    seed_noise(opts)
-    if record(value, p, x, y, 0, 0, 0, 0, xy, loss, counts, opts):
+    o = options(opts)
+    if record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o):
         return 0, 1
     state[0, :] = 0.0
     fe = ge = 0
@@ -52,24 +52,24 @@ def cg(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, sta
     since_restart = 0  # iterations along the current run of conjugate directions
     stalled = False
     for t in range(1, steps + 1):
-        eta = lr * schedule(opts, t - 1, steps)
+        eta = lr * schedule(o, t - 1, steps)
         alpha = 0.0
         if stalled:
             record_dx, record_dy, record_beta = 0.0, 0.0, 0.0
         else:
             if not known:
                 f = phi(value, p, x, y, 0.0)
-                gx, gy = phi_gradient(gradient, p, x, y, 0.0, opts)
+                gx, gy = phi_gradient(gradient, p, x, y, 0.0, o)
                 fe += 1
                 ge += 1
                 known = True
                 dx, dy, beta, steepest, since_restart = -gx, -gy, 0.0, True, 0
             if line_search == ARMIJO:
                 alpha, f_new, gx_new, gy_new, n_f, n_g, ok = armijo(
-                    value, gradient, p, x, y, f, gx, gy, dx, dy, eta, C1, RHO, 0.0, MAX_ITER, opts)
+                    value, gradient, p, x, y, f, gx, gy, dx, dy, eta, C1, RHO, 0.0, MAX_ITER, o)
             else:
                 alpha, f_new, gx_new, gy_new, n_f, n_g, ok = strong_wolfe(
-                    value, gradient, p, x, y, f, gx, gy, dx, dy, eta, C1, C2_CG, 0.0, MAX_ITER, opts)
+                    value, gradient, p, x, y, f, gx, gy, dx, dy, eta, C1, C2_CG, 0.0, MAX_ITER, o)
             fe += n_f
             ge += n_g
             record_dx, record_dy, record_beta = dx, dy, beta
@@ -105,11 +105,11 @@ def cg(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, sta
                 dx, dy, steepest = new_dx, new_dy, beta == 0.0
             elif not steepest:
                 dx, dy, beta, steepest, since_restart = -gx, -gy, 0.0, True, 0
-            elif opts[OPT_NOISE] > 0.0:
+            elif o.noise > 0.0:
                 known = False                # draw a fresh noisy gradient next time
-            elif repeatable(opts):
+            elif repeatable(o):
                 stalled = True
-        if record(value, p, x, y, t, fe, ge, 0, xy, loss, counts, opts):
+        if record(value(x, y, p), x, y, t, fe, ge, 0, xy, loss, counts, o):
             return t - 1, 1
         state[t, 0] = record_beta
         state[t, 1] = record_dx

@@ -24,7 +24,7 @@ partial derivatives", Pacific J. Math. 16 (1966); Wolfe, "Convergence conditions
 methods", SIAM Review 11 (1969); Nocedal and Wright, *Numerical Optimization* (2006), ch. 3.
 """
 from optviz.jit import kernel
-from optviz.kernels import OPT_NOISE, record, schedule, seed_noise, stochastic_gradient
+from optviz.kernels import options, perturb, record, schedule
 from optviz.linesearch import (C1, C2_QUASI_NEWTON, MAX_ITER, RHO, armijo, phi, phi_gradient, repeatable,
                                strong_wolfe)
 from optviz.spec import Hyperparameter, OptimizerSpec
@@ -35,8 +35,8 @@ NONE, ARMIJO, WOLFE = 0.0, 1.0, 2.0
 @kernel
 def gd(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, state):
     lr, weight_decay, line_search = hp[0], hp[1], hp[2]
-    seed_noise(opts)
-    if record(value, p, x, y, 0, 0, 0, 0, xy, loss, counts, opts):
+    o = options(opts)
+    if record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o):
         return 0, 1
     state[0, 0] = 0.0
     fe = ge = 0
@@ -44,9 +44,9 @@ def gd(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, sta
     known = False      # f and g at the current point are known (from the last line search)
     stalled = False    # a search failed and the next one would repeat it exactly
     for t in range(1, steps + 1):
-        eta = lr * schedule(opts, t - 1, steps)
+        eta = lr * schedule(o, t - 1, steps)
         if line_search == NONE:
-            gx, gy = stochastic_gradient(gradient, p, x, y, opts)
+            gx, gy = perturb(gradient(x, y, p), o)
             ge += 1
             gx += weight_decay * x
             gy += weight_decay * y
@@ -58,29 +58,29 @@ def gd(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, sta
         else:
             if not known:
                 f = phi(value, p, x, y, weight_decay)
-                gx, gy = phi_gradient(gradient, p, x, y, weight_decay, opts)
+                gx, gy = phi_gradient(gradient, p, x, y, weight_decay, o)
                 fe += 1
                 ge += 1
                 known = True
             dx, dy = -gx, -gy
             if line_search == ARMIJO:
                 alpha, f_new, gx_new, gy_new, n_f, n_g, ok = armijo(
-                    value, gradient, p, x, y, f, gx, gy, dx, dy, eta, C1, RHO, weight_decay, MAX_ITER, opts)
+                    value, gradient, p, x, y, f, gx, gy, dx, dy, eta, C1, RHO, weight_decay, MAX_ITER, o)
             else:
                 alpha, f_new, gx_new, gy_new, n_f, n_g, ok = strong_wolfe(
                     value, gradient, p, x, y, f, gx, gy, dx, dy, eta, C1, C2_QUASI_NEWTON, weight_decay,
-                    MAX_ITER, opts)
+                    MAX_ITER, o)
             fe += n_f
             ge += n_g
             if alpha > 0.0:
                 x = x + alpha * dx
                 y = y + alpha * dy
                 f, gx, gy = f_new, gx_new, gy_new
-            elif opts[OPT_NOISE] > 0.0:
+            elif o.noise > 0.0:
                 known = False                # draw a fresh noisy gradient next time
-            elif repeatable(opts):
+            elif repeatable(o):
                 stalled = True
-        if record(value, p, x, y, t, fe, ge, 0, xy, loss, counts, opts):
+        if record(value(x, y, p), x, y, t, fe, ge, 0, xy, loss, counts, o):
             return t - 1, 1
         state[t, 0] = alpha
     return steps, 0

@@ -44,7 +44,7 @@ Math. Programming 45 (1989); Nocedal and Wright (2006), Algorithm 7.4; ``torch/o
 import numpy as np
 
 from optviz.jit import fma, kernel
-from optviz.kernels import record, schedule, seed_noise
+from optviz.kernels import options, record, schedule
 from optviz.linesearch import phi, phi_gradient, torch_strong_wolfe
 from optviz.spec import Hyperparameter, OptimizerSpec
 
@@ -58,8 +58,8 @@ MAX_HISTORY = 1000
 def lbfgs(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, state):
     lr, max_eval, tolerance_grad, tolerance_change = hp[0], hp[1], hp[2], hp[3]
     history_size, line_search_fn = int(hp[4]), hp[5]
-    seed_noise(opts)
-    if record(value, p, x, y, 0, 0, 0, 0, xy, loss, counts, opts):
+    o = options(opts)
+    if record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o):
         return 0, 1
     state[0, :] = 0.0
     # torch's state, kept across calls
@@ -76,10 +76,10 @@ def lbfgs(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, 
     num_old = 0
     func_evals = 0
     for t in range(1, steps + 1):
-        eta = lr * schedule(opts, t - 1, steps)
+        eta = lr * schedule(o, t - 1, steps)
         # evaluate initial f(x) and df/dx
         f = phi(value, p, x, y, 0.0)
-        gx, gy = phi_gradient(gradient, p, x, y, 0.0, opts)
+        gx, gy = phi_gradient(gradient, p, x, y, 0.0, o)
         func_evals += 1
         if not max(abs(gx), abs(gy)) <= tolerance_grad:
             n_iter += 1
@@ -123,21 +123,24 @@ def lbfgs(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, 
                 dx, dy = rx, ry
             prev_gx, prev_gy = gx, gy
             # reset initial guess for step size
+            # (torch holds the first as a 0-dim tensor when 1 / |g|_1 wins the min)
             if n_iter == 1:
                 t_step = min(1.0, 1.0 / (abs(gx) + abs(gy))) * eta
+                t_tensor = 1.0 / (abs(gx) + abs(gy)) < 1.0
             else:
                 t_step = eta
+                t_tensor = False
             # directional derivative
             gtd = gx * dx + gy * dy
             if not gtd > -tolerance_change:
                 if line_search_fn == STRONG_WOLFE:
                     t_step, f_new, gx_new, gy_new, n_ls, n_ls_g, done = torch_strong_wolfe(
                         value, gradient, p, x, y, t_step, dx, dy, f, gx, gy, gtd, TORCH_C1, TORCH_C2,
-                        tolerance_change, int(max_eval) - 1, opts)
+                        tolerance_change, int(max_eval) - 1, o, t_tensor)
                     func_evals += n_ls
                 x = fma(t_step, dx, x)
                 y = fma(t_step, dy, y)
-        if record(value, p, x, y, t, func_evals, func_evals, 0, xy, loss, counts, opts):
+        if record(value(x, y, p), x, y, t, func_evals, func_evals, 0, xy, loss, counts, o):
             return t - 1, 1
         state[t, 0] = t_step
         state[t, 1] = h_diag

@@ -18,28 +18,28 @@ Discovery of Optimization Algorithms", NeurIPS (2023).
 import numpy as np
 
 from optviz.jit import kernel
-from optviz.kernels import record, schedule, seed_noise, stochastic_gradient
+from optviz.kernels import options, perturb, record, schedule
 from optviz.spec import Hyperparameter, OptimizerSpec
 
 
 @kernel
 def lion(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, state):
     lr, beta1, beta2, weight_decay = hp[0], hp[1], hp[2], hp[3]
-    seed_noise(opts)
+    o = options(opts)
     mx = my = 0.0
-    if record(value, p, x, y, 0, 0, 0, 0, xy, loss, counts, opts):
+    if record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o):
         return 0, 1
     state[0, :] = 0.0
     for t in range(1, steps + 1):
-        gx, gy = stochastic_gradient(gradient, p, x, y, opts)
-        eta = lr * schedule(opts, t - 1, steps)
+        gx, gy = perturb(gradient(x, y, p), o)
+        eta = lr * schedule(o, t - 1, steps)
         cx = beta1 * mx + (1.0 - beta1) * gx
         cy = beta1 * my + (1.0 - beta1) * gy
         x -= eta * (np.sign(cx) + weight_decay * x)
         y -= eta * (np.sign(cy) + weight_decay * y)
         mx = beta2 * mx + (1.0 - beta2) * gx
         my = beta2 * my + (1.0 - beta2) * gy
-        if record(value, p, x, y, t, 0, t, 0, xy, loss, counts, opts):
+        if record(value(x, y, p), x, y, t, 0, t, 0, xy, loss, counts, o):
             return t - 1, 1
         state[t, 0] = mx
         state[t, 1] = my

@@ -24,7 +24,7 @@ Loshchilov and Hutter, "Decoupled Weight Decay Regularization" (2019) for the de
 import math
 
 from optviz.jit import kernel
-from optviz.kernels import bias_power, record, schedule, seed_noise, stochastic_gradient
+from optviz.kernels import bias_power, options, perturb, record, schedule
 from optviz.spec import Hyperparameter, OptimizerSpec
 
 
@@ -32,15 +32,15 @@ from optviz.spec import Hyperparameter, OptimizerSpec
 def nadam(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, state):
     lr, beta1, beta2, eps, weight_decay, momentum_decay = hp[0], hp[1], hp[2], hp[3], hp[4], hp[5]
     decoupled = hp[6] != 0
-    seed_noise(opts)
+    o = options(opts)
     mx = my = vx = vy = 0.0
     beta2_t = mu_product = 1.0
-    if record(value, p, x, y, 0, 0, 0, 0, xy, loss, counts, opts):
+    if record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o):
         return 0, 1
     state[0, :] = 0.0
     for t in range(1, steps + 1):
-        gx, gy = stochastic_gradient(gradient, p, x, y, opts)
-        eta = lr * schedule(opts, t - 1, steps)
+        gx, gy = perturb(gradient(x, y, p), o)
+        eta = lr * schedule(o, t - 1, steps)
         if decoupled:
             x *= 1.0 - eta * weight_decay
             y *= 1.0 - eta * weight_decay
@@ -64,7 +64,7 @@ def nadam(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, 
         y -= eta * (1.0 - mu) / (1.0 - mu_product) * gy / dy
         x -= eta * mu_next / (1.0 - mu_product_next) * mx / dx
         y -= eta * mu_next / (1.0 - mu_product_next) * my / dy
-        if record(value, p, x, y, t, 0, t, 0, xy, loss, counts, opts):
+        if record(value(x, y, p), x, y, t, 0, t, 0, xy, loss, counts, o):
             return t - 1, 1
         state[t, 0] = mx
         state[t, 1] = my

@@ -34,7 +34,7 @@ import math
 import numpy as np
 
 from optviz.jit import jit, kernel
-from optviz.kernels import record
+from optviz.kernels import options, record
 from optviz.spec import Hyperparameter, OptimizerSpec
 
 
@@ -59,7 +59,8 @@ def _sort(sx, sy, fs):
 @kernel
 def nelder_mead(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, state):
     alpha, gamma, rho, sigma, size = hp[0], hp[1], hp[2], hp[3], hp[4]
-    if record(value, p, x, y, 0, 0, 0, 0, xy, loss, counts, opts):
+    o = options(opts)   # derivative-free: only the divergence bound applies
+    if record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o):
         return 0, 1
     sx = np.array([x, x + size, x])
     sy = np.array([y, y, y + size])
@@ -120,7 +121,7 @@ def nelder_mead(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, co
                     fs[j] = value(sx[j], sy[j], p)
                 fe += 2
             _sort(sx, sy, fs)
-        if record(value, p, sx[0], sy[0], t, fe, 0, 0, xy, loss, counts, opts):
+        if record(fs[0], sx[0], sy[0], t, fe, 0, 0, xy, loss, counts, o):
             return t - 1, 1
         for i in range(3):
             state[t, 2 * i] = sx[i]

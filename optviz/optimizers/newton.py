@@ -35,7 +35,7 @@ problem in high-dimensional non-convex optimization", NeurIPS (2014).
 import math
 
 from optviz.jit import jit, kernel
-from optviz.kernels import record, schedule, seed_noise, stochastic_gradient
+from optviz.kernels import options, perturb, record, schedule
 from optviz.spec import Hyperparameter, OptimizerSpec
 
 NONE, SHIFT, ABS = 0.0, 1.0, 2.0
@@ -58,14 +58,14 @@ def symmetric_eigen(a, b, c):
 @kernel
 def newton(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, state):
     lr, damping, modification = hp[0], hp[1], hp[2]
-    seed_noise(opts)
-    if record(value, p, x, y, 0, 0, 0, 0, xy, loss, counts, opts):
+    o = options(opts)
+    if record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o):
         return 0, 1
     state[0, :] = 0.0
     for t in range(1, steps + 1):
-        gx, gy = stochastic_gradient(gradient, p, x, y, opts)
+        gx, gy = perturb(gradient(x, y, p), o)
         hxx, hxy, hyy = hessian(x, y, p)
-        eta = lr * schedule(opts, t - 1, steps)
+        eta = lr * schedule(o, t - 1, steps)
         mu_min, mu_max, vx, vy = symmetric_eigen(hxx, hxy, hyy)
         # the eigenvalues m1, m2 of M along the eigenvectors v1 = (vx, vy), v2 = (-vy, vx)
         if modification == SHIFT:
@@ -91,7 +91,7 @@ def newton(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts,
             fallback = 1.0
         x -= eta * dx
         y -= eta * dy
-        if record(value, p, x, y, t, 0, t, t, xy, loss, counts, opts):
+        if record(value(x, y, p), x, y, t, 0, t, t, xy, loss, counts, o):
             return t - 1, 1
         state[t, 0] = mu_min
         state[t, 1] = mu_max

@@ -29,7 +29,7 @@ Rate and Beyond", ICLR (2020).
 import math
 
 from optviz.jit import jit, kernel
-from optviz.kernels import bias_power, record, schedule, seed_noise, stochastic_gradient
+from optviz.kernels import bias_power, options, perturb, record, schedule
 from optviz.spec import Hyperparameter, OptimizerSpec
 
 #: Below this, ``2 t beta2^t`` (t <= 1e5) is far under the rounding of ``rho_inf >= 1``.
@@ -48,16 +48,16 @@ def sma_power(power, beta):
 def radam(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, state):
     lr, beta1, beta2, eps, weight_decay = hp[0], hp[1], hp[2], hp[3], hp[4]
     decoupled = hp[5] != 0
-    seed_noise(opts)
+    o = options(opts)
     mx = my = vx = vy = 0.0
     beta1_t = beta2_t = beta2_sma = 1.0
     rho_inf = 2.0 / (1.0 - beta2) - 1.0
-    if record(value, p, x, y, 0, 0, 0, 0, xy, loss, counts, opts):
+    if record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o):
         return 0, 1
     state[0, :] = 0.0
     for t in range(1, steps + 1):
-        gx, gy = stochastic_gradient(gradient, p, x, y, opts)
-        eta = lr * schedule(opts, t - 1, steps)
+        gx, gy = perturb(gradient(x, y, p), o)
+        eta = lr * schedule(o, t - 1, steps)
         if decoupled:
             x *= 1.0 - eta * weight_decay
             y *= 1.0 - eta * weight_decay
@@ -86,7 +86,7 @@ def radam(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, 
         else:
             x -= m_hat_x * eta
             y -= m_hat_y * eta
-        if record(value, p, x, y, t, 0, t, 0, xy, loss, counts, opts):
+        if record(value(x, y, p), x, y, t, 0, t, 0, xy, loss, counts, o):
             return t - 1, 1
         state[t, 0] = mx
         state[t, 1] = my

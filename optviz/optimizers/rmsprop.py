@@ -22,7 +22,7 @@ Graves, "Generating Sequences With Recurrent Neural Networks" (2013) for the cen
 import math
 
 from optviz.jit import kernel
-from optviz.kernels import record, schedule, seed_noise, stochastic_gradient
+from optviz.kernels import options, perturb, record, schedule
 from optviz.spec import Hyperparameter, OptimizerSpec
 
 
@@ -30,14 +30,14 @@ from optviz.spec import Hyperparameter, OptimizerSpec
 def rmsprop(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, state):
     lr, alpha, eps, momentum = hp[0], hp[1], hp[2], hp[3]
     centered, weight_decay, eps_inside = hp[4] != 0, hp[5], hp[6] != 0
-    seed_noise(opts)
+    o = options(opts)
     vx = vy = gbar_x = gbar_y = bx = by = 0.0
-    if record(value, p, x, y, 0, 0, 0, 0, xy, loss, counts, opts):
+    if record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o):
         return 0, 1
     state[0, :] = 0.0
     for t in range(1, steps + 1):
-        gx, gy = stochastic_gradient(gradient, p, x, y, opts)
-        eta = lr * schedule(opts, t - 1, steps)
+        gx, gy = perturb(gradient(x, y, p), o)
+        eta = lr * schedule(o, t - 1, steps)
         gx += weight_decay * x
         gy += weight_decay * y
         vx = alpha * vx + (1.0 - alpha) * gx * gx
@@ -64,7 +64,7 @@ def rmsprop(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts
         else:
             x -= eta * gx / dx
             y -= eta * gy / dy
-        if record(value, p, x, y, t, 0, t, 0, xy, loss, counts, opts):
+        if record(value(x, y, p), x, y, t, 0, t, 0, xy, loss, counts, o):
             return t - 1, 1
         state[t, 0] = vx
         state[t, 1] = vy

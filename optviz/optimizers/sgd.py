@@ -15,7 +15,7 @@ Reference: Polyak (1964); Sutskever, Martens, Dahl and Hinton, "On the importanc
 initialization and momentum in deep learning" (2013); Nesterov (1983).
 """
 from optviz.jit import kernel
-from optviz.kernels import record, schedule, seed_noise, stochastic_gradient
+from optviz.kernels import options, perturb, record, schedule
 from optviz.spec import Hyperparameter, OptimizerSpec
 
 
@@ -23,14 +23,14 @@ from optviz.spec import Hyperparameter, OptimizerSpec
 def sgd(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, state):
     lr, momentum, dampening, weight_decay = hp[0], hp[1], hp[2], hp[3]
     classical, nesterov = hp[4] != 0, hp[5] != 0
-    seed_noise(opts)
+    o = options(opts)
     bx = by = 0.0
-    if record(value, p, x, y, 0, 0, 0, 0, xy, loss, counts, opts):
+    if record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o):
         return 0, 1
     state[0, :] = 0.0
     for t in range(1, steps + 1):
-        gx, gy = stochastic_gradient(gradient, p, x, y, opts)
-        eta = lr * schedule(opts, t - 1, steps)
+        gx, gy = perturb(gradient(x, y, p), o)
+        eta = lr * schedule(o, t - 1, steps)
         gx += weight_decay * x
         gy += weight_decay * y
         if classical:
@@ -57,7 +57,7 @@ def sgd(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, st
                     gx, gy = bx, by
             x -= eta * gx
             y -= eta * gy
-        if record(value, p, x, y, t, 0, t, 0, xy, loss, counts, opts):
+        if record(value(x, y, p), x, y, t, 0, t, 0, xy, loss, counts, o):
             return t - 1, 1
         state[t, 0] = bx
         state[t, 1] = by

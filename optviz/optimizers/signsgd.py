@@ -18,21 +18,21 @@ Non-Convex Problems", ICML (2018).
 import numpy as np
 
 from optviz.jit import kernel
-from optviz.kernels import record, schedule, seed_noise, stochastic_gradient
+from optviz.kernels import options, perturb, record, schedule
 from optviz.spec import Hyperparameter, OptimizerSpec
 
 
 @kernel
 def signsgd(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, state):
     lr, momentum, weight_decay, decoupled = hp[0], hp[1], hp[2], hp[3] != 0
-    seed_noise(opts)
+    o = options(opts)
     mx = my = 0.0
-    if record(value, p, x, y, 0, 0, 0, 0, xy, loss, counts, opts):
+    if record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o):
         return 0, 1
     state[0, :] = 0.0
     for t in range(1, steps + 1):
-        gx, gy = stochastic_gradient(gradient, p, x, y, opts)
-        eta = lr * schedule(opts, t - 1, steps)
+        gx, gy = perturb(gradient(x, y, p), o)
+        eta = lr * schedule(o, t - 1, steps)
         if decoupled:
             x *= 1.0 - eta * weight_decay
             y *= 1.0 - eta * weight_decay
@@ -43,7 +43,7 @@ def signsgd(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts
         my = momentum * my + (1.0 - momentum) * gy
         x -= eta * np.sign(mx)
         y -= eta * np.sign(my)
-        if record(value, p, x, y, t, 0, t, 0, xy, loss, counts, opts):
+        if record(value(x, y, p), x, y, t, 0, t, 0, xy, loss, counts, o):
             return t - 1, 1
         state[t, 0] = mx
         state[t, 1] = my
