@@ -67,6 +67,31 @@ def _optimizer(optimizer: Any) -> OptimizerSpec:
     return optimizers.get(optimizer)
 
 
+#: Output buffers of at least this many bytes are rounded up to :data:`_HUGE_BYTES`.
+_ROUND_UP_BYTES = 1 << 19
+#: NumPy asks Linux for transparent huge pages for allocations of at least 4 MiB.
+_HUGE_BYTES = 1 << 22
+
+
+def _outputs(rows: int, width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Zeroed ``xy`` (rows, 2), ``loss`` (rows,), ``counts`` (rows, 3) int64 and ``state``
+    (rows, width), carved from one buffer.
+
+    A long run writes tens of megabytes the process has never touched; in separate arrays every
+    4 KiB page of them costs a page fault, which doubled the time of a 100,000-step run.  One
+    buffer of 4 MiB or more is backed by 2 MiB pages instead.  The arrays returned are views that
+    keep the buffer alive."""
+    size = rows * (6 + width)
+    if size * 8 >= _ROUND_UP_BYTES:
+        size = max(size, _HUGE_BYTES // 8)
+    buffer = np.zeros(size)
+    xy = buffer[:2 * rows].reshape(rows, 2)
+    loss = buffer[2 * rows:3 * rows]
+    counts = buffer[3 * rows:6 * rows].view(np.int64).reshape(rows, 3)
+    state = buffer[6 * rows:(6 + width) * rows].reshape(rows, width)
+    return xy, loss, counts, state
+
+
 def simulate(optimizer, surface, *, start=None, steps=200, noise=0.0, seed=0, clip=None, schedule=None,
              **hyperparameters) -> Trajectory:
     """Run ``optimizer`` on ``surface`` for ``steps`` steps from ``start``.
@@ -107,10 +132,7 @@ def simulate(optimizer, surface, *, start=None, steps=200, noise=0.0, seed=0, cl
     scale = max(1.0, abs(xmin), abs(xmax), abs(ymin), abs(ymax), abs(x0), abs(y0))
     opts[OPT_BOUND] = BOUND_FACTOR * scale
 
-    xy = np.empty((n + 1, 2))
-    loss = np.empty(n + 1)
-    counts = np.zeros((n + 1, 3), dtype=np.int64)
-    state = np.zeros((n + 1, max(len(spec.state), 1)))
+    xy, loss, counts, state = _outputs(n + 1, max(len(spec.state), 1))
     done, diverged = spec.kernel(surf.value_fn, surf.gradient_fn, surf.hessian_fn, surf.params,
                                  x0, y0, n, spec.encode(values), opts, xy, loss, counts, state)
     # (0, diverged) is also how a kernel reports that its first step diverged from a good start

@@ -204,3 +204,26 @@ def test_every_optimizer_accepts_any_valid_hyperparameters(name, data):
     run = optviz.simulate(name, surface, steps=300, noise=data.draw(st.sampled_from([0.0, 0.5])), **values)
     assert np.isfinite(run.xy).all() and np.isfinite(run.loss).all()
     assert (np.diff(run.g_evals) >= 0).all() and (np.diff(run.f_evals) >= 0).all()
+
+
+@pytest.mark.parametrize("rows, width", [(1, 1), (201, 4), (40_001, 6), (100_001, 2)])
+def test_output_arrays_are_disjoint_zeroed_views_of_one_buffer(rows, width):
+    from optviz.engine import _outputs
+    xy, loss, counts, state = _outputs(rows, width)
+    assert (xy.shape, loss.shape, counts.shape, state.shape) == ((rows, 2), (rows,), (rows, 3), (rows, width))
+    assert counts.dtype == np.int64 and xy.dtype == loss.dtype == state.dtype == np.float64
+    assert all(a.flags.c_contiguous for a in (xy, loss, counts, state))
+    assert not (xy.any() or loss.any() or counts.any() or state.any())
+    xy[:] = 1.0
+    loss[:] = 2.0
+    counts[:] = -1
+    state[:] = 3.0
+    assert (xy == 1.0).all() and (loss == 2.0).all() and (counts == -1).all() and (state == 3.0).all()
+
+
+def test_a_long_run_returns_the_same_arrays_as_a_short_one_on_its_prefix():
+    short = optviz.simulate("adam", "rosenbrock", steps=300, lr=0.05)
+    long = optviz.simulate("adam", "rosenbrock", steps=100_000, lr=0.05)
+    assert np.array_equal(long.xy[:301], short.xy) and np.array_equal(long.loss[:301], short.loss)
+    assert np.array_equal(long.g_evals[:301], short.g_evals)
+    assert np.array_equal(long.state["m_x"][:301], short.state["m_x"])
