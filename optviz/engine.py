@@ -133,7 +133,7 @@ def simulate(optimizer, surface, *, start=None, steps=200, noise=0.0, seed=0, cl
     opts[OPT_BOUND] = BOUND_FACTOR * scale
 
     xy, loss, counts, state = _outputs(n + 1, max(len(spec.state), 1))
-    done, diverged = spec.kernel(surf.value_fn, surf.gradient_fn, surf.hessian_fn, surf.params,
+    done, diverged = spec.kernel(*surf.functions, surf.params,
                                  x0, y0, n, spec.encode(values), opts, xy, loss, counts, state)
     # (0, diverged) is also how a kernel reports that its first step diverged from a good start
     if done == 0 and diverged and not math.isfinite(surf.value(x0, y0)):

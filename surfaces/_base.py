@@ -13,7 +13,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from optviz.jit import PAIR_FN, PAIR_SIG, SCALAR_FN, SCALAR_SIG, TRIPLE_FN, TRIPLE_SIG, compiled, types
+from optviz.jit import (PAIR_FN, PAIR_SIG, SCALAR_FN, SCALAR_SIG, TRIPLE_FN, TRIPLE_SIG, compiled, first_class,
+                        types)
 from optviz.spec import Hyperparameter, resolve
 
 __all__ = ["Surface", "value_function", "gradient_function", "hessian_function", "Hyperparameter"]
@@ -93,6 +94,12 @@ class Surface:
             return np.zeros(1)
         return np.ascontiguousarray(self.make_params(**dict(self.values)), dtype=np.float64)
 
+    @property
+    def functions(self) -> tuple:
+        """``(value, gradient, hessian)`` as the optimizer kernels take them (see
+        :class:`optviz.jit.FirstClass`)."""
+        return first_class(self.value_fn), first_class(self.gradient_fn), first_class(self.hessian_fn)
+
     def with_params(self, **values) -> "Surface":
         """This surface with some parameters changed (validated; unknown names are errors)."""
         merged = {**dict(self.values), **values}
@@ -104,21 +111,21 @@ class Surface:
         """f(x, y); arrays broadcast."""
         shape, xs, ys = _flat_pair(x, y)
         out = np.empty(xs.size)
-        _map_value(self.value_fn, self.params, xs, ys, out)
+        _map_value(first_class(self.value_fn), self.params, xs, ys, out)
         return float(out[0]) if shape == () else out.reshape(shape)
 
     def gradient(self, x, y):
         """The gradient ``[df/dx, df/dy]`` (shape ``(..., 2)`` for array input)."""
         shape, xs, ys = _flat_pair(x, y)
         out = np.empty((xs.size, 2))
-        _map_gradient(self.gradient_fn, self.params, xs, ys, out)
+        _map_gradient(first_class(self.gradient_fn), self.params, xs, ys, out)
         return out[0] if shape == () else out.reshape(shape + (2,))
 
     def hessian(self, x, y):
         """The 2x2 Hessian (shape ``(..., 2, 2)`` for array input)."""
         shape, xs, ys = _flat_pair(x, y)
         out = np.empty((xs.size, 3))
-        _map_hessian(self.hessian_fn, self.params, xs, ys, out)
+        _map_hessian(first_class(self.hessian_fn), self.params, xs, ys, out)
         full = out[:, [0, 1, 1, 2]].reshape(-1, 2, 2)
         return full[0] if shape == () else full.reshape(shape + (2, 2))
 

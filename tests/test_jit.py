@@ -4,6 +4,8 @@ import subprocess
 import sys
 import textwrap
 
+import numpy as np
+
 import optviz
 import surfaces
 from optviz import jit, optimizers
@@ -51,3 +53,22 @@ def test_a_new_process_loads_kernels_from_the_cache():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
+
+
+def test_first_class_functions_give_the_kernels_the_same_results_as_dispatchers():
+    from optviz.engine import _outputs
+    from optviz.jit import first_class
+    surface = surfaces.get("beale")
+    assert first_class(surface.value_fn) is surface.functions[0]       # looked up once per function
+    assert surface.functions[1](1.0, 0.5, surface.params) == surface.gradient_fn(1.0, 0.5, surface.params)
+    spec = optimizers.get("rmsprop")
+    hp = spec.encode(spec.resolve({"lr": 0.01, "momentum": 0.5}))
+    opts = np.array([0.1, 3.0, 5.0, 0.0, 0.0, 0.0, 1e5])   # noise, seed, clip
+    results = []
+    for functions in (surface.functions, (surface.value_fn, surface.gradient_fn, surface.hessian_fn)):
+        xy, loss, counts, state = _outputs(301, len(spec.state))
+        done = spec.kernel(*functions, surface.params, 1.0, 1.5, 300, hp, opts, xy, loss, counts, state)
+        results.append((done, xy.copy(), loss.copy(), state.copy()))
+    (done_a, *arrays_a), (done_b, *arrays_b) = results
+    assert done_a == done_b == (300, 0)
+    assert all(np.array_equal(a, b) for a, b in zip(arrays_a, arrays_b))
