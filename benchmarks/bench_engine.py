@@ -337,10 +337,12 @@ def prepare_optimizer(name: str, surface: str, steps: int, repeats: int) -> dict
     if run.diverged:
         notes.append(f"diverged at step {run.steps}")
     tiny = np.finfo(np.float64).tiny
-    subnormal = np.mean(np.any((run.xy != 0.0) & (np.abs(run.xy) < tiny), axis=1))
+    # steps whose iterate or drawn optimizer state (momentum, moments) holds a subnormal number
+    values = np.column_stack([run.xy, *run.state.values()])
+    subnormal = np.mean(np.any((values != 0.0) & (np.abs(values) < tiny), axis=1))
     if subnormal > 0:
         share = f"{subnormal:.0%}" if subnormal >= 0.005 else "<1%"
-        notes.append(f"{share} of iterates subnormal")
+        notes.append(f"{share} of steps with subnormal iterate or state")
     done = max(run.steps, 1)
     active = _last_active(run)
     evals = int(run.f_evals[active] + run.g_evals[active])
