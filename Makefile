@@ -7,8 +7,7 @@ SHELL := /bin/bash
 
 PYTHON ?= python3
 VENV ?= .venv
-# Extra pip options, e.g. PIP_FLAGS="--extra-index-url https://download.pytorch.org/whl/cpu"
-# on a machine that would otherwise fetch the CUDA build of torch.
+# Extra pip options, e.g. PIP_FLAGS="--no-cache-dir" or an --index-url for a local mirror.
 PIP_FLAGS ?=
 # Extra pytest options, e.g. make test PYTEST_ARGS="-k deploy -x".
 PYTEST_ARGS ?=
