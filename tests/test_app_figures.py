@@ -79,12 +79,41 @@ def test_fig001_contour_has_every_run_and_validates(runs):
 
 
 def test_fig002_no_nan_or_inf_anywhere(runs):
+    """Only the 3-D view has NaN, as deliberate gaps where a path is outside the window (next test)."""
     for fig in (F.contour_figure(ROSEN, runs, ROSEN.start), F.surface3d_figure(ROSEN, runs, ROSEN.start),
                 F.loss_figure(ROSEN, runs), F.loss_figure(ROSEN, runs, xaxis="cost"), F.distance_figure(ROSEN, runs)):
         for role, key, arr in numbers(fig):
-            assert np.isfinite(arr).all(), (role, key)
+            if fig.layout.scene.xaxis.range is None or role not in ("path", "marker", "edge"):
+                assert np.isfinite(arr).all(), (role, key)
+            assert not np.isinf(arr).any(), (role, key)
         text = to_json(fig)
         assert not re.search(r"[:,\[]\s*-?(NaN|Infinity)\b", text), "no NaN/inf token outside base64 data"
+
+
+def test_fig002b_3d_paths_break_outside_the_window_and_run_to_its_edge():
+    """Newton's second step on Rosenbrock lands far below the window and the third comes back; a
+    diverged run's X sits where the map puts it (its last exit), at the surface's height."""
+    newton = view("newton", uid="n0", lr=1.0)
+    xy = newton.trajectory.xy
+    inside = F._inside(ROSEN, xy)
+    assert not inside.all() and inside[-1]
+    fig = F.surface3d_figure(ROSEN, [newton], ROSEN.start, step=2)
+    (path,) = by_role(fig, "path")
+    x, y, z = (decode(path[k]) for k in "xyz")
+    assert (np.isnan(z) == ~inside).all() and (np.isnan(x) == ~inside).all()
+    np.testing.assert_allclose(x[inside], xy[inside, 0], rtol=1e-6)
+    (marker,) = by_role(fig, "marker")
+    assert np.isnan(decode(marker["z"])[0]) == (not inside[2])
+    (edge,) = by_role(fig, "edge")
+    ex, ey = decode(edge["x"]).reshape(-1, 3), decode(edge["y"]).reshape(-1, 3)
+    assert np.isnan(ex[:, 2]).all() and np.isfinite(ex[:, :2]).all()
+    (x0, x1), (y0, y1) = ROSEN.domain
+    on_edge = np.isclose(ex[:, 1], x0) | np.isclose(ex[:, 1], x1) | np.isclose(ey[:, 1], y0) | np.isclose(ey[:, 1], y1)
+    assert on_edge.all() and len(ex) == np.count_nonzero(inside[:-1] != inside[1:])
+    diverged = view("momentum", uid="m0", lr=0.01)
+    (mark,) = by_role(F.surface3d_figure(ROSEN, [diverged], ROSEN.start), "diverged")
+    want = F.exit_point(ROSEN, diverged.trajectory.xy)
+    assert (decode(mark["x"])[0], decode(mark["y"])[0]) == pytest.approx(want, rel=1e-6)
 
 
 def test_fig003_diverged_run_is_marked(runs):
@@ -141,8 +170,11 @@ def test_fig007_surface3d_paths_lie_on_the_surface(runs):
     lo, hi = F._z_range(ROSEN)
     for path in by_role(fig, "path"):
         z = decode(path["z"])
+        shown = np.isfinite(z)
+        assert shown.any()
+        z = z[shown]
         assert (z >= lo).all() and (z <= hi + 0.05 * (hi - lo)).all()
-        x, y = decode(path["x"]), decode(path["y"])
+        x, y = decode(path["x"])[shown], decode(path["y"])[shown]
         forward, _ = F.level_transform(ROSEN)
         on_surface = forward(ROSEN.value(x.astype(float), y.astype(float)))
         np.testing.assert_allclose(z, np.clip(on_surface, lo, hi) + F.LIFT * (hi - lo), rtol=1e-4, atol=1e-3)
@@ -197,8 +229,12 @@ def test_fig012_every_optimizer_on_every_surface_draws():
                  enumerate(optviz.optimizers.names())]
         for fig in (F.contour_figure(surface, views, surface.start), F.surface3d_figure(surface, views, surface.start),
                     F.loss_figure(surface, views), F.distance_figure(surface, views)):
+            gaps_allowed = fig.layout.scene.xaxis.range is not None  # the 3-D view's paths (fig002b)
             for role, key, arr in numbers(fig):
-                assert np.isfinite(arr).all(), (name, role, key)
+                if gaps_allowed and role in ("path", "marker", "edge"):
+                    assert not np.isinf(arr).any(), (name, role, key)
+                else:
+                    assert np.isfinite(arr).all(), (name, role, key)
 
 
 def test_fig013_patch_traces_are_small_and_encoded(runs):

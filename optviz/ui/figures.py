@@ -73,6 +73,12 @@ def _f32(values) -> np.ndarray:
     return np.clip(a, -_F32_MAX, _F32_MAX).astype(np.float32)
 
 
+def _f32_gaps(values) -> np.ndarray:
+    """float32 keeping NaN (a gap in a line), other values as :func:`_f32`."""
+    a = np.asarray(values, dtype=np.float64)
+    return np.where(np.isnan(a), np.float32(np.nan), _f32(a)).astype(np.float32)
+
+
 def sample_indices(n_points: int, limit: int = MAX_POINTS) -> tuple[np.ndarray, int]:
     """Indices of at most ``limit`` (+1) evenly spaced points of ``n_points``, always keeping the
     last, and the stride between them."""
@@ -394,38 +400,67 @@ def _lifted(surface, xy: np.ndarray, loss: np.ndarray):
     return x, y, z
 
 
+def _inside(surface: surfaces.Surface, xy: np.ndarray) -> np.ndarray:
+    (x0, x1), (y0, y1) = surface.domain
+    return (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
+
+
+def _path3d(surface: surfaces.Surface, xy: np.ndarray, loss: np.ndarray):
+    """A path on the 3-D surface, one point per iterate so playback can index it, as the map
+    draws it: iterates outside the plotting window are NaN (a gap in the line, and the marker is
+    hidden while the run is out there), and each step that crosses the window's edge is drawn
+    up to the edge by a separate stub trace.  Returns ``(x, y, z, stubs)``, ``stubs`` an
+    ``(x, y, z)`` of segments separated by NaN, or ``None``."""
+    inside = _inside(surface, xy)
+    x, y, z = (np.full(len(xy), np.nan) for _ in range(3))
+    if inside.any():
+        x[inside], y[inside], z[inside] = _lifted(surface, xy[inside], loss[inside])
+    crossings = np.flatnonzero(inside[:-1] != inside[1:])
+    if not len(crossings):
+        return x, y, z, None
+    points = []
+    for i in crossings:
+        a, b = (xy[i], xy[i + 1]) if inside[i] else (xy[i + 1], xy[i])
+        points += [tuple(a), _edge(surface, a, b), (np.nan, np.nan)]
+    pts = np.asarray(points, dtype=np.float64)
+    ok = np.isfinite(pts[:, 0])
+    sx, sy, sz = (np.full(len(pts), np.nan) for _ in range(3))
+    sx[ok], sy[ok], sz[ok] = _lifted(surface, pts[ok], surface.value(pts[ok, 0], pts[ok, 1]))
+    return x, y, z, (sx, sy, sz)
+
+
 def surface3d_run_traces(surface: surfaces.Surface, runs: Sequence[RunView], step: int, first_index: int) -> list:
     traces = []
     for rv in runs:
         traj = rv.trajectory
-        xy, loss = traj.xy, traj.loss
-        if traj.diverged:  # draw it up to where it leaves the window, not along the window's edge
-            (x0, x1), (y0, y1) = surface.domain
-            out = ~((xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1))
-            if out.any() and not out[0]:
-                first = int(np.argmax(out))
-                ex, ey = _edge(surface, xy[first - 1], xy[first])
-                xy = np.vstack([xy[:first], [[ex, ey]]])
-                loss = np.append(loss[:first], surface.value(ex, ey))
-        idx, stride = sample_indices(len(xy), MAX_POINTS // 2)
-        x, y, z = _lifted(surface, xy[idx], loss[idx])
+        idx, stride = sample_indices(len(traj.xy), MAX_POINTS // 2)
+        x, y, z, stubs = _path3d(surface, traj.xy[idx], traj.loss[idx])
         path_index = first_index + len(traces)
         traces.append(_trace("scatter3d", 
-            x=_f32(x), y=_f32(y), z=_f32(z), mode="lines", name=rv.legend, line=dict(color=rv.color, width=6),
-            hovertemplate=f"<b>{rv.legend}</b><br>x=%{{x:.4g}}, y=%{{y:.4g}}<extra></extra>",
+            x=_f32_gaps(x), y=_f32_gaps(y), z=_f32_gaps(z), mode="lines", name=rv.legend,
+            line=dict(color=rv.color, width=6), connectgaps=False, hovertemplate=f"<b>{rv.legend}</b><br>x=%{{x:.4g}}, y=%{{y:.4g}}<extra></extra>",
             meta={"role": "path", "run": rv.uid, "stride": stride}, uid=f"{rv.uid}-path3d",
         ))
         k = _at(step, stride, len(idx))
         traces.append(_trace("scatter3d", 
-            x=_f32(x[k:k + 1]), y=_f32(y[k:k + 1]), z=_f32(z[k:k + 1]), mode="markers", name=rv.legend,
-            marker=dict(size=8, color=rv.color, symbol=SYMBOLS_3D[rv.symbol_index % len(SYMBOLS_3D)],
+            x=_f32_gaps(x[k:k + 1]), y=_f32_gaps(y[k:k + 1]), z=_f32_gaps(z[k:k + 1]), mode="markers",
+            name=rv.legend, marker=dict(size=8, color=rv.color, symbol=SYMBOLS_3D[rv.symbol_index % len(SYMBOLS_3D)],
                         line=dict(width=2, color="white")),
             hoverinfo="skip", meta={"role": "marker", "run": rv.uid, "path": path_index, "stride": stride},
             uid=f"{rv.uid}-marker3d",
         ))
-        if traj.diverged:
+        if stubs is not None:
+            sx, sy, sz = stubs
             traces.append(_trace("scatter3d", 
-                x=_f32(x[-1:]), y=_f32(y[-1:]), z=_f32(z[-1:]), mode="markers", name=rv.legend,
+                x=_f32_gaps(sx), y=_f32_gaps(sy), z=_f32_gaps(sz), mode="lines", name=rv.legend, connectgaps=False,
+                line=dict(color=rv.color, width=6), hoverinfo="skip", showlegend=False,
+                meta={"role": "edge", "run": rv.uid}, uid=f"{rv.uid}-edge3d",
+            ))
+        if traj.diverged:
+            ex, ey = exit_point(surface, traj.xy)
+            _, _, ez = _lifted(surface, np.array([[ex, ey]]), np.array([surface.value(ex, ey)]))
+            traces.append(_trace("scatter3d", 
+                x=_f32([ex]), y=_f32([ey]), z=_f32(ez), mode="markers", name=rv.legend,
                 marker=dict(size=7, color=rv.color, symbol="x"), hovertemplate=f"{diverged_label(traj)}<extra></extra>",
                 meta={"role": "diverged", "run": rv.uid}, uid=f"{rv.uid}-diverged3d",
             ))
