@@ -176,8 +176,22 @@ def test_fig007_surface3d_paths_lie_on_the_surface(runs):
         assert (z >= lo).all() and (z <= hi + 0.05 * (hi - lo)).all()
         x, y = decode(path["x"])[shown], decode(path["y"])[shown]
         forward, _ = F.level_transform(ROSEN)
-        on_surface = forward(ROSEN.value(x.astype(float), y.astype(float)))
-        np.testing.assert_allclose(z, np.clip(on_surface, lo, hi) + F.LIFT * (hi - lo), rtol=1e-4, atol=1e-3)
+        true = np.clip(forward(ROSEN.value(x.astype(float), y.astype(float))), lo, hi)
+        drawn = F._mesh_height(ROSEN, x.astype(float), y.astype(float))
+        # at f where f is above the drawn mesh, else resting on the mesh (never hanging under it)
+        np.testing.assert_allclose(z, np.maximum(true, drawn) + F.LIFT * (hi - lo), rtol=1e-4, atol=1e-3)
+
+
+def test_fig007b_mesh_height_is_bilinear_between_grid_points():
+    xs, ys, T = F._mesh(*F.surface_key(ROSEN))
+    assert F._mesh_height(ROSEN, xs[[3, 7]], ys[[5, 9]]) == pytest.approx(T[[5, 9], [3, 7]])
+    mid = F._mesh_height(ROSEN, np.array([(xs[3] + xs[4]) / 2]), np.array([ys[5]]))[0]
+    assert mid == pytest.approx((T[5, 3] + T[5, 4]) / 2)
+    himmelblau = surfaces.get("himmelblau")
+    minima = np.asarray(himmelblau.minima)
+    lo, hi = F._z_range(himmelblau)
+    z = F._height(himmelblau, minima[:, 0], minima[:, 1], np.zeros(len(minima)))
+    assert (z >= F._mesh_height(himmelblau, minima[:, 0], minima[:, 1]) + F.LIFT * (hi - lo) - 1e-12).all()
 
 
 def test_fig008_loss_gap_on_log_axis_and_cost_axis(runs):

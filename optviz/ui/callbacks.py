@@ -270,7 +270,8 @@ def _legend(views: list[figures.RunView], config: Config):
             final = float(values_of(traj)[-1])
             shown = f"< 1e-15" if log and final <= 1e-15 * max(1.0, abs(surface.minimum_value or 0.0)) \
                 else f"= {final:.3g}"
-            status = html.Span(f"{title} {shown}", className="legend-status")
+            status = html.Span(f"final {title} {shown}", className="legend-status",
+                               title=f"after {traj.steps:,} steps")
         items.append(html.Div([html.Span(symbol, className="legend-swatch", style={"color": rv.color}),
                                html.Span(rv.label, className="legend-label"), status],
                               className="legend-item", title=rv.legend, **{"data-run": rv.uid}))

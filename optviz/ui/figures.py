@@ -31,13 +31,14 @@ __all__ = ["RunView", "COLORS", "SYMBOLS", "MAX_POINTS", "contour_figure", "cont
 COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#999933")
 #: Marker shapes, so runs differ by more than colour.
 SYMBOLS = ("circle", "square", "diamond", "triangle-up", "pentagon", "hexagon", "star-diamond", "triangle-down")
-SYMBOLS_3D = ("circle", "square", "diamond", "cross", "circle-open", "square-open", "diamond-open", "x")
+#: WebGL draws 3-D markers as font glyphs: "x" is an emoji most fonts lack, so it is not used.
+SYMBOLS_3D = ("circle", "square", "diamond", "cross", "circle-open", "square-open", "diamond-open", "circle")
 #: At most this many points of a path are sent to the browser (longer runs are sampled evenly).
 MAX_POINTS = 2000
 CONTOUR_GRID = 160
 #: Paths in the 3-D view float this fraction of the height range above the surface.
 LIFT = 0.03
-SURFACE_GRID = 72
+SURFACE_GRID = 150
 FONT = dict(family="Lato, system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif", size=15,
             color="#1f2d3d")
 #: The map's colours: light where f is low (the runs' colours stand out there), a muted blue-grey
@@ -386,18 +387,46 @@ def _z_range(surface):
     return lo, max(hi, lo + 1e-9)
 
 
-def _lifted(surface, xy: np.ndarray, loss: np.ndarray):
-    """A path placed on the 3-D surface: clamped to the plotting window, z = transformed f,
-    lifted by ``LIFT`` of the z range so it is not hidden inside the mesh."""
+@functools.lru_cache(maxsize=64)
+def _mesh(name: str, values: tuple):
+    """The 3-D mesh as drawn: grid coordinates and transformed heights, clipped to the z range."""
+    surface = surfaces.get(name, **dict(values)) if values else surfaces.get(name)
+    xs, ys, Z = _grid(name, values, SURFACE_GRID)
     forward, _ = level_transform(surface)
-    (x0, x1), (y0, y1) = surface.domain
     lo, hi = _z_range(surface)
+    return xs, ys, np.clip(np.where(np.isfinite(Z), forward(Z), hi), lo, hi)
+
+
+def _mesh_height(surface, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The height of the drawn mesh at (x, y): bilinear between its grid points, as WebGL draws it."""
+    xs, ys, T = _mesh(*surface_key(surface))
+    i = np.clip(np.searchsorted(xs, x) - 1, 0, len(xs) - 2)
+    j = np.clip(np.searchsorted(ys, y) - 1, 0, len(ys) - 2)
+    u = np.clip((x - xs[i]) / (xs[i + 1] - xs[i]), 0.0, 1.0)
+    v = np.clip((y - ys[j]) / (ys[j + 1] - ys[j]), 0.0, 1.0)
+    return ((1 - u) * (1 - v) * T[j, i] + u * (1 - v) * T[j, i + 1]
+            + (1 - u) * v * T[j + 1, i] + u * v * T[j + 1, i + 1])
+
+
+def _height(surface, x: np.ndarray, y: np.ndarray, f: np.ndarray) -> np.ndarray:
+    """Where a point with loss ``f`` is drawn in 3-D: at its transformed f, but never below the
+    drawn mesh (which cuts across narrow valleys and funnels between its grid points, so a run
+    at the bottom of one would hang under it), lifted by ``LIFT`` of the z range."""
+    forward, _ = level_transform(surface)
+    lo, hi = _z_range(surface)
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    z = np.maximum(np.clip(forward(np.asarray(f, dtype=np.float64)), lo, hi), _mesh_height(surface, x, y))
+    return z + LIFT * (hi - lo)
+
+
+def _lifted(surface, xy: np.ndarray, loss: np.ndarray):
+    """Points placed on the 3-D surface (see :func:`_height`), clamped to the plotting window."""
+    (x0, x1), (y0, y1) = surface.domain
     x = np.clip(xy[:, 0], x0, x1)
     y = np.clip(xy[:, 1], y0, y1)
     inside = (x == xy[:, 0]) & (y == xy[:, 1])
     f = np.where(inside, loss, surface.value(x, y))
-    z = np.clip(forward(f), lo, hi) + LIFT * (hi - lo)
-    return x, y, z
+    return x, y, _height(surface, x, y, f)
 
 
 def _inside(surface: surfaces.Surface, xy: np.ndarray) -> np.ndarray:
@@ -460,8 +489,8 @@ def surface3d_run_traces(surface: surfaces.Surface, runs: Sequence[RunView], ste
             ex, ey = exit_point(surface, traj.xy)
             _, _, ez = _lifted(surface, np.array([[ex, ey]]), np.array([surface.value(ex, ey)]))
             traces.append(_trace("scatter3d", 
-                x=_f32([ex]), y=_f32([ey]), z=_f32(ez), mode="markers", name=rv.legend,
-                marker=dict(size=7, color=rv.color, symbol="x"), hovertemplate=f"{diverged_label(traj)}<extra></extra>",
+                x=_f32([ex]), y=_f32([ey]), z=_f32(ez), mode="text", name=rv.legend, text=["✗"],
+                textfont=dict(size=26, color=rv.color), hovertemplate=f"{diverged_label(traj)}<extra></extra>",
                 meta={"role": "diverged", "run": rv.uid}, uid=f"{rv.uid}-diverged3d",
             ))
     return traces
@@ -470,10 +499,9 @@ def surface3d_run_traces(surface: surfaces.Surface, runs: Sequence[RunView], ste
 def surface3d_figure(surface: surfaces.Surface, runs: Sequence[RunView], start, step: int = 0) -> go.Figure:
     """The surface in 3-D (log-transformed heights where the map is log-scaled), with each run's
     path lying on it."""
-    xs, ys, Z = _grid(*surface_key(surface), SURFACE_GRID)
+    xs, ys, T = _mesh(*surface_key(surface))
     forward, ticks = level_transform(surface)
     lo, hi = _z_range(surface)
-    T = np.clip(np.where(np.isfinite(Z), forward(Z), hi), lo, hi)
     log = _transform_params(*surface_key(surface))[0]
     mesh = _trace("surface", 
         x=_f32(xs), y=_f32(ys), z=_f32(T), colorscale=MAP_COLORSCALE, showscale=False, opacity=0.9,
@@ -483,7 +511,7 @@ def surface3d_figure(surface: surfaces.Surface, runs: Sequence[RunView], start, 
         meta={"role": "surface"}, uid="surface3d",
     )
     minima = np.asarray(surface.minima, dtype=np.float64).reshape(-1, 2)
-    mz = np.clip(forward(np.array([surface.value(x, y) for x, y in minima])), lo, hi) + LIFT * (hi - lo) \
+    mz = _height(surface, minima[:, 0], minima[:, 1], surface.value(minima[:, 0], minima[:, 1])) \
         if len(minima) else np.array([])
     traces = [mesh, _minima_trace(surface, mz, three_d=True), start_trace(surface, start, three_d=True)]
     traces += surface3d_run_traces(surface, runs, step, len(traces))
@@ -493,8 +521,9 @@ def surface3d_figure(surface: surfaces.Surface, runs: Sequence[RunView], start, 
                 tickfont=dict(size=11))
     layout = _base_layout(
         scene=dict(
-            xaxis=dict(axis, range=[x0, x1], title="x"), yaxis=dict(axis, range=[y0, y1], title="y"),
-            zaxis=dict(axis, range=[lo, hi + 0.03 * (hi - lo)], title="f (log)" if log else "f",
+            xaxis=dict(axis, range=[x0, x1], title=dict(text="x")),
+            yaxis=dict(axis, range=[y0, y1], title=dict(text="y")),
+            zaxis=dict(axis, range=[lo, hi + 0.03 * (hi - lo)], title=dict(text="f (log)" if log else "f"),
                        tickvals=tickvals, ticktext=ticktext),
             aspectmode="manual", aspectratio=dict(x=1, y=(y1 - y0) / (x1 - x0), z=0.55),
             camera=dict(eye=dict(x=-0.95, y=-1.3, z=1.45)),  # from high up: paths in valleys stay visible

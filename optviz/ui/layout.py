@@ -32,8 +32,9 @@ PRIMARY = 2
 #: The views grow with the window (a projector at 1080p gets taller maps than a laptop).
 MAIN_HEIGHT = "clamp(400px, 54vh, 680px)"
 LOWER_HEIGHT = "clamp(280px, 34vh, 440px)"
-GRAPH_CONFIG = {"displaylogo": False, "responsive": True, "displayModeBar": "hover",
-                "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d", "toImage"]}
+GRAPH_CONFIG = {"displaylogo": False, "responsive": True, "displayModeBar": "hover", "showSendToCloud": False,
+                "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d", "sendChartToCloud"],
+                "toImageButtonOptions": {"format": "png", "filename": "optviz", "scale": 2}}
 
 
 # -- parameter controls ----------------------------------------------------------------------------
