@@ -25,6 +25,8 @@ def _fmt(value: float) -> str:
         return "inf"
     if value == -math.inf:
         return "-inf"
+    if float(value).is_integer() and abs(value) < 1e16:
+        return f"{int(value)}"   # 4294967295, not 4.29497e+09
     return f"{value:g}"
 
 

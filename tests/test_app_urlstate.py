@@ -218,3 +218,11 @@ def test_url103_store_copy_round_trips():
     assert problems == [] and again == config
     moved = replace(config, runs=config.runs[1:])
     assert Config.from_data(moved.to_data())[0].runs[0].color == 1, "colours survive in the store"
+
+
+def test_a_link_with_too_many_runs_says_so_once():
+    from optviz.ui import urlstate
+    config, problems = urlstate.parse("?" + "&".join(["run=gd"] * 20))
+    assert len(config.runs) == 8
+    assert sum("at most 8 runs" in p for p in problems) == 1
+    assert any("12 runs" in p for p in problems)

@@ -172,12 +172,13 @@ def _parse(search: Any) -> tuple[Config, list[str]]:
 def _runs(values: list[str], problems: list[str]) -> tuple[Run, ...]:
     runs: list[Run] = []
     given_any = False
+    ignored: list[str] = []
     for value in values:
         if not value.strip():
             continue  # "run=" alone: an explicitly empty comparison
         given_any = True
         if len(runs) >= MAX_RUNS:
-            problems.append(f"at most {MAX_RUNS} runs can be compared; ignored run {_short(value)!r}.")
+            ignored.append(value)
             continue
         name, given, more = _named(value)
         problems += more
@@ -188,6 +189,9 @@ def _runs(values: list[str], problems: list[str]) -> tuple[Run, ...]:
         spec = optimizers.get(name)
         values_ = resolve_values(spec.hyperparameters, given, f"run {len(runs) + 1} ({spec.title})", problems)
         runs.append(Run(uid=next_uid(runs), optimizer=name, hyperparameters=values_, color=free_color(runs)))
+    if ignored:
+        which = _short(ignored[0]) if len(ignored) == 1 else f"{len(ignored)} runs, from {_short(ignored[0])!r} on"
+        problems.append(f"at most {MAX_RUNS} runs can be compared; ignored {which if len(ignored) > 1 else repr(which)}.")
     if given_any and not runs:
         problems.append("none of the runs in the link could be used; showing the default comparison.")
         return default_config().runs
