@@ -11,6 +11,7 @@ import pytest
 from dash import Patch, no_update
 
 import surfaces
+import optviz
 from optviz import optimizers
 from optviz.ui import callbacks, controller, state, urlstate
 from optviz.ui.controller import Controls
@@ -273,3 +274,22 @@ def test_cb033_malformed_requests_are_400_not_500(endpoint):
     for body in ({"output": "nonsense"}, {"output": "..a.b..", "inputs": 5}, {}):
         r = endpoint.client.post("/_dash-update-component", json=body)
         assert r.status_code == 400, (body, r.status_code)
+
+
+def test_a_new_run_gets_a_learning_rate_that_does_not_diverge_here():
+    from optviz.ui import state as S
+    config = S.default_config("rosenbrock")
+    bare = S.new_run(config.runs, "nesterov")
+    assert optviz.simulate("nesterov", "rosenbrock", start=config.start, steps=config.steps,
+                           **dict(bare.hyperparameters)).diverged          # torch's default lr does
+    run = controller.tamed(config, bare)
+    lr = dict(run.hyperparameters)["lr"]
+    assert lr < dict(bare.hyperparameters)["lr"]
+    assert not optviz.simulate("nesterov", "rosenbrock", start=config.start, steps=config.steps,
+                               **dict(run.hyperparameters)).diverged
+    assert {k: v for k, v in run.hyperparameters if k != "lr"} == {k: v for k, v in bare.hyperparameters if k != "lr"}
+    changed, new, i, err = controller.change_optimizer(config, config.runs[0].uid, "nesterov")
+    assert err is None and dict(new.hyperparameters)["lr"] == lr
+    parabola = S.default_config("parabola")   # the default already converges there: left alone
+    assert controller.tamed(parabola, S.new_run(parabola.runs, "adam")).hyperparameters == \
+        S.new_run(parabola.runs, "adam").hyperparameters

@@ -12,6 +12,7 @@ import numbers
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
+import optviz
 import surfaces
 from optviz import optimizers, schedules
 from optviz.ui.state import (CLIP, LOSS_AXES, MAX_RUNS, NOISE, SEED, STEPS, Config, Run, check_start,
@@ -178,10 +179,37 @@ def set_schedule(config: Config, name: Any) -> tuple[Config, str | None]:
     return replace(config, schedule=name, schedule_params=tuple((h.name, h.default) for h in spec.parameters)), None
 
 
+#: How many times a new run's learning rate is divided by 10 to find one that does not diverge.
+TAME_TRIES = 4
+
+
+def tamed(config: Config, run: Run) -> Run:
+    """``run`` with its spec's default learning rate divided by 10 (up to :data:`TAME_TRIES`
+    times) until it does not diverge on ``config``'s surface, from its start, over its steps: a
+    run just added should show the optimizer at work, not blow up in three steps (torch's
+    defaults are not tuned for any of these surfaces).  Other runs are not touched, and the user
+    can still raise ``lr`` to see a divergence."""
+    values = dict(run.hyperparameters)
+    if not isinstance(values.get("lr"), float):
+        return run
+    try:
+        surface = config.surface_obj()
+        for _ in range(TAME_TRIES + 1):
+            traj = optviz.simulate(run.optimizer, surface, start=tuple(config.start), steps=config.steps,
+                                   noise=config.noise, seed=config.seed, clip=config.clip,
+                                   schedule=config.schedule_arg(), **values)
+            if not traj.diverged:
+                return replace(run, hyperparameters=tuple(values.items()))
+            values["lr"] = float(f"{values['lr'] / 10:.3g}")
+    except ValueError:
+        pass
+    return run
+
+
 def add_run(config: Config) -> tuple[Config, Run | None, str | None]:
     if len(config.runs) >= MAX_RUNS:
         return config, None, f"at most {MAX_RUNS} runs can be compared; remove one first."
-    run = new_run(config.runs)
+    run = tamed(config, new_run(config.runs))
     return replace(config, runs=config.runs + (run,)), run, None
 
 
@@ -205,7 +233,8 @@ def duplicate_run(config: Config, uid: Any) -> tuple[Config, Run | None, int | N
 
 
 def change_optimizer(config: Config, uid: Any, name: Any) -> tuple[Config, Run | None, int | None, str | None]:
-    """Give run ``uid`` another optimizer (with that optimizer's defaults); it keeps its colour."""
+    """Give run ``uid`` another optimizer (with that optimizer's defaults, ``lr`` tamed as in
+    :func:`tamed`); it keeps its colour."""
     i = config.index(uid) if isinstance(uid, str) else None
     if i is None:
         return config, None, None, None
@@ -215,7 +244,8 @@ def change_optimizer(config: Config, uid: Any, name: Any) -> tuple[Config, Run |
     if old.optimizer == name:
         return config, None, None, None
     spec = optimizers.get(name)
-    run = Run(uid=old.uid, optimizer=name, hyperparameters=tuple(spec.defaults().items()), color=old.color)
+    run = tamed(config, Run(uid=old.uid, optimizer=name, hyperparameters=tuple(spec.defaults().items()),
+                            color=old.color))
     return replace(config, runs=config.runs[:i] + (run,) + config.runs[i + 1:]), run, i, None
 
 
