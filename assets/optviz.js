@@ -47,6 +47,20 @@
     return meta && typeof meta === "object" ? meta : null;
   }
 
+  /* On the map (both axes linear), a run that is outside the visible window keeps its marker on
+     the window's edge, on the side where it went, instead of vanishing (figures.py places the
+     first marker the same way). */
+  function pinToEdge(gd) {
+    var fl = gd._fullLayout;
+    return fl && fl.xaxis && fl.yaxis && fl.xaxis.type === "linear" && fl.yaxis.type === "linear" &&
+      !!gd.closest && gd.closest("#contour-graph") !== null;
+  }
+
+  function pin(v, axis) {
+    var r = axis.range, lo = Math.min(r[0], r[1]), hi = Math.max(r[0], r[1]);
+    return isFinite(v) ? Math.min(Math.max(v, lo), hi) : v;
+  }
+
   /* The positions every marker (and simplex) of one graph should have at `step`. */
   function targets(gd, step) {
     var out = [];
@@ -62,6 +76,7 @@
         var k = Math.min(Math.max(Math.round(step / stride), 0), n - 1);
         var t = {i: i, x: [coord(path, "x", k)], y: [coord(path, "y", k)]};
         if (path.z) t.z = [coord(path, "z", k)];
+        else if (pinToEdge(gd)) { t.x = [pin(t.x[0], gd._fullLayout.xaxis)]; t.y = [pin(t.y[0], gd._fullLayout.yaxis)]; }
         out.push(t);
       } else if (meta.role === "simplex" && meta.simplex && meta.simplex.length) {
         var s = meta.simplex[Math.min(Math.max(Math.round(step / stride), 0), meta.simplex.length - 1)];

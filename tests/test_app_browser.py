@@ -278,3 +278,26 @@ def test_app008_add_duplicate_remove_keep_colours(dash_duo, app, artifacts):
     until(lambda: search_of(dash_duo).count("run=") == 3, 5)
     screenshot(dash_duo, artifacts, "runs-edited.png")
     assert dash_duo.get_logs() == []
+
+
+def test_app009_a_run_off_the_map_keeps_its_marker_on_the_edge(dash_duo, app, artifacts):
+    """RMSprop escapes the saddle through the top of the window; its marker stays on the edge,
+    following the run along it, and comes back to the path at the start."""
+    open_page(dash_duo, app, "?surface=saddle&start=1,0.001&steps=150&run=rmsprop:lr=0.01", runs=1)
+
+    def marker():
+        m = runs_of(dash_duo)["r0"]["marker"]
+        return m["x"][0], m["y"][0]
+
+    path = runs_of(dash_duo)["r0"]["path"]
+    assert max(path["y"]) > 1.5, "the run leaves the window (y up to 1.5)"
+    x, y = marker()   # at the last step, as drawn by the server
+    assert y == 1.5 and abs(x - path["x"][-1]) < 1e-6
+    dash_duo.find_element("#step-first-button").click()
+    dash_duo.wait_for_text_to_equal("#step-readout", "step 0 / 150")
+    until(lambda: marker() == (path["x"][0], path["y"][0]), 3, msg="the marker went back to the start")
+    dash_duo.find_element("#step-last-button").click()
+    dash_duo.wait_for_text_to_equal("#step-readout", "step 150 / 150")
+    until(lambda: marker()[1] == 1.5, 3, msg="off the map, the marker is pinned to the edge by optviz.js")
+    screenshot(dash_duo, artifacts, "off-map-marker.png")
+    assert dash_duo.get_logs() == []

@@ -73,8 +73,11 @@ def test_fig001_contour_has_every_run_and_validates(runs):
     for m in markers:  # each marker names its path and sits on its point at the step
         path = data[m["meta"]["path"]]
         assert path["meta"] == {"role": "path", "run": m["meta"]["run"], "stride": 1}
-        px = decode(path["x"])
-        assert decode(m["x"])[0] == px[min(10, len(px) - 1)]  # a diverged run's marker stays at its end
+        px, py = decode(path["x"]), decode(path["y"])
+        k = min(10, len(px) - 1)  # a diverged run's marker stays at its end
+        (x0, x1), (y0, y1) = ROSEN.domain  # and a marker off the map is pinned to its edge
+        assert decode(m["x"])[0] == np.clip(px[k], np.float32(x0), np.float32(x1))
+        assert decode(m["y"])[0] == np.clip(py[k], np.float32(y0), np.float32(y1))
     assert data[0]["type"] == "contour" and by_role(fig, "minima") and by_role(fig, "start")
 
 

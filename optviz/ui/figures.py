@@ -319,8 +319,10 @@ def contour_run_traces(surface: surfaces.Surface, runs: Sequence[RunView], step:
             meta={"role": "path", "run": rv.uid, "stride": stride}, uid=f"{rv.uid}-path",
         ))
         k = _at(step, stride, len(idx))
+        (x0, x1), (y0, y1) = surface.domain   # off the map: pinned to its edge (optviz.js does the same)
         traces.append(_trace("scatter", 
-            x=_f32(xy[k:k + 1, 0]), y=_f32(xy[k:k + 1, 1]), name=rv.legend, legendgroup=rv.uid, mode="markers",
+            x=_f32(np.clip(xy[k:k + 1, 0], x0, x1)), y=_f32(np.clip(xy[k:k + 1, 1], y0, y1)), name=rv.legend,
+            legendgroup=rv.uid, mode="markers", cliponaxis=False,
             marker=dict(symbol=symbol, size=17, color=rv.color, line=dict(width=2, color="white")),
             hoverinfo="skip", meta={"role": "marker", "run": rv.uid, "path": path_index, "stride": stride},
             uid=f"{rv.uid}-marker",
