@@ -90,7 +90,12 @@ class FirstClass(WrapperAddressProtocol):
     dispatcher."""
 
     def __init__(self, dispatcher):
-        (result,) = dispatcher.overloads.values()
+        overloads = list(getattr(dispatcher, "overloads", {}).values())
+        if len(overloads) != 1:
+            raise ValueError(f"{dispatcher!r} must be compiled for exactly one signature (a surface's functions "
+                             f"are declared with surfaces._base.value_function, gradient_function and "
+                             f"hessian_function); it has {len(overloads)}")
+        (result,) = overloads
         self.dispatcher = dispatcher   # keeps the compiled code alive
         self._signature = result.signature
         self._address = result.library.get_pointer_to_function(result.fndesc.llvm_cfunc_wrapper_name)

@@ -72,3 +72,15 @@ def test_first_class_functions_give_the_kernels_the_same_results_as_dispatchers(
     (done_a, *arrays_a), (done_b, *arrays_b) = results
     assert done_a == done_b == (300, 0)
     assert all(np.array_equal(a, b) for a, b in zip(arrays_a, arrays_b))
+
+
+def test_first_class_refuses_a_function_not_compiled_for_one_signature():
+    import pytest
+    from optviz.jit import FirstClass, jit as lazy
+
+    @lazy
+    def not_yet_compiled(x, y, p):
+        return x
+
+    with pytest.raises(ValueError, match="exactly one signature"):
+        FirstClass(not_yet_compiled)
