@@ -174,11 +174,11 @@ def test_cb021_render_reports_runs_that_cannot_start(monkeypatch):
         return real(optimizer, *args, **kwargs)
 
     monkeypatch.setattr(callbacks.optviz, "simulate", simulate)
-    callbacks._simulate.cache_clear()
+    controller._simulate.cache_clear()
     try:
         out = callbacks.render_outputs(BASE, 0, None)
     finally:
-        callbacks._simulate.cache_clear()
+        controller._simulate.cache_clear()
     assert out["sim_alert_open"] is True
     assert "outside the region" in json.dumps(out["sim_alert"], default=lambda o: o.to_plotly_json())
     assert [t["meta"]["run"] for t in out["contour"].to_dict()["data"] if t["meta"].get("role") == "path"] == ["r0"]

@@ -231,24 +231,13 @@ def _problem_list(title: str, problems: list[str]):
 
 
 # -- render: configuration -> figures --------------------------------------------------------------
-@functools.lru_cache(maxsize=512)
-def _simulate(optimizer: str, surface: str, surface_params: tuple, hyperparameters: tuple, start: tuple,
-              steps: int, noise: float, seed: int, clip, schedule: tuple | None):
-    import surfaces as _surfaces
-    surf = _surfaces.get(surface, **dict(surface_params)) if surface_params else _surfaces.get(surface)
-    return optviz.simulate(optimizer, surf, start=start, steps=steps, noise=noise, seed=seed, clip=clip,
-                           schedule=dict(schedule) if schedule else None, **dict(hyperparameters))
-
-
 def simulate_runs(config: Config) -> tuple[list[figures.RunView], list[str]]:
     """Every run of ``config`` as a figure-ready view (cached per run), and the error of each run
     that could not be simulated."""
     views, errors = [], []
-    schedule = tuple(sorted(config.schedule_arg().items())) if config.schedule_arg() else None
     for i, run in enumerate(config.runs):
         try:
-            traj = _simulate(run.optimizer, config.surface, config.surface_params, run.hyperparameters,
-                             tuple(config.start), config.steps, config.noise, config.seed, config.clip, schedule)
+            traj = controller.trajectory(config, run)
         except ValueError as err:
             errors.append(f"{run_label(run)} (run {i + 1}): {err}")
             continue

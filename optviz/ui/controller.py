@@ -7,6 +7,7 @@ in the control is left alone so nothing the user typed is lost.
 """
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 from dataclasses import dataclass, field, replace
@@ -179,6 +180,22 @@ def set_schedule(config: Config, name: Any) -> tuple[Config, str | None]:
     return replace(config, schedule=name, schedule_params=tuple((h.name, h.default) for h in spec.parameters)), None
 
 
+@functools.lru_cache(maxsize=512)
+def _simulate(optimizer: str, surface: str, surface_params: tuple, hyperparameters: tuple, start: tuple,
+              steps: int, noise: float, seed: int, clip, schedule: tuple | None):
+    surf = surfaces.get(surface, **dict(surface_params)) if surface_params else surfaces.get(surface)
+    return optviz.simulate(optimizer, surf, start=start, steps=steps, noise=noise, seed=seed, clip=clip,
+                           schedule=dict(schedule) if schedule else None, **dict(hyperparameters))
+
+
+def trajectory(config: Config, run: Run):
+    """``run`` simulated under ``config`` (cached: the render and :func:`tamed` share the result).
+    Raises ``ValueError`` as :func:`optviz.simulate` does."""
+    schedule = tuple(sorted(config.schedule_arg().items())) if config.schedule_arg() else None
+    return _simulate(run.optimizer, config.surface, config.surface_params, run.hyperparameters,
+                     tuple(config.start), config.steps, config.noise, config.seed, config.clip, schedule)
+
+
 #: How many times a new run's learning rate is divided by 10 to find one that does not diverge.
 TAME_TRIES = 4
 
@@ -193,13 +210,10 @@ def tamed(config: Config, run: Run) -> Run:
     if not isinstance(values.get("lr"), float):
         return run
     try:
-        surface = config.surface_obj()
         for _ in range(TAME_TRIES + 1):
-            traj = optviz.simulate(run.optimizer, surface, start=tuple(config.start), steps=config.steps,
-                                   noise=config.noise, seed=config.seed, clip=config.clip,
-                                   schedule=config.schedule_arg(), **values)
-            if not traj.diverged:
-                return replace(run, hyperparameters=tuple(values.items()))
+            candidate = replace(run, hyperparameters=tuple(values.items()))
+            if not trajectory(config, candidate).diverged:
+                return candidate
             values["lr"] = float(f"{values['lr'] / 10:.3g}")
     except ValueError:
         pass
