@@ -125,8 +125,9 @@ def lbfgs(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, 
             # reset initial guess for step size
             # (torch holds the first as a 0-dim tensor when 1 / |g|_1 wins the min)
             if n_iter == 1:
-                t_step = min(1.0, 1.0 / (abs(gx) + abs(gy))) * eta
-                t_tensor = 1.0 / (abs(gx) + abs(gy)) < 1.0
+                inverse_norm = 1.0 / (abs(gx) + abs(gy))
+                t_step = min(1.0, inverse_norm) * eta
+                t_tensor = inverse_norm < 1.0
             else:
                 t_step = eta
                 t_tensor = False

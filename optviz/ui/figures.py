@@ -257,11 +257,17 @@ def _start_trace(start, three_d=False, z=None):
                       marker=dict(symbol="circle", size=13, color="white", line=dict(width=3, color="#222")), **common)
 
 
+def _inside(surface: surfaces.Surface, xy: np.ndarray) -> np.ndarray:
+    """Which points of ``xy`` (shape ``(n, 2)``) lie in the plotting window."""
+    (x0, x1), (y0, y1) = surface.domain
+    return (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
+
+
 def exit_point(surface: surfaces.Surface, xy: np.ndarray) -> tuple[float, float]:
     """Where a diverged path is marked on the map: its last finite point if that lies in the
     plotting window, else the point where the path last crossed the window's edge."""
     (x0, x1), (y0, y1) = surface.domain
-    inside = (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
+    inside = _inside(surface, xy)
     if inside[-1]:
         return float(xy[-1, 0]), float(xy[-1, 1])
     if not inside.any():
@@ -429,11 +435,6 @@ def _lifted(surface, xy: np.ndarray, loss: np.ndarray):
     inside = (x == xy[:, 0]) & (y == xy[:, 1])
     f = np.where(inside, loss, surface.value(x, y))
     return x, y, _height(surface, x, y, f)
-
-
-def _inside(surface: surfaces.Surface, xy: np.ndarray) -> np.ndarray:
-    (x0, x1), (y0, y1) = surface.domain
-    return (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
 
 
 def _path3d(surface: surfaces.Surface, xy: np.ndarray, loss: np.ndarray):

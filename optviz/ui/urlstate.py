@@ -190,8 +190,9 @@ def _runs(values: list[str], problems: list[str]) -> tuple[Run, ...]:
         values_ = resolve_values(spec.hyperparameters, given, f"run {len(runs) + 1} ({spec.title})", problems)
         runs.append(Run(uid=next_uid(runs), optimizer=name, hyperparameters=values_, color=free_color(runs)))
     if ignored:
-        which = _short(ignored[0]) if len(ignored) == 1 else f"{len(ignored)} runs, from {_short(ignored[0])!r} on"
-        problems.append(f"at most {MAX_RUNS} runs can be compared; ignored {which if len(ignored) > 1 else repr(which)}.")
+        first = repr(_short(ignored[0]))
+        which = first if len(ignored) == 1 else f"{len(ignored)} runs, from {first} on"
+        problems.append(f"at most {MAX_RUNS} runs can be compared; ignored {which}.")
     if given_any and not runs:
         problems.append("none of the runs in the link could be used; showing the default comparison.")
         return default_config().runs
