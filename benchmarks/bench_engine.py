@@ -55,6 +55,7 @@ import numba  # noqa: E402
 import optviz  # noqa: E402
 import surfaces  # noqa: E402
 from optviz import optimizers  # noqa: E402
+from optviz.kernels import N_COUNTS  # noqa: E402
 
 C_SOURCE = Path(__file__).resolve().parent / "reference_adam.c"
 C_FLAGS = ["-O3", "-ffp-contract=off", "-shared", "-fPIC"]
@@ -158,7 +159,7 @@ class Buffers:
     def __init__(self, steps: int):
         self.xy = np.zeros((steps + 1, 2))
         self.loss = np.zeros(steps + 1)
-        self.counts = np.zeros((steps + 1, 3), dtype=np.int64)
+        self.counts = np.zeros((steps + 1, N_COUNTS), dtype=np.int64)
         self.state = np.zeros((steps + 1, 4))
 
 

@@ -9,20 +9,31 @@ A kernel is one compiled loop with the signature :data:`optviz.jit.KERNEL_SIGNAT
 parameters; ``(x, y)`` is the start; ``hp`` the hyperparameters in the order of the optimizer's
 spec; ``opts`` the options common to all optimizers, laid out as the ``OPT_*`` indices below.  The
 kernel fills row ``t`` of ``xy``, ``loss``, ``counts`` (cumulative function, gradient and Hessian
-evaluations) and ``state`` for ``t = 0 .. steps_done``, using :func:`record`, and stops early only
-when the run diverges.
+evaluations, and the work done) and ``state`` for ``t = 0 .. steps_done``, using :func:`record`,
+and stops early only when the run diverges or has used up its work limit.  The status it returns
+is :data:`OK`, :data:`DIVERGED` or :data:`WORK_LIMIT`.
 
 The usual kernel::
 
     o = options(opts)                                   # scalars; seeds the noise
-    if record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o):
-        return 0, 1
+    status = record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o)
+    if status:
+        return 0, status
     for t in range(1, steps + 1):
         gx, gy = perturb(gradient(x, y, p), o)          # exact + noise, then clipped
         eta = lr * schedule(o, t - 1, steps)            # t counts from 1
         x, y = ...                                      # the update, one equation a line
-        if record(value(x, y, p), x, y, t, fe, ge, he, xy, loss, counts, o):
-            return t - 1, 1
+        status = record(value(x, y, p), x, y, t, fe, ge, he, xy, loss, counts, o)
+        if status:
+            return t - 1, status
+
+**Work.**  A step's work is counted in *units*: one per function, gradient or Hessian evaluation
+the optimizer makes (line-search trials included), plus one per step for the evaluation that
+records the loss and the step's own arithmetic (plus ``extra``, for an optimizer whose step costs
+more than its evaluations, such as L-BFGS walking a long history).  :func:`record` stops a run
+once its cumulative work exceeds ``opts[OPT_WORK_LIMIT]``, so every run is bounded by its limit
+plus one step; no step costs more than about 1,100 units (an L-BFGS step with ``max_eval=1000``).
+Measured on the service's machines, a unit costs 40-100 ns on every surface.
 
 Speed: the surface's functions are called in the kernel's own body and every helper here takes
 scalars (``o`` is a tuple of floats, unpacked once), so LLVM inlines the helpers and keeps the
@@ -46,20 +57,30 @@ OPT_SCHEDULE = 3   # schedule kind, then its two parameters (see optviz.schedule
 OPT_SCHEDULE_A = 4
 OPT_SCHEDULE_B = 5
 OPT_BOUND = 6      # a run whose |x| or |y| exceeds this has diverged
-N_OPTS = 7
+OPT_WORK_LIMIT = 7  # the most work units the run may spend (inf: no limit)
+N_OPTS = 8
+
+# What a kernel returns beside the steps it took.
+OK = 0          # ran every step
+DIVERGED = 1    # the next iterate (or its loss) was not finite, or left the bound
+WORK_LIMIT = 2  # stopped once it had used its work limit
+#: Columns of ``counts``: cumulative evaluations of f, of the gradient and of the Hessian, and work.
+N_COUNTS = 4
 
 
 #: ``opts`` unpacked into scalars, as the kernels use them.
-Options = namedtuple("Options", ["noise", "clip", "schedule", "schedule_a", "schedule_b", "bound"])
+Options = namedtuple("Options", ["noise", "clip", "schedule", "schedule_a", "schedule_b", "bound", "work_limit"])
 
 
 @jit
 def options(opts):
     """Unpack ``opts`` into an :data:`Options` tuple and seed the generator behind
     :func:`perturb` (same seed, same path)."""
+    if opts.size != N_OPTS:
+        raise ValueError("opts must have N_OPTS entries (see the OPT_* indices of optviz.kernels)")
     np.random.seed(np.int64(opts[OPT_SEED]))
     return Options(opts[OPT_NOISE], opts[OPT_CLIP], opts[OPT_SCHEDULE], opts[OPT_SCHEDULE_A],
-                   opts[OPT_SCHEDULE_B], opts[OPT_BOUND])
+                   opts[OPT_SCHEDULE_B], opts[OPT_BOUND], opts[OPT_WORK_LIMIT])
 
 
 #: ``torch.nn.utils.clip_grad_norm_`` adds this to the norm before dividing by it.
@@ -110,15 +131,22 @@ def escaped(x, y, f, o):
 
 
 @jit
-def record(f, x, y, t, fe, ge, he, xy, loss, counts, o):
-    """Store iterate ``t`` and its loss ``f``; return True (and store nothing) if the run
-    diverged."""
+def record(f, x, y, t, fe, ge, he, xy, loss, counts, o, extra=0):
+    """Store iterate ``t``, its loss ``f`` and the cumulative evaluations ``fe``, ``ge``, ``he``.
+
+    Returns :data:`OK`; :data:`DIVERGED` (storing nothing) when the iterate has escaped; or
+    :data:`WORK_LIMIT` when the work so far, ``fe + ge + he + t + extra`` units, exceeds the
+    run's limit.  The kernel returns ``(t - 1, status)`` on either: row ``t`` is dropped."""
     if escaped(x, y, f, o):
-        return True
+        return DIVERGED
     xy[t, 0] = x
     xy[t, 1] = y
     loss[t] = f
+    work = fe + ge + he + t + extra
     counts[t, 0] = fe
     counts[t, 1] = ge
     counts[t, 2] = he
-    return False
+    counts[t, 3] = work
+    if work > o.work_limit:
+        return WORK_LIMIT
+    return OK

@@ -26,7 +26,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from optviz.jit import jit
-from optviz.spec import Hyperparameter, resolve
+from optviz.spec import Hyperparameter, resolve, shown
 
 __all__ = ["ScheduleSpec", "names", "get", "encode", "factors", "lr_factor"]
 
@@ -77,9 +77,10 @@ def get(name: str) -> ScheduleSpec:
         raise ValueError(f"unknown schedule {name!r}; known: {', '.join(names())}") from None
 
 
-def parse(schedule: Any) -> tuple[str, dict]:
+def parse(schedule: Any, strict: bool = False) -> tuple[str, dict]:
     """Normalise a ``schedule`` argument: ``None``, a name, or a mapping with a ``name`` key and
-    the schedule's parameters (``{"name": "step", "step_size": 30, "gamma": 0.5}``)."""
+    the schedule's parameters (``{"name": "step", "step_size": 30, "gamma": 0.5}``); ``strict``
+    as for :meth:`Hyperparameter.validate`."""
     if schedule is None:
         return "constant", {}
     if isinstance(schedule, str):
@@ -87,12 +88,12 @@ def parse(schedule: Any) -> tuple[str, dict]:
         return spec.name, resolve(spec.parameters, {}, f"schedule {spec.name!r}")
     if isinstance(schedule, Mapping):
         if "name" not in schedule:
-            raise ValueError(f"schedule needs a 'name' ({', '.join(names())}); got {dict(schedule)!r}")
+            raise ValueError(f"schedule needs a 'name' ({', '.join(names())}); got {shown(dict(schedule), 80)}")
         spec = get(schedule["name"])
         given = {k: v for k, v in schedule.items() if k != "name"}
-        return spec.name, resolve(spec.parameters, given, f"schedule {spec.name!r}")
+        return spec.name, resolve(spec.parameters, given, f"schedule {spec.name!r}", strict)
     raise ValueError(f"schedule must be None, a name ({', '.join(names())}) or a dict with a 'name'; "
-                     f"got {schedule!r}")
+                     f"got {shown(schedule)}")
 
 
 def encode(name: str, values: Mapping[str, Any]) -> tuple[float, float, float]:

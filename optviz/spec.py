@@ -12,12 +12,37 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-__all__ = ["Hyperparameter", "OptimizerSpec", "Trajectory", "STEPS_CAP"]
+__all__ = ["Hyperparameter", "OptimizerSpec", "Trajectory", "STEPS_CAP", "STATUSES", "as_float", "shown"]
 
 #: The most steps one run may take.
 STEPS_CAP = 100_000
 
 _KINDS = ("float", "int", "bool", "choice")
+
+
+def as_float(value: Any, strict: bool = False) -> float | None:
+    """``value`` as a float if it is a real number (or, unless ``strict``, text that reads as
+    one), else ``None``.  Never raises: an integer too large for a float (JSON allows
+    ``1`` followed by 400 zeros) counts as infinite, and booleans are not numbers."""
+    if isinstance(value, str) and not strict:
+        try:
+            return float(value.strip())
+        except ValueError:
+            return None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        return None
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+
+
+def shown(value: Any, limit: int = 40) -> str:
+    """``repr(value)`` cut to ``limit`` characters, for messages (a forged value may be huge)."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool) and int(value).bit_length() > 64:
+        return f"an integer of about {int(int(value).bit_length() * math.log10(2)) + 1} digits"
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _fmt(value: float) -> str:
@@ -90,37 +115,36 @@ class Hyperparameter:
         return (lo, hi)
 
     # -- checking --------------------------------------------------------------------------------
-    def validate(self, value: Any) -> Any:
-        """Return ``value`` as this hyperparameter's Python type, or raise ``ValueError``."""
+    def validate(self, value: Any, strict: bool = False) -> Any:
+        """Return ``value`` as this hyperparameter's Python type, or raise ``ValueError``.
+
+        Text is read as a number or switch (``"0.05"``, ``"true"``), as a link writes them,
+        unless ``strict`` (the Python and JSON APIs): then a number must be a number and a switch
+        ``True`` or ``False``."""
         name = self.name
         if self.kind == "bool":
             if isinstance(value, (bool, np.bool_)):
                 return bool(value)
+            if strict:
+                raise ValueError(f"{name} must be true or false; got {shown(value)}")
             if isinstance(value, numbers.Integral) and value in (0, 1):
                 return bool(value)
             if isinstance(value, str) and value.strip().lower() in ("true", "false", "1", "0", "yes", "no", "on", "off"):
                 return value.strip().lower() in ("true", "1", "yes", "on")
-            raise ValueError(f"{name} must be true or false; got {value!r}")
+            raise ValueError(f"{name} must be true or false; got {shown(value)}")
         if self.kind == "choice":
             if isinstance(value, str) and value.strip() in self.choices:
                 return value.strip()
-            raise ValueError(f"{name} must be {self.allowed}; got {value!r}")
+            raise ValueError(f"{name} must be {self.allowed}; got {shown(value)}")
         # float or int
-        if isinstance(value, (bool, np.bool_)):
-            raise ValueError(f"{name} must be {self.allowed}; got {value!r}")
-        if isinstance(value, str):
-            try:
-                value = float(value.strip())
-            except ValueError:
-                raise ValueError(f"{name} must be {self.allowed}; got {value!r}") from None
-        if not isinstance(value, numbers.Real):
-            raise ValueError(f"{name} must be {self.allowed}; got {value!r}")
-        number = float(value)
+        number = as_float(value, strict)
+        if number is None:
+            raise ValueError(f"{name} must be {self.allowed}; got {shown(value)}")
         if not math.isfinite(number):
             raise ValueError(f"{name} must be {self.allowed}; got {_fmt(number) if not math.isnan(number) else 'nan'}")
         if self.kind == "int":
             if number != int(number):
-                raise ValueError(f"{name} must be {self.allowed}; got {value!r}")
+                raise ValueError(f"{name} must be {self.allowed}; got {shown(value)}")
         below = number <= self.low if self.low_open else number < self.low
         above = number >= self.high if self.high_open else number > self.high
         if below or above:
@@ -136,15 +160,15 @@ class Hyperparameter:
         return float(value)
 
 
-def resolve(params: tuple[Hyperparameter, ...], given: Mapping[str, Any], owner: str) -> dict:
+def resolve(params: tuple[Hyperparameter, ...], given: Mapping[str, Any], owner: str, strict: bool = False) -> dict:
     """Validate ``given`` against ``params`` and fill in defaults; raise ``ValueError`` naming an
     unknown or out-of-range value and what is allowed."""
     known = {h.name: h for h in params}
     unknown = [k for k in given if k not in known]
     if unknown:
         allowed = ", ".join(known) if known else "none"
-        raise ValueError(f"{owner} has no hyperparameter {unknown[0]!r}; allowed: {allowed}")
-    return {h.name: h.validate(given[h.name]) if h.name in given else h.default for h in params}
+        raise ValueError(f"{owner} has no hyperparameter {shown(unknown[0])}; allowed: {allowed}")
+    return {h.name: h.validate(given[h.name], strict) if h.name in given else h.default for h in params}
 
 
 @dataclass(frozen=True)
@@ -179,15 +203,19 @@ class OptimizerSpec:
         allowed = ", ".join(h.name for h in self.hyperparameters)
         raise ValueError(f"{self.name} has no hyperparameter {name!r}; allowed: {allowed}")
 
-    def resolve(self, given: Mapping[str, Any]) -> dict:
+    def resolve(self, given: Mapping[str, Any], strict: bool = False) -> dict:
         """Validated hyperparameters with defaults filled in."""
-        return resolve(self.hyperparameters, given, f"optimizer {self.name!r}")
+        return resolve(self.hyperparameters, given, f"optimizer {self.name!r}", strict)
 
     def encode(self, values: Mapping[str, Any]) -> np.ndarray:
         """The kernel's hyperparameter array: exposed values in order, then ``fixed``."""
         row = [h.encode(values[h.name]) for h in self.hyperparameters]
         row += [float(v) for _, v in self.fixed]
         return np.array(row, dtype=np.float64)
+
+
+#: How a run ended: it took every step, or diverged, or stopped on its work limit.
+STATUSES = ("ok", "diverged", "work_limit")
 
 
 @dataclass(frozen=True, eq=False)
@@ -197,7 +225,9 @@ class Trajectory:
     ``xy[0]`` is the start; ``xy[k]`` the iterate after ``k`` steps.  ``f_evals``, ``g_evals`` and
     ``h_evals`` count function, gradient and Hessian evaluations made by the optimizer up to each
     iterate (cumulative), so methods with line searches can be compared at equal cost.  A run that
-    diverged stops at its last finite iterate, with ``diverged=True``.
+    diverged stops at its last finite iterate, with ``diverged=True``; one that used up its work
+    limit stops at its last step within it, with ``status == "work_limit"``.  ``work`` is the
+    work it did, in the units of :mod:`optviz.kernels` (about one per evaluation).
     """
 
     optimizer: str
@@ -211,6 +241,8 @@ class Trajectory:
     diverged: bool
     requested_steps: int
     state: dict = field(default_factory=dict)
+    status: str = "ok"
+    work: int = 0
 
     @property
     def steps(self) -> int:
@@ -222,8 +254,16 @@ class Trajectory:
         """Cumulative function plus gradient evaluations at each iterate (the app's cost axis)."""
         return self.f_evals + self.g_evals
 
+    @property
+    def nbytes(self) -> int:
+        """The memory its arrays hold (a buffer shared by several arrays counted once)."""
+        held = {}
+        for array in (self.xy, self.loss, self.f_evals, self.g_evals, self.h_evals, *self.state.values()):
+            owner = array if array.base is None else array.base
+            held[id(owner)] = owner.nbytes
+        return sum(held.values())
+
     def __repr__(self) -> str:
         end = self.xy[-1]
-        status = "diverged" if self.diverged else "ok"
         return (f"Trajectory({self.optimizer} on {self.surface}, steps={self.steps}, "
-                f"end=({end[0]:.6g}, {end[1]:.6g}), loss={self.loss[-1]:.6g}, {status})")
+                f"end=({end[0]:.6g}, {end[1]:.6g}), loss={self.loss[-1]:.6g}, {self.status})")

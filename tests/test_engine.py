@@ -132,24 +132,32 @@ def test_schedule_formulas():
     (dict(beta1=1.0), "beta1 must be a number in [0, 1); got 1"),
     (dict(amsgrad="maybe"), "amsgrad must be true or false; got 'maybe'"),
     (dict(momentum=0.9), "optimizer 'adam' has no hyperparameter 'momentum'; allowed: lr, beta1"),
-    (dict(steps=-1), "steps must be an integer from 0 to 100,000; got -1"),
-    (dict(steps=100_001), "steps must be an integer from 0 to 100,000; got 100001"),
-    (dict(steps=2.5), "steps must be an integer from 0 to 100,000; got 2.5"),
-    (dict(steps="10"), "steps must be an integer from 0 to 100,000; got '10'"),
+    (dict(steps=-1), "steps must be an integer in [0, 100000]; got -1"),
+    (dict(steps=100_001), "steps must be an integer in [0, 100000]; got 100001"),
+    (dict(steps=2.5), "steps must be an integer in [0, 100000]; got 2.5"),
+    (dict(steps="10"), "steps must be an integer in [0, 100000]; got '10'"),
     (dict(start=(0.0,)), "start must be a pair of finite numbers (x, y)"),
     (dict(start=(0.0, float("nan"))), "start y must be a finite number"),
     (dict(start="1,2"), "start must be a pair of finite numbers (x, y)"),
-    (dict(noise=-0.1), "noise must be a finite number >= 0"),
-    (dict(noise=float("inf")), "noise must be a finite number >= 0"),
-    (dict(seed=-1), "seed must be an integer from 0 to 2**32 - 1"),
-    (dict(seed=1.5), "seed must be an integer from 0 to 2**32 - 1"),
-    (dict(clip=0.0), "clip must be None or a finite number > 0"),
-    (dict(clip=float("nan")), "clip must be None or a finite number > 0"),
+    (dict(noise=-0.1), "noise must be a number in [0, 1000]; got -0.1"),
+    (dict(noise=float("inf")), "noise must be a number in [0, 1000]; got inf"),
+    (dict(seed=-1), "seed must be an integer in [0, 4294967295]; got -1"),
+    (dict(seed=1.5), "seed must be an integer in [0, 4294967295]; got 1.5"),
+    (dict(clip=0.0), "clip must be None (no clipping) or a number in (0, 1000000]; got 0.0"),
+    (dict(clip=float("nan")), "clip must be None (no clipping) or a number in (0, 1000000]; got nan"),
     (dict(schedule="warp"), "unknown schedule 'warp'; known: constant, step"),
     (dict(schedule={"name": "step", "gamma": 2.0}), "gamma must be a number in (0, 1]; got 2"),
     (dict(schedule={"name": "step", "size": 2}), "schedule 'step' has no hyperparameter 'size'"),
     (dict(schedule={"gamma": 0.5}), "schedule needs a 'name'"),
     (dict(schedule=3), "schedule must be None, a name"),
+    (dict(steps=10 ** 400), "steps must be an integer in [0, 100000]; got inf"),
+    (dict(seed=-10 ** 400), "seed must be an integer in [0, 4294967295]; got -inf"),
+    (dict(start=(10 ** 400, 0)), "start x must be a finite number; got an integer of about 401 digits"),
+    (dict(noise="0.5"), "noise must be a number in [0, 1000]; got '0.5'"),
+    (dict(lr=True), "lr must be a number in (0, 10]; got True"),
+    (dict(amsgrad=1), "amsgrad must be true or false; got 1"),
+    (dict(work_limit=0), "work_limit must be None (no limit) or a number > 0; got 0"),
+    (dict(schedule={"name": "step", "gamma": "0.5"}), "gamma must be a number in (0, 1]; got '0.5'"),
 ])
 def test_bad_input_names_what_and_what_is_allowed(kwargs, message):
     args = dict(optimizer="adam", surface="rosenbrock")
@@ -209,8 +217,9 @@ def test_every_optimizer_accepts_any_valid_hyperparameters(name, data):
 @pytest.mark.parametrize("rows, width", [(1, 1), (201, 4), (40_001, 6), (100_001, 2)])
 def test_output_arrays_are_disjoint_zeroed_views_of_one_buffer(rows, width):
     from optviz.engine import _outputs
+    from optviz.kernels import N_COUNTS
     xy, loss, counts, state = _outputs(rows, width)
-    assert (xy.shape, loss.shape, counts.shape, state.shape) == ((rows, 2), (rows,), (rows, 3), (rows, width))
+    assert (xy.shape, loss.shape, counts.shape, state.shape) == ((rows, 2), (rows,), (rows, N_COUNTS), (rows, width))
     assert counts.dtype == np.int64 and xy.dtype == loss.dtype == state.dtype == np.float64
     assert all(a.flags.c_contiguous for a in (xy, loss, counts, state))
     assert not (xy.any() or loss.any() or counts.any() or state.any())
@@ -227,3 +236,64 @@ def test_a_long_run_returns_the_same_arrays_as_a_short_one_on_its_prefix():
     assert np.array_equal(long.xy[:301], short.xy) and np.array_equal(long.loss[:301], short.loss)
     assert np.array_equal(long.g_evals[:301], short.g_evals)
     assert np.array_equal(long.state["m_x"][:301], short.state["m_x"])
+
+
+# -- the work limit --------------------------------------------------------------------------------
+
+HEAVY_LBFGS = dict(lr=1000.0, max_eval=1000, history_size=1000, tolerance_grad=0.0, tolerance_change=0.0,
+                   line_search_fn="strong_wolfe")
+
+
+@pytest.mark.parametrize("name", optimizers.names())
+def test_a_run_stops_on_its_work_limit_with_its_own_status(name):
+    """Every kernel counts its work and stops at the limit: the last kept step is within it, the
+    next one would not have been, and what was kept equals the same run without a limit."""
+    full = optviz.simulate(name, "quadratic", steps=400, noise=0.3, seed=2)
+    assert full.status == "ok" and full.work > 400
+    limit = full.work // 3
+    cut = optviz.simulate(name, "quadratic", steps=400, noise=0.3, seed=2, work_limit=limit)
+    assert cut.status == "work_limit" and not cut.diverged and 0 < cut.steps < 400
+    assert cut.work <= limit < optviz.simulate(name, "quadratic", steps=cut.steps + 1, noise=0.3, seed=2).work
+    assert np.array_equal(cut.xy, full.xy[:cut.steps + 1]) and np.array_equal(cut.g_evals, full.g_evals[:cut.steps + 1])
+    for key, column in cut.state.items():
+        assert np.array_equal(column, full.state[key][:cut.steps + 1])
+    again = optviz.simulate(name, "quadratic", steps=400, noise=0.3, seed=2, work_limit=full.work)
+    assert again.status == "ok" and again.work == full.work, "a limit the run does not reach changes nothing"
+
+
+def test_work_counts_evaluations_and_steps():
+    adam = optviz.simulate("adam", "rosenbrock", steps=250)
+    assert adam.work == 250 + 250, "one gradient per step, plus the step"
+    newton = optviz.simulate("newton", "rosenbrock", steps=5)
+    assert newton.work == 5 * 3, "gradient, Hessian and the step"
+    bfgs = optviz.simulate("bfgs", "rosenbrock", steps=40)
+    assert bfgs.work == bfgs.f_evals[-1] + bfgs.g_evals[-1] + 40
+
+
+def test_lbfgs_pays_for_a_long_history():
+    """The two-loop recursion over 1,000 pairs costs more than the evaluations: it is counted, so
+    a fixed-step L-BFGS with a long memory cannot run for free."""
+    short = optviz.simulate("lbfgs", "quadratic", steps=2000, lr=0.01, history_size=1, tolerance_grad=0.0,
+                            tolerance_change=0.0)
+    long = optviz.simulate("lbfgs", "quadratic", steps=2000, lr=0.01, history_size=1000, tolerance_grad=0.0,
+                           tolerance_change=0.0)
+    assert np.array_equal(short.f_evals, long.f_evals)
+    assert long.work > short.work + 50 * 2000
+
+
+def test_the_heaviest_run_is_bounded_by_its_limit():
+    """The run of the issue (about 2e8 evaluations without a limit) stops at the limit."""
+    run = optviz.simulate("lbfgs", "goldstein_price", steps=100_000, noise=0.5, work_limit=200_000, **HEAVY_LBFGS)
+    assert run.status == "work_limit" and run.work <= 200_000 and run.steps < 1000
+
+
+def test_a_stopped_run_holds_only_its_own_rows():
+    """A run that diverged or stopped early does not pin the buffer of the steps it was asked
+    for, so a cache of runs can count its memory."""
+    diverged = optviz.simulate("gd", "rosenbrock", steps=100_000, lr=0.01)
+    assert diverged.diverged and diverged.steps == 3
+    assert diverged.nbytes < 1000
+    for size in (2, 300, 20_000, 100_000):   # buffers rounded up to huge pages are trimmed too
+        run = optviz.simulate("adam", "rosenbrock", steps=size)
+        needed = (size + 1) * 8 * (2 + 1 + 4 + len(run.state))   # xy, loss, counts (f, g, H, work), state
+        assert needed <= run.nbytes <= 1.25 * needed

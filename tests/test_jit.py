@@ -63,7 +63,7 @@ def test_first_class_functions_give_the_kernels_the_same_results_as_dispatchers(
     assert surface.functions[1](1.0, 0.5, surface.params) == surface.gradient_fn(1.0, 0.5, surface.params)
     spec = optimizers.get("rmsprop")
     hp = spec.encode(spec.resolve({"lr": 0.01, "momentum": 0.5}))
-    opts = np.array([0.1, 3.0, 5.0, 0.0, 0.0, 0.0, 1e5])   # noise, seed, clip
+    opts = np.array([0.1, 3.0, 5.0, 0.0, 0.0, 0.0, 1e5, np.inf])   # noise, seed, clip, ..., no work limit
     results = []
     for functions in (surface.functions, (surface.value_fn, surface.gradient_fn, surface.hessian_fn)):
         xy, loss, counts, state = _outputs(301, len(spec.state))

@@ -18,7 +18,8 @@ import pytest
 import optviz
 import surfaces
 from optviz import optimizers
-from optviz.kernels import N_OPTS, OPT_BOUND, OPT_CLIP, OPT_NOISE, OPT_SCHEDULE, OPT_SEED, bias_power
+from optviz.kernels import (N_COUNTS, N_OPTS, OPT_BOUND, OPT_CLIP, OPT_NOISE, OPT_SCHEDULE, OPT_SEED, OPT_WORK_LIMIT,
+                            bias_power)
 
 #: Families that are not first-order methods (they use curvature, or no derivatives at all).
 NOT_FIRST_ORDER = {"second-order", "quasi-newton", "derivative-free"}
@@ -166,9 +167,10 @@ def _call_kernel(spec, surface, steps, state_width, hyperparameters=None):
     opts = np.zeros(N_OPTS)
     opts[OPT_NOISE], opts[OPT_SEED], opts[OPT_CLIP], opts[OPT_SCHEDULE] = 0.0, 0.0, math.inf, 0.0
     opts[OPT_BOUND] = 1e4
+    opts[OPT_WORK_LIMIT] = math.inf
     xy = np.full((steps + 1, 2), np.nan)
     loss = np.full(steps + 1, np.nan)
-    counts = np.zeros((steps + 1, 3), dtype=np.int64)
+    counts = np.zeros((steps + 1, N_COUNTS), dtype=np.int64)
     state = np.full((steps + 1, state_width), np.nan)
     x0, y0 = surface.start
     done, diverged = spec.kernel(surface.value_fn, surface.gradient_fn, surface.hessian_fn, surface.params,

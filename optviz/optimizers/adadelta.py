@@ -26,8 +26,9 @@ def adadelta(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, count
     lr, rho, eps, weight_decay = hp[0], hp[1], hp[2], hp[3]
     o = options(opts)
     vx = vy = ux = uy = 0.0
-    if record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o):
-        return 0, 1
+    status = record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o)
+    if status:
+        return 0, status
     state[0, :] = 0.0
     for t in range(1, steps + 1):
         gx, gy = perturb(gradient(x, y, p), o)
@@ -42,8 +43,9 @@ def adadelta(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, count
         uy = rho * uy + (1.0 - rho) * delta_y * delta_y
         x -= eta * delta_x
         y -= eta * delta_y
-        if record(value(x, y, p), x, y, t, 0, t, 0, xy, loss, counts, o):
-            return t - 1, 1
+        status = record(value(x, y, p), x, y, t, 0, t, 0, xy, loss, counts, o)
+        if status:
+            return t - 1, status
         state[t, 0] = vx
         state[t, 1] = vy
         state[t, 2] = ux

@@ -26,8 +26,9 @@ def adagrad(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts
     lr, lr_decay, initial_accumulator_value, eps, weight_decay = hp[0], hp[1], hp[2], hp[3], hp[4]
     o = options(opts)
     sx = sy = initial_accumulator_value
-    if record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o):
-        return 0, 1
+    status = record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o)
+    if status:
+        return 0, status
     state[0, 0] = sx
     state[0, 1] = sy
     for t in range(1, steps + 1):
@@ -40,8 +41,9 @@ def adagrad(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts
         sy += gy * gy
         x -= eta_t * gx / (math.sqrt(sx) + eps)
         y -= eta_t * gy / (math.sqrt(sy) + eps)
-        if record(value(x, y, p), x, y, t, 0, t, 0, xy, loss, counts, o):
-            return t - 1, 1
+        status = record(value(x, y, p), x, y, t, 0, t, 0, xy, loss, counts, o)
+        if status:
+            return t - 1, status
         state[t, 0] = sx
         state[t, 1] = sy
     return steps, 0

@@ -31,8 +31,9 @@ def adam(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, s
     o = options(opts)
     mx = my = vx = vy = vmax_x = vmax_y = 0.0
     beta1_t = beta2_t = 1.0
-    if record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o):
-        return 0, 1
+    status = record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o)
+    if status:
+        return 0, status
     state[0, :] = 0.0
     for t in range(1, steps + 1):
         gx, gy = perturb(gradient(x, y, p), o)
@@ -65,8 +66,9 @@ def adam(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, s
             bc2_sqrt = math.sqrt(bc2)
             x -= step_size * mx / (math.sqrt(sx) / bc2_sqrt + eps)
             y -= step_size * my / (math.sqrt(sy) / bc2_sqrt + eps)
-        if record(value(x, y, p), x, y, t, 0, t, 0, xy, loss, counts, o):
-            return t - 1, 1
+        status = record(value(x, y, p), x, y, t, 0, t, 0, xy, loss, counts, o)
+        if status:
+            return t - 1, status
         state[t, 0] = mx
         state[t, 1] = my
         state[t, 2] = sx

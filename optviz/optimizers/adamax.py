@@ -26,8 +26,9 @@ def adamax(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts,
     o = options(opts)
     mx = my = ux = uy = 0.0
     beta1_t = 1.0
-    if record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o):
-        return 0, 1
+    status = record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o)
+    if status:
+        return 0, status
     state[0, :] = 0.0
     for t in range(1, steps + 1):
         gx, gy = perturb(gradient(x, y, p), o)
@@ -50,8 +51,9 @@ def adamax(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts,
         step_size = eta / bc1
         x -= step_size * mx / dx
         y -= step_size * my / dy
-        if record(value(x, y, p), x, y, t, 0, t, 0, xy, loss, counts, o):
-            return t - 1, 1
+        status = record(value(x, y, p), x, y, t, 0, t, 0, xy, loss, counts, o)
+        if status:
+            return t - 1, status
         state[t, 0] = mx
         state[t, 1] = my
         state[t, 2] = ux

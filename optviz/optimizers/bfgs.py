@@ -38,8 +38,9 @@ from optviz.spec import Hyperparameter, OptimizerSpec
 def bfgs(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, state):
     lr = hp[0]
     o = options(opts)
-    if record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o):
-        return 0, 1
+    status = record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o)
+    if status:
+        return 0, status
     h11, h12, h22 = 1.0, 0.0, 1.0
     state[0, 0], state[0, 1], state[0, 2] = h11, h12, h22
     fe = ge = 0
@@ -86,8 +87,9 @@ def bfgs(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, s
                 known = False
             elif repeatable(o):
                 stalled = True
-        if record(value(x, y, p), x, y, t, fe, ge, 0, xy, loss, counts, o):
-            return t - 1, 1
+        status = record(value(x, y, p), x, y, t, fe, ge, 0, xy, loss, counts, o)
+        if status:
+            return t - 1, status
         state[t, 0] = h11
         state[t, 1] = h12
         state[t, 2] = h22

@@ -41,8 +41,9 @@ WOLFE, ARMIJO = 0.0, 1.0
 def cg(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, state):
     lr, formula, line_search, restart = hp[0], hp[1], hp[2], hp[3]
     o = options(opts)
-    if record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o):
-        return 0, 1
+    status = record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o)
+    if status:
+        return 0, status
     state[0, :] = 0.0
     fe = ge = 0
     f = gx = gy = dx = dy = 0.0
@@ -109,8 +110,9 @@ def cg(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, sta
                 known = False                # draw a fresh noisy gradient next time
             elif repeatable(o):
                 stalled = True
-        if record(value(x, y, p), x, y, t, fe, ge, 0, xy, loss, counts, o):
-            return t - 1, 1
+        status = record(value(x, y, p), x, y, t, fe, ge, 0, xy, loss, counts, o)
+        if status:
+            return t - 1, status
         state[t, 0] = record_beta
         state[t, 1] = record_dx
         state[t, 2] = record_dy

@@ -36,8 +36,9 @@ NONE, ARMIJO, WOLFE = 0.0, 1.0, 2.0
 def gd(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, state):
     lr, weight_decay, line_search = hp[0], hp[1], hp[2]
     o = options(opts)
-    if record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o):
-        return 0, 1
+    status = record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o)
+    if status:
+        return 0, status
     state[0, 0] = 0.0
     fe = ge = 0
     f = gx = gy = 0.0
@@ -80,8 +81,9 @@ def gd(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, sta
                 known = False                # draw a fresh noisy gradient next time
             elif repeatable(o):
                 stalled = True
-        if record(value(x, y, p), x, y, t, fe, ge, 0, xy, loss, counts, o):
-            return t - 1, 1
+        status = record(value(x, y, p), x, y, t, fe, ge, 0, xy, loss, counts, o)
+        if status:
+            return t - 1, status
         state[t, 0] = alpha
     return steps, 0
 

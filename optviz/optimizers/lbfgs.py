@@ -52,6 +52,9 @@ NONE, STRONG_WOLFE = 0.0, 1.0
 #: torch's constants for ``_strong_wolfe`` and the curvature test of the memory update.
 TORCH_C1, TORCH_C2, CURVATURE_MIN = 1e-4, 0.9, 1e-10
 MAX_HISTORY = 1000
+#: The two-loop recursion over this many stored pairs costs about one work unit (one evaluation;
+#: see optviz.kernels): 1,000 pairs take about 8 us, 125 units.
+PAIRS_PER_UNIT = 8
 
 
 @kernel
@@ -59,8 +62,9 @@ def lbfgs(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, 
     lr, max_eval, tolerance_grad, tolerance_change = hp[0], hp[1], hp[2], hp[3]
     history_size, line_search_fn = int(hp[4]), hp[5]
     o = options(opts)
-    if record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o):
-        return 0, 1
+    status = record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o)
+    if status:
+        return 0, status
     state[0, :] = 0.0
     # torch's state, kept across calls
     n_iter = 0
@@ -75,6 +79,7 @@ def lbfgs(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, 
     first = 0                                 # ring buffer: oldest pair's slot
     num_old = 0
     func_evals = 0
+    history_work = 0                          # work units spent in the two-loop recursion
     for t in range(1, steps + 1):
         eta = lr * schedule(o, t - 1, steps)
         # evaluate initial f(x) and df/dx
@@ -121,6 +126,7 @@ def lbfgs(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, 
                     rx = fma(al[i] - be_i, old_stps[k, 0], rx)
                     ry = fma(al[i] - be_i, old_stps[k, 1], ry)
                 dx, dy = rx, ry
+                history_work += num_old // PAIRS_PER_UNIT
             prev_gx, prev_gy = gx, gy
             # reset initial guess for step size
             # (torch holds the first as a 0-dim tensor when 1 / |g|_1 wins the min)
@@ -141,8 +147,10 @@ def lbfgs(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, 
                     func_evals += n_ls
                 x = fma(t_step, dx, x)
                 y = fma(t_step, dy, y)
-        if record(value(x, y, p), x, y, t, func_evals, func_evals, 0, xy, loss, counts, o):
-            return t - 1, 1
+        status = record(value(x, y, p), x, y, t, func_evals, func_evals, 0, xy, loss, counts, o,
+                        history_work)
+        if status:
+            return t - 1, status
         state[t, 0] = t_step
         state[t, 1] = h_diag
         state[t, 2] = num_old

@@ -27,8 +27,9 @@ def lion(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, s
     lr, beta1, beta2, weight_decay = hp[0], hp[1], hp[2], hp[3]
     o = options(opts)
     mx = my = 0.0
-    if record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o):
-        return 0, 1
+    status = record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o)
+    if status:
+        return 0, status
     state[0, :] = 0.0
     for t in range(1, steps + 1):
         gx, gy = perturb(gradient(x, y, p), o)
@@ -39,8 +40,9 @@ def lion(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, s
         y -= eta * (np.sign(cy) + weight_decay * y)
         mx = beta2 * mx + (1.0 - beta2) * gx
         my = beta2 * my + (1.0 - beta2) * gy
-        if record(value(x, y, p), x, y, t, 0, t, 0, xy, loss, counts, o):
-            return t - 1, 1
+        status = record(value(x, y, p), x, y, t, 0, t, 0, xy, loss, counts, o)
+        if status:
+            return t - 1, status
         state[t, 0] = mx
         state[t, 1] = my
     return steps, 0

@@ -35,8 +35,9 @@ def nadam(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, 
     o = options(opts)
     mx = my = vx = vy = 0.0
     beta2_t = mu_product = 1.0
-    if record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o):
-        return 0, 1
+    status = record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o)
+    if status:
+        return 0, status
     state[0, :] = 0.0
     for t in range(1, steps + 1):
         gx, gy = perturb(gradient(x, y, p), o)
@@ -64,8 +65,9 @@ def nadam(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, 
         y -= eta * (1.0 - mu) / (1.0 - mu_product) * gy / dy
         x -= eta * mu_next / (1.0 - mu_product_next) * mx / dx
         y -= eta * mu_next / (1.0 - mu_product_next) * my / dy
-        if record(value(x, y, p), x, y, t, 0, t, 0, xy, loss, counts, o):
-            return t - 1, 1
+        status = record(value(x, y, p), x, y, t, 0, t, 0, xy, loss, counts, o)
+        if status:
+            return t - 1, status
         state[t, 0] = mx
         state[t, 1] = my
         state[t, 2] = vx

@@ -60,8 +60,9 @@ def _sort(sx, sy, fs):
 def nelder_mead(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, state):
     alpha, gamma, rho, sigma, size = hp[0], hp[1], hp[2], hp[3], hp[4]
     o = options(opts)   # derivative-free: only the divergence bound applies
-    if record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o):
-        return 0, 1
+    status = record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o)
+    if status:
+        return 0, status
     sx = np.array([x, x + size, x])
     sy = np.array([y, y, y + size])
     fs = np.zeros(3)
@@ -121,8 +122,9 @@ def nelder_mead(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, co
                     fs[j] = value(sx[j], sy[j], p)
                 fe += 2
             _sort(sx, sy, fs)
-        if record(fs[0], sx[0], sy[0], t, fe, 0, 0, xy, loss, counts, o):
-            return t - 1, 1
+        status = record(fs[0], sx[0], sy[0], t, fe, 0, 0, xy, loss, counts, o)
+        if status:
+            return t - 1, status
         for i in range(3):
             state[t, 2 * i] = sx[i]
             state[t, 2 * i + 1] = sy[i]

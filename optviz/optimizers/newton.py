@@ -59,8 +59,9 @@ def symmetric_eigen(a, b, c):
 def newton(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, state):
     lr, damping, modification = hp[0], hp[1], hp[2]
     o = options(opts)
-    if record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o):
-        return 0, 1
+    status = record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o)
+    if status:
+        return 0, status
     state[0, :] = 0.0
     for t in range(1, steps + 1):
         gx, gy = perturb(gradient(x, y, p), o)
@@ -91,8 +92,9 @@ def newton(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts,
             fallback = 1.0
         x -= eta * dx
         y -= eta * dy
-        if record(value(x, y, p), x, y, t, 0, t, t, xy, loss, counts, o):
-            return t - 1, 1
+        status = record(value(x, y, p), x, y, t, 0, t, t, xy, loss, counts, o)
+        if status:
+            return t - 1, status
         state[t, 0] = mu_min
         state[t, 1] = mu_max
         state[t, 2] = shift

@@ -52,8 +52,9 @@ def radam(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, 
     mx = my = vx = vy = 0.0
     beta1_t = beta2_t = beta2_sma = 1.0
     rho_inf = 2.0 / (1.0 - beta2) - 1.0
-    if record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o):
-        return 0, 1
+    status = record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o)
+    if status:
+        return 0, status
     state[0, :] = 0.0
     for t in range(1, steps + 1):
         gx, gy = perturb(gradient(x, y, p), o)
@@ -86,8 +87,9 @@ def radam(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, 
         else:
             x -= m_hat_x * eta
             y -= m_hat_y * eta
-        if record(value(x, y, p), x, y, t, 0, t, 0, xy, loss, counts, o):
-            return t - 1, 1
+        status = record(value(x, y, p), x, y, t, 0, t, 0, xy, loss, counts, o)
+        if status:
+            return t - 1, status
         state[t, 0] = mx
         state[t, 1] = my
         state[t, 2] = vx

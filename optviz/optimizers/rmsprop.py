@@ -32,8 +32,9 @@ def rmsprop(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts
     centered, weight_decay, eps_inside = hp[4] != 0, hp[5], hp[6] != 0
     o = options(opts)
     vx = vy = gbar_x = gbar_y = bx = by = 0.0
-    if record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o):
-        return 0, 1
+    status = record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o)
+    if status:
+        return 0, status
     state[0, :] = 0.0
     for t in range(1, steps + 1):
         gx, gy = perturb(gradient(x, y, p), o)
@@ -64,8 +65,9 @@ def rmsprop(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts
         else:
             x -= eta * gx / dx
             y -= eta * gy / dy
-        if record(value(x, y, p), x, y, t, 0, t, 0, xy, loss, counts, o):
-            return t - 1, 1
+        status = record(value(x, y, p), x, y, t, 0, t, 0, xy, loss, counts, o)
+        if status:
+            return t - 1, status
         state[t, 0] = vx
         state[t, 1] = vy
         state[t, 2] = bx

@@ -25,8 +25,9 @@ def sgd(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, st
     classical, nesterov = hp[4] != 0, hp[5] != 0
     o = options(opts)
     bx = by = 0.0
-    if record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o):
-        return 0, 1
+    status = record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o)
+    if status:
+        return 0, status
     state[0, :] = 0.0
     for t in range(1, steps + 1):
         gx, gy = perturb(gradient(x, y, p), o)
@@ -57,8 +58,9 @@ def sgd(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, st
                     gx, gy = bx, by
             x -= eta * gx
             y -= eta * gy
-        if record(value(x, y, p), x, y, t, 0, t, 0, xy, loss, counts, o):
-            return t - 1, 1
+        status = record(value(x, y, p), x, y, t, 0, t, 0, xy, loss, counts, o)
+        if status:
+            return t - 1, status
         state[t, 0] = bx
         state[t, 1] = by
     return steps, 0

@@ -27,8 +27,9 @@ def signsgd(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts
     lr, momentum, weight_decay, decoupled = hp[0], hp[1], hp[2], hp[3] != 0
     o = options(opts)
     mx = my = 0.0
-    if record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o):
-        return 0, 1
+    status = record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o)
+    if status:
+        return 0, status
     state[0, :] = 0.0
     for t in range(1, steps + 1):
         gx, gy = perturb(gradient(x, y, p), o)
@@ -43,8 +44,9 @@ def signsgd(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts
         my = momentum * my + (1.0 - momentum) * gy
         x -= eta * np.sign(mx)
         y -= eta * np.sign(my)
-        if record(value(x, y, p), x, y, t, 0, t, 0, xy, loss, counts, o):
-            return t - 1, 1
+        status = record(value(x, y, p), x, y, t, 0, t, 0, xy, loss, counts, o)
+        if status:
+            return t - 1, status
         state[t, 0] = mx
         state[t, 1] = my
     return steps, 0
