@@ -43,7 +43,8 @@ sys.path.insert(0, str(ROOT))
 import optviz  # noqa: E402
 from dash._utils import to_json  # noqa: E402
 
-from optviz.ui import callbacks, controller, figures, urlstate  # noqa: E402
+from optviz import cache  # noqa: E402
+from optviz.ui import callbacks, figures, urlstate  # noqa: E402
 
 LINK = "?surface=rosenbrock&steps=1000&run=gd:lr=0.001&run=momentum:lr=0.001&run=adam:lr=0.05&run=rmsprop"
 
@@ -67,10 +68,7 @@ def with_lr(config, i, lr):
 
 
 def clear_caches():
-    controller._simulate.cache_clear()
-    figures._grid.cache_clear()
-    figures._mesh.cache_clear()
-    figures._transform_params.cache_clear()
+    cache.clear()   # runs, surface grids, 3-D meshes
 
 
 # -- 0. reference ----------------------------------------------------------------------------------

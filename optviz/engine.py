@@ -8,8 +8,9 @@ import numpy as np
 
 import surfaces
 from optviz import optimizers, schedules
-from optviz.kernels import (DIVERGED, N_COUNTS, N_OPTS, OPT_BOUND, OPT_CLIP, OPT_NOISE, OPT_SCHEDULE, OPT_SCHEDULE_A,
-                            OPT_SCHEDULE_B, OPT_SEED, OPT_WORK_LIMIT)
+from optviz.jit import cycles, cycles_per_second
+from optviz.kernels import (DIVERGED, N_COUNTS, N_OPTS, OPT_BOUND, OPT_CLIP, OPT_DEADLINE, OPT_NOISE, OPT_SCHEDULE,
+                            OPT_SCHEDULE_A, OPT_SCHEDULE_B, OPT_SEED, OPT_WORK_LIMIT)
 from optviz.options import CLIP, NOISE, SEED, STEPS
 from optviz.spec import STATUSES, STEPS_CAP, OptimizerSpec, Trajectory, as_float, shown
 
@@ -45,12 +46,12 @@ def _clip(clip: Any) -> float:
         raise ValueError(f"clip must be None (no clipping) or {CLIP.allowed}; got {shown(clip)}") from None
 
 
-def _work_limit(limit: Any) -> float:
+def _limit(name: str, limit: Any) -> float:
     if limit is None:
         return math.inf
     number = as_float(limit, strict=True)
     if number is None or not number > 0:
-        raise ValueError(f"work_limit must be None (no limit) or a number > 0; got {shown(limit)}")
+        raise ValueError(f"{name} must be None (no limit) or a number > 0; got {shown(limit)}")
     return number
 
 
@@ -112,7 +113,7 @@ def _kept(outputs, keep: int):
 
 
 def simulate(optimizer, surface, *, start=None, steps=200, noise=0.0, seed=0, clip=None, schedule=None,
-             work_limit=None, **hyperparameters) -> Trajectory:
+             work_limit=None, time_limit=None, **hyperparameters) -> Trajectory:
     """Run ``optimizer`` on ``surface`` for ``steps`` steps from ``start``.
 
     ``optimizer`` and ``surface`` are ids (see ``optviz.optimizers.names()`` and
@@ -122,7 +123,8 @@ def simulate(optimizer, surface, *, start=None, steps=200, noise=0.0, seed=0, cl
     norm; ``schedule`` is ``None``, a schedule name or a dict (see :mod:`optviz.schedules`).
     ``work_limit`` bounds the work, in units of about one evaluation (see
     :mod:`optviz.kernels`): the run stops once it has spent that much, with
-    ``status == "work_limit"``.  Remaining keywords are the optimizer's hyperparameters; those
+    ``status == "work_limit"``.  ``time_limit`` (seconds) stops it on the clock instead, with
+    ``status == "time_limit"`` (checked every 256 steps; x86-64 only).  Remaining keywords are the optimizer's hyperparameters; those
     not given take the spec's defaults.
 
     A run that diverges (non-finite iterate or loss, or one that leaves a generous bound) stops
@@ -136,7 +138,8 @@ def simulate(optimizer, surface, *, start=None, steps=200, noise=0.0, seed=0, cl
     sigma = NOISE.validate(noise, strict=True)
     rng_seed = SEED.validate(seed, strict=True)
     clip_norm = _clip(clip)
-    limit = _work_limit(work_limit)
+    limit = _limit("work_limit", work_limit)
+    seconds = _limit("time_limit", time_limit)
     schedule_name, schedule_values = schedules.parse(schedule, strict=True)
     values = spec.resolve(hyperparameters, strict=True)
 
@@ -149,6 +152,7 @@ def simulate(optimizer, surface, *, start=None, steps=200, noise=0.0, seed=0, cl
     scale = max(1.0, abs(xmin), abs(xmax), abs(ymin), abs(ymax), abs(x0), abs(y0))
     opts[OPT_BOUND] = BOUND_FACTOR * scale
     opts[OPT_WORK_LIMIT] = limit
+    opts[OPT_DEADLINE] = cycles() + seconds * cycles_per_second() if seconds < math.inf else math.inf
 
     outputs = _outputs(n + 1, max(len(spec.state), 1))
     done, status = spec.kernel(*surf.functions, surf.params, x0, y0, n, spec.encode(values), opts, *outputs)

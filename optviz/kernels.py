@@ -33,7 +33,10 @@ records the loss and the step's own arithmetic (plus ``extra``, for an optimizer
 more than its evaluations, such as L-BFGS walking a long history).  :func:`record` stops a run
 once its cumulative work exceeds ``opts[OPT_WORK_LIMIT]``, so every run is bounded by its limit
 plus one step; no step costs more than about 1,100 units (an L-BFGS step with ``max_eval=1000``).
-Measured on the service's machines, a unit costs 40-100 ns on every surface.
+Measured on the service's machines, a unit costs 40-130 ns on every surface, and up to 1.3 us
+where the arithmetic reaches subnormal numbers (an iterate within 1e-154 of 0, say, on a surface
+whose minimum is at the origin): work units cannot see that, so a run also has a deadline on the
+clock, checked every :data:`DEADLINE_EVERY` steps, as a safety net.
 
 Speed: the surface's functions are called in the kernel's own body and every helper here takes
 scalars (``o`` is a tuple of floats, unpacked once), so LLVM inlines the helpers and keeps the
@@ -46,7 +49,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from optviz.jit import jit
+from optviz.jit import cycles, jit
 from optviz.schedules import lr_factor
 
 # Layout of ``opts``.
@@ -58,18 +61,31 @@ OPT_SCHEDULE_A = 4
 OPT_SCHEDULE_B = 5
 OPT_BOUND = 6      # a run whose |x| or |y| exceeds this has diverged
 OPT_WORK_LIMIT = 7  # the most work units the run may spend (inf: no limit)
-N_OPTS = 8
+OPT_DEADLINE = 8    # the reading of optviz.jit.cycles() at which the run stops (inf: none)
+N_OPTS = 9
 
 # What a kernel returns beside the steps it took.
 OK = 0          # ran every step
 DIVERGED = 1    # the next iterate (or its loss) was not finite, or left the bound
 WORK_LIMIT = 2  # stopped once it had used its work limit
+TIME_LIMIT = 3  # stopped at its deadline
+#: The deadline is checked every this many steps (a power of two).
+DEADLINE_EVERY = 256
 #: Columns of ``counts``: cumulative evaluations of f, of the gradient and of the Hessian, and work.
 N_COUNTS = 4
 
 
+def default_opts() -> np.ndarray:
+    """``opts`` for a run with exact gradients, no clipping, a constant rate and no bound or
+    limit: set the fields a caller needs on a copy of this (tests, benchmarks)."""
+    opts = np.zeros(N_OPTS)
+    opts[[OPT_CLIP, OPT_BOUND, OPT_WORK_LIMIT, OPT_DEADLINE]] = math.inf
+    return opts
+
+
 #: ``opts`` unpacked into scalars, as the kernels use them.
-Options = namedtuple("Options", ["noise", "clip", "schedule", "schedule_a", "schedule_b", "bound", "work_limit"])
+Options = namedtuple("Options", ["noise", "clip", "schedule", "schedule_a", "schedule_b", "bound", "work_limit",
+                                 "deadline"])
 
 
 @jit
@@ -80,7 +96,7 @@ def options(opts):
         raise ValueError("opts must have N_OPTS entries (see the OPT_* indices of optviz.kernels)")
     np.random.seed(np.int64(opts[OPT_SEED]))
     return Options(opts[OPT_NOISE], opts[OPT_CLIP], opts[OPT_SCHEDULE], opts[OPT_SCHEDULE_A],
-                   opts[OPT_SCHEDULE_B], opts[OPT_BOUND], opts[OPT_WORK_LIMIT])
+                   opts[OPT_SCHEDULE_B], opts[OPT_BOUND], opts[OPT_WORK_LIMIT], opts[OPT_DEADLINE])
 
 
 #: ``torch.nn.utils.clip_grad_norm_`` adds this to the norm before dividing by it.
@@ -134,9 +150,11 @@ def escaped(x, y, f, o):
 def record(f, x, y, t, fe, ge, he, xy, loss, counts, o, extra=0):
     """Store iterate ``t``, its loss ``f`` and the cumulative evaluations ``fe``, ``ge``, ``he``.
 
-    Returns :data:`OK`; :data:`DIVERGED` (storing nothing) when the iterate has escaped; or
+    Returns :data:`OK`; :data:`DIVERGED` (storing nothing) when the iterate has escaped;
     :data:`WORK_LIMIT` when the work so far, ``fe + ge + he + t + extra`` units, exceeds the
-    run's limit.  The kernel returns ``(t - 1, status)`` on either: row ``t`` is dropped."""
+    run's limit; or :data:`TIME_LIMIT` when, at a step that is a multiple of
+    :data:`DEADLINE_EVERY`, the clock has passed the run's deadline.  The kernel returns
+    ``(t - 1, status)`` on any but OK: row ``t`` is dropped."""
     if escaped(x, y, f, o):
         return DIVERGED
     xy[t, 0] = x
@@ -149,4 +167,6 @@ def record(f, x, y, t, fe, ge, he, xy, loss, counts, o, extra=0):
     counts[t, 3] = work
     if work > o.work_limit:
         return WORK_LIMIT
+    if t & (DEADLINE_EVERY - 1) == 0 and cycles() > o.deadline:
+        return TIME_LIMIT
     return OK

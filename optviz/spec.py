@@ -214,8 +214,8 @@ class OptimizerSpec:
         return np.array(row, dtype=np.float64)
 
 
-#: How a run ended: it took every step, or diverged, or stopped on its work limit.
-STATUSES = ("ok", "diverged", "work_limit")
+#: How a run ended: it took every step, or diverged, or stopped on its work limit or its deadline.
+STATUSES = ("ok", "diverged", "work_limit", "time_limit")
 
 
 @dataclass(frozen=True, eq=False)
@@ -226,8 +226,9 @@ class Trajectory:
     ``h_evals`` count function, gradient and Hessian evaluations made by the optimizer up to each
     iterate (cumulative), so methods with line searches can be compared at equal cost.  A run that
     diverged stops at its last finite iterate, with ``diverged=True``; one that used up its work
-    limit stops at its last step within it, with ``status == "work_limit"``.  ``work`` is the
-    work it did, in the units of :mod:`optviz.kernels` (about one per evaluation).
+    limit stops at its last step within it, with ``status == "work_limit"`` (``"time_limit"`` for
+    its deadline).  ``work`` is the work it did, in the units of :mod:`optviz.kernels` (about one
+    per evaluation).
     """
 
     optimizer: str

@@ -64,7 +64,7 @@ def test_url004_empty_comparison_round_trips():
     ("?surface=quadratic:condition=-4", ["condition", "-4", "[1, 10000]"]),
     ("?surface=quadratic:colour=red", ["colour", "condition, rotation"]),
     ("?steps=abc", ["steps", "abc", "100000"]),
-    ("?steps=0", ["steps", "[1, 100000]"]),
+    ("?steps=-1", ["steps", "[0, 100000]"]),
     (f"?steps={STEPS_CAP + 1}", ["steps"]),
     ("?start=1", ["start", "x,y"]),
     ("?start=1e9,0", ["start x", "1e9", "-6 to 6"]),

@@ -1,5 +1,6 @@
 """The public API: optviz.simulate, its validation, divergence handling and common options."""
 import math
+import time
 
 import numpy as np
 import pytest
@@ -297,3 +298,18 @@ def test_a_stopped_run_holds_only_its_own_rows():
         run = optviz.simulate("adam", "rosenbrock", steps=size)
         needed = (size + 1) * 8 * (2 + 1 + 4 + len(run.state))   # xy, loss, counts (f, g, H, work), state
         assert needed <= run.nbytes <= 1.25 * needed
+
+
+def test_a_slow_run_stops_at_its_deadline():
+    """Work units do not see slow arithmetic (subnormal numbers make an L-BFGS step on the parabola
+    about 15 times dearer): a deadline on the clock stops such a run, with its own status."""
+    slow = dict(lr=0.001, max_eval=2, history_size=1000, tolerance_grad=0.0, tolerance_change=0.0,
+                line_search_fn="strong_wolfe")
+    started = time.perf_counter()
+    run = optviz.simulate("lbfgs", "parabola", steps=100_000, time_limit=0.3, **slow)
+    elapsed = time.perf_counter() - started
+    assert run.status == "time_limit" and 0 < run.steps < 100_000 and elapsed < 1.0
+    assert np.isfinite(run.xy).all()
+    full = optviz.simulate("lbfgs", "parabola", steps=run.steps, **slow)
+    assert np.array_equal(run.xy, full.xy), "what was kept is the run's own beginning"
+    assert optviz.simulate("adam", "rosenbrock", steps=1000, time_limit=10.0).status == "ok"

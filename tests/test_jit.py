@@ -9,6 +9,7 @@ import numpy as np
 import optviz
 import surfaces
 from optviz import jit, optimizers
+from optviz.kernels import OPT_BOUND, OPT_CLIP, OPT_NOISE, OPT_SEED, default_opts
 
 
 def test_each_kernel_has_one_compiled_specialisation_for_all_surfaces():
@@ -63,7 +64,8 @@ def test_first_class_functions_give_the_kernels_the_same_results_as_dispatchers(
     assert surface.functions[1](1.0, 0.5, surface.params) == surface.gradient_fn(1.0, 0.5, surface.params)
     spec = optimizers.get("rmsprop")
     hp = spec.encode(spec.resolve({"lr": 0.01, "momentum": 0.5}))
-    opts = np.array([0.1, 3.0, 5.0, 0.0, 0.0, 0.0, 1e5, np.inf])   # noise, seed, clip, ..., no work limit
+    opts = default_opts()
+    opts[OPT_NOISE], opts[OPT_SEED], opts[OPT_CLIP], opts[OPT_BOUND] = 0.1, 3.0, 5.0, 1e5
     results = []
     for functions in (surface.functions, (surface.value_fn, surface.gradient_fn, surface.hessian_fn)):
         xy, loss, counts, state = _outputs(301, len(spec.state))

@@ -13,7 +13,7 @@ from torch.optim.lbfgs import _cubic_interpolate, _strong_wolfe
 import surfaces
 from optviz import linesearch as ls
 from optviz.jit import PAIR_FN, SCALAR_FN, compiled, types
-from optviz.kernels import N_OPTS, OPT_BOUND, OPT_CLIP, OPT_NOISE, OPT_WORK_LIMIT
+from optviz.kernels import OPT_BOUND, OPT_NOISE, default_opts
 from optviz.kernels import options as unpack
 from surfaces._base import Surface, gradient_function, hessian_function, value_function
 
@@ -40,11 +40,9 @@ def run_torch_wolfe(value, gradient, p, x, y, t, dx, dy, f, gx, gy, gtd, c1, c2,
 
 
 def options(noise=0.0):
-    opts = np.zeros(N_OPTS)
+    opts = default_opts()
     opts[OPT_NOISE] = noise
-    opts[OPT_CLIP] = math.inf
     opts[OPT_BOUND] = 1e300
-    opts[OPT_WORK_LIMIT] = math.inf
     return opts
 
 

@@ -18,8 +18,7 @@ import pytest
 import optviz
 import surfaces
 from optviz import optimizers
-from optviz.kernels import (N_COUNTS, N_OPTS, OPT_BOUND, OPT_CLIP, OPT_NOISE, OPT_SCHEDULE, OPT_SEED, OPT_WORK_LIMIT,
-                            bias_power)
+from optviz.kernels import N_COUNTS, OPT_BOUND, bias_power, default_opts
 
 #: Families that are not first-order methods (they use curvature, or no derivatives at all).
 NOT_FIRST_ORDER = {"second-order", "quasi-newton", "derivative-free"}
@@ -164,10 +163,8 @@ def test_hyperparameters_are_encoded_in_the_spec_order(spec):
 
 def _call_kernel(spec, surface, steps, state_width, hyperparameters=None):
     values = spec.resolve(hyperparameters or {})
-    opts = np.zeros(N_OPTS)
-    opts[OPT_NOISE], opts[OPT_SEED], opts[OPT_CLIP], opts[OPT_SCHEDULE] = 0.0, 0.0, math.inf, 0.0
+    opts = default_opts()
     opts[OPT_BOUND] = 1e4
-    opts[OPT_WORK_LIMIT] = math.inf
     xy = np.full((steps + 1, 2), np.nan)
     loss = np.full(steps + 1, np.nan)
     counts = np.zeros((steps + 1, N_COUNTS), dtype=np.int64)

@@ -27,6 +27,8 @@ from dash import ALL, MATCH, ClientsideFunction, Input, Output, Patch, State, ct
 from dash.exceptions import PreventUpdate
 
 import optviz
+from optviz.spec import as_float
+from optviz import runner, settings
 from optviz.ui import controller, figures, ids, layout, state, urlstate
 from optviz.ui.state import CLIP, MAX_RUNS, Config, run_label
 
@@ -232,18 +234,27 @@ def _problem_list(title: str, problems: list[str]):
 
 # -- render: configuration -> figures --------------------------------------------------------------
 def simulate_runs(config: Config) -> tuple[list[figures.RunView], list[str]]:
-    """Every run of ``config`` as a figure-ready view (cached per run), and the error of each run
-    that could not be simulated."""
-    views, errors = [], []
-    for i, run in enumerate(config.runs):
-        try:
-            traj = controller.trajectory(config, run)
-        except ValueError as err:
-            errors.append(f"{run_label(run)} (run {i + 1}): {err}")
+    """Every run of ``config`` as a figure-ready view (cached per run, within one request's work
+    limit), and a message for each run that could not be simulated or was stopped on the limit."""
+    views, messages = [], []
+    for i, (run, traj) in enumerate(zip(config.runs, runner.simulate_config(config))):
+        if isinstance(traj, ValueError):
+            messages.append(f"{run_label(run)} (run {i + 1}): {traj}")
             continue
+        if traj.status == "work_limit":
+            messages.append(f"{run_label(run)} (run {i + 1}) {figures.stopped_label(traj)} of {config.steps:,}: "
+                            f"one update may do at most {settings.WORK_LIMIT:,} units of work (about one "
+                            f"evaluation each), shared by its runs, and this run used its share. To see it "
+                            f"further, take fewer steps or runs, or lower settings that multiply the work of "
+                            f"a step (max_eval, history_size).")
+        elif traj.status == "time_limit":
+            messages.append(f"{run_label(run)} (run {i + 1}) {figures.stopped_label(traj)} of {config.steps:,}: "
+                            f"one update may compute for at most {settings.TIME_LIMIT:g} s, shared by its runs, "
+                            f"and this run's arithmetic was slow (numbers near the smallest a float can hold "
+                            f"cost ten times more). Take fewer steps or runs to see it whole.")
         views.append(figures.RunView(uid=run.uid, label=run_label(run), color=figures.COLORS[run.color % 8],
                                      symbol_index=run.color, trajectory=traj))
-    return views, errors
+    return views, messages
 
 
 def _legend(views: list[figures.RunView], config: Config):
@@ -255,6 +266,9 @@ def _legend(views: list[figures.RunView], config: Config):
         symbol = layout.SYMBOL_CHARS[figures.SYMBOLS[rv.symbol_index % len(figures.SYMBOLS)]]
         if traj.diverged:
             status = html.Span(f"✗ {figures.diverged_label(traj)}", className="legend-status diverged")
+        elif traj.status in ("work_limit", "time_limit"):
+            status = html.Span(f"⏸ {figures.stopped_label(traj)}", className="legend-status stopped",
+                               title="The update reached its limit: see the message above the views.")
         else:
             final = float(values_of(traj)[-1])
             shown = f"< 1e-15" if log and final <= 1e-15 * max(1.0, abs(surface.minimum_value or 0.0)) \
@@ -272,7 +286,8 @@ def _legend(views: list[figures.RunView], config: Config):
 def render_outputs(config: Config, step: Any, rendered: Any) -> dict:
     """Everything ``render`` sends for ``config``; patches the map and the 3-D view when the
     surface is the one last drawn (``rendered``)."""
-    step = int(step) if isinstance(step, (int, float)) and not isinstance(step, bool) and math.isfinite(step) else 0
+    number = as_float(step, strict=True)
+    step = int(number) if number is not None and math.isfinite(number) else 0
     requested = step
     if rendered is None:  # a page just opened: show where every run got to (play starts from 0)
         step = config.steps
@@ -305,8 +320,8 @@ def render_outputs(config: Config, step: Any, rendered: Any) -> dict:
     out["slider_value"] = step if rendered is None or step != requested else no_update
     out["search"] = urlstate.serialize(config)
     out["legend"] = _legend(views, config)
-    out["sim_alert"] = [html.Strong("Some runs could not be drawn: "), html.Ul([html.Li(e) for e in errors])] \
-        if errors else no_update
+    out["sim_alert"] = [html.Strong("Some runs could not be drawn in full: "),
+                        html.Ul([html.Li(e) for e in errors], className="mb-0")] if errors else no_update
     out["sim_alert_open"] = bool(errors)
     return out
 

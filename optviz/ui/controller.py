@@ -7,15 +7,13 @@ in the control is left alone so nothing the user typed is lost.
 """
 from __future__ import annotations
 
-import functools
 import math
-import numbers
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
-import optviz
 import surfaces
-from optviz import optimizers, schedules
+from optviz import optimizers, runner, schedules, settings
+from optviz.spec import as_float, shown
 from optviz.ui.state import (CLIP, LOSS_AXES, MAX_RUNS, NOISE, SEED, STEPS, Config, Run, check_start,
                              format_number, free_color, new_run, next_uid, start_bounds, validate_value)
 
@@ -148,20 +146,13 @@ def apply_controls(config: Config, controls: Controls, *, skip: frozenset = froz
 
 
 def _finite(value: Any) -> float | None:
-    if isinstance(value, str):
-        try:
-            value = float(value.strip())
-        except ValueError:
-            return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None
+    """``value`` (a number or text) as a finite float, else ``None``."""
+    number = as_float(value)
+    return number if number is not None and math.isfinite(number) else None
 
 
 def _show(value: Any) -> str:
-    text = "nothing (empty or not a number)" if value is None else repr(value)
-    return text if len(text) <= 60 else text[:60] + "…"
+    return "nothing (empty or not a number)" if value is None else shown(value, 60)
 
 
 # -- structural changes ---------------------------------------------------------------------------
@@ -180,22 +171,6 @@ def set_schedule(config: Config, name: Any) -> tuple[Config, str | None]:
     return replace(config, schedule=name, schedule_params=tuple((h.name, h.default) for h in spec.parameters)), None
 
 
-@functools.lru_cache(maxsize=512)
-def _simulate(optimizer: str, surface: str, surface_params: tuple, hyperparameters: tuple, start: tuple,
-              steps: int, noise: float, seed: int, clip, schedule: tuple | None):
-    surf = surfaces.get(surface, **dict(surface_params)) if surface_params else surfaces.get(surface)
-    return optviz.simulate(optimizer, surf, start=start, steps=steps, noise=noise, seed=seed, clip=clip,
-                           schedule=dict(schedule) if schedule else None, **dict(hyperparameters))
-
-
-def trajectory(config: Config, run: Run):
-    """``run`` simulated under ``config`` (cached: the render and :func:`tamed` share the result).
-    Raises ``ValueError`` as :func:`optviz.simulate` does."""
-    schedule = tuple(sorted(config.schedule_arg().items())) if config.schedule_arg() else None
-    return _simulate(run.optimizer, config.surface, config.surface_params, run.hyperparameters,
-                     tuple(config.start), config.steps, config.noise, config.seed, config.clip, schedule)
-
-
 #: How many times a new run's learning rate is divided by 10 to find one that does not diverge.
 TAME_TRIES = 4
 
@@ -205,14 +180,16 @@ def tamed(config: Config, run: Run) -> Run:
     times) until it does not diverge on ``config``'s surface, from its start, over its steps: a
     run just added should show the optimizer at work, not blow up in three steps (torch's
     defaults are not tuned for any of these surfaces).  Other runs are not touched, and the user
-    can still raise ``lr`` to see a divergence."""
+    can still raise ``lr`` to see a divergence.  The tries share one request's work limit."""
     values = dict(run.hyperparameters)
     if not isinstance(values.get("lr"), float):
         return run
     try:
         for _ in range(TAME_TRIES + 1):
             candidate = replace(run, hyperparameters=tuple(values.items()))
-            if not trajectory(config, candidate).diverged:
+            trial = runner.trajectory(config, candidate, settings.WORK_LIMIT // (TAME_TRIES + 1),
+                                      settings.TIME_LIMIT / (TAME_TRIES + 1))
+            if not trial.diverged:
                 return candidate
             values["lr"] = float(f"{values['lr'] / 10:.3g}")
     except ValueError:

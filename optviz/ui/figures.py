@@ -10,7 +10,6 @@ clipped, and a diverged run ends at its last finite iterate with an X.
 """
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass
 from typing import Sequence
@@ -20,11 +19,12 @@ import plotly.graph_objects as go
 from _plotly_utils.utils import convert_to_base64
 
 import surfaces
+from optviz import cache
 from optviz.spec import Trajectory
 
 __all__ = ["RunView", "COLORS", "SYMBOLS", "MAX_POINTS", "contour_figure", "contour_run_traces",
            "surface3d_figure", "surface3d_run_traces", "loss_figure", "distance_figure", "sample_indices",
-           "level_transform", "diverged_label", "surface_key", "static_trace_count"]
+           "level_transform", "diverged_label", "stopped_label", "surface_key", "static_trace_count"]
 
 #: Okabe-Ito's colour-blind-safe palette, yellow replaced by Tol's olive (yellow vanishes on a
 #: light map and on projectors); in order of contrast against the map.
@@ -59,11 +59,20 @@ class RunView:
 
     @property
     def legend(self) -> str:
-        return self.label + (f" ({diverged_label(self.trajectory)})" if self.trajectory.diverged else "")
+        if self.trajectory.diverged:
+            return f"{self.label} ({diverged_label(self.trajectory)})"
+        if self.trajectory.status in ("work_limit", "time_limit"):
+            return f"{self.label} ({stopped_label(self.trajectory)})"
+        return self.label
 
 
 def diverged_label(traj: Trajectory) -> str:
     return f"diverged at step {traj.steps + 1}"
+
+
+def stopped_label(traj: Trajectory) -> str:
+    """The legend's note for a run stopped on the request's work or time limit."""
+    return f"stopped at step {traj.steps:,} ({traj.status.replace('_', ' ')})"
 
 
 # -- helpers ---------------------------------------------------------------------------------------
@@ -98,7 +107,7 @@ def surface_key(surface: surfaces.Surface) -> tuple:
     return (surface.name, tuple(surface.values))
 
 
-@functools.lru_cache(maxsize=64)
+@cache.memoize
 def _grid(name: str, values: tuple, n: int):
     surface = surfaces.get(name, **dict(values)) if values else surfaces.get(name)
     xs, ys, Z = surface.grid(n)
@@ -106,7 +115,7 @@ def _grid(name: str, values: tuple, n: int):
     return xs, ys, Z
 
 
-@functools.lru_cache(maxsize=64)
+@cache.memoize
 def _transform_params(name: str, values: tuple) -> tuple[bool, float, float]:
     """``(log, floor, eps)`` of the map's level transform for one surface (cached)."""
     surface = surfaces.get(name, **dict(values)) if values else surfaces.get(name)
@@ -395,7 +404,7 @@ def _z_range(surface):
     return lo, max(hi, lo + 1e-9)
 
 
-@functools.lru_cache(maxsize=64)
+@cache.memoize
 def _mesh(name: str, values: tuple):
     """The 3-D mesh as drawn: grid coordinates and transformed heights, clipped to the z range."""
     surface = surfaces.get(name, **dict(values)) if values else surfaces.get(name)

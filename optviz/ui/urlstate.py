@@ -11,7 +11,7 @@ key            value                                               when absent
                surface's own parameters, e.g.
                ``quadratic:condition=100,rotation=30``)
 ``start``      ``x,y``                                             the surface's start
-``steps``      integer, 1 to ``optviz.STEPS_CAP``                  300
+``steps``      integer, 0 to ``optviz.STEPS_CAP``                  300
 ``run``        ``optimizer`` or ``optimizer:hp=value,...``, one    the default comparison
                key per run (at most 8), in legend order; an
                empty ``run=`` means "no runs"
@@ -26,18 +26,19 @@ key            value                                               when absent
 Hyperparameters not named take their optimizer's defaults, so only non-default values are
 written.  Numbers are written in their shortest exact form (``0.05``, ``1e-08``); switches as
 ``true``/``false``.  :func:`parse` never raises: an unknown name or a bad value becomes a
-message naming what was wrong and what is allowed, and that part alone takes its default.
+message naming what was wrong and what is allowed, and that part alone takes its default.  The
+query string is first read into the canonical dict of :mod:`optviz.config` (:func:`to_data`),
+and the values are checked there, by the checker the controls and the JSON API use too.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
 import surfaces
-from optviz import optimizers, schedules
-from optviz.ui.state import (CLIP, LOSS_AXES, MAX_RUNS, NOISE, SEED, STEPS, Config, Run, check_start,
-                             default_config, default_surface, format_number, free_color, next_uid,
-                             resolve_values, validate_value)
+from optviz import schedules
+from optviz.ui.state import NOISE, SEED, Config, default_config, default_runs, format_number
 
 __all__ = ["parse", "serialize", "KEYS"]
 
@@ -70,22 +71,30 @@ def parse(search: Any) -> tuple[Config, list[str]]:
     """The configuration a query string (with or without its ``?``) describes, and the problems
     found in it (empty for a clean link).  Never raises."""
     try:
-        return _parse(search)
+        data, problems = to_data(search)
+        config, more = Config.from_data(data)
     except Exception as err:  # noqa: BLE001 - a bug here must not break the page
         return default_config(), [f"the link could not be read ({type(err).__name__}); opened the default view."]
+    problems += more
+    if data.get("runs") and not config.runs:
+        problems.append("none of the runs in the link could be used; showing the default comparison.")
+        config = replace(config, runs=default_runs())
+    return config, problems
 
 
-def _parse(search: Any) -> tuple[Config, list[str]]:
+def to_data(search: Any) -> tuple[dict, list[str]]:
+    """The query string as the canonical dict of :mod:`optviz.config` (values still text), and
+    the problems of its syntax (a key given twice, a part that is not ``name=value``).  The
+    values are checked by :meth:`Config.from_data`, as every other way in is."""
     problems: list[str] = []
     if not isinstance(search, str):
         search = ""
     search = search[:_MAX_LENGTH].lstrip("?")
-    pairs = parse_qsl(search, keep_blank_values=True)
     single: dict[str, str] = {}
-    run_values: list[str] = []
-    for key, value in pairs:
+    run_values: list[str] | None = None
+    for key, value in parse_qsl(search, keep_blank_values=True):
         if key == "run":
-            run_values.append(value)
+            run_values = (run_values or []) + [value]
         elif key in KEYS:
             if key in single:
                 problems.append(f"{key} is given twice; used the first ({_short(single[key])!r}).")
@@ -94,109 +103,29 @@ def _parse(search: Any) -> tuple[Config, list[str]]:
         elif key:
             problems.append(f"unknown setting {_short(key)!r} ignored; known settings: {', '.join(KEYS)}.")
 
-    # surface and its parameters
-    surface_name = default_surface()
-    surface_given: dict[str, str] = {}
-    if "surface" in single:
-        name, surface_given, more = _named(single["surface"])
-        problems += more
-        if name in surfaces.names():
-            surface_name = name
-        else:
-            problems.append(f"unknown surface {_short(name)!r}; choose one of: {', '.join(surfaces.names())}. "
-                            f"Showing {surface_name}.")
-            surface_given = {}
-    base = surfaces.get(surface_name)
-    surface_params = resolve_values(base.parameters, surface_given, f"surface {surface_name!r}", problems)
-    config = default_config(surface_name)
-    surface = config.surface_obj() if surface_params == base.values else base.with_params(**dict(surface_params))
-
-    start = tuple(surface.start)
+    data: dict[str, Any] = {}
+    for key, params_key in (("surface", "surface_params"), ("schedule", "schedule_params")):
+        if key in single:
+            data[key], data[params_key], more = _named(single[key])
+            problems += more
     if "start" in single:
         parts = single["start"].split(",")
-        try:
-            if len(parts) != 2:
-                raise ValueError(f"start must be two numbers x,y; got {_short(single['start'])!r}")
-            start = check_start(surface, parts[0], parts[1])
-        except ValueError as err:
-            problems.append(f"{err}; used the surface's start {format_number(surface.start[0])},"
-                            f"{format_number(surface.start[1])}.")
-
-    def number(hp, fallback):
-        if hp.name not in single:
-            return fallback
-        try:
-            return validate_value(hp, single[hp.name])
-        except ValueError as err:
-            problems.append(f"{err}; used {format_number(fallback)}.")
-            return fallback
-
-    steps = number(STEPS, STEPS.default)
-    noise = number(NOISE, NOISE.default)
-    seed = number(SEED, SEED.default)
-    clip = None
-    if "clip" in single and single["clip"].strip().lower() not in ("", "off", "none"):
-        try:
-            clip = validate_value(CLIP, single["clip"])
-        except ValueError as err:
-            problems.append(f"{err} (or off); left clipping off.")
-
-    schedule = "constant"
-    schedule_given: dict[str, str] = {}
-    if "schedule" in single:
-        name, schedule_given, more = _named(single["schedule"])
-        problems += more
-        if name in schedules.names():
-            schedule = name
+        if len(parts) == 2:
+            data["start"] = parts
         else:
-            problems.append(f"unknown schedule {_short(name)!r}; choose one of: {', '.join(schedules.names())}. "
-                            f"Used a constant rate.")
-            schedule_given = {}
-    schedule_params = resolve_values(schedules.get(schedule).parameters, schedule_given,
-                                     f"schedule {schedule!r}", problems)
-
-    lossx = single.get("lossx", "step")
-    if lossx not in LOSS_AXES:
-        problems.append(f"lossx must be one of {', '.join(LOSS_AXES)}; got {_short(lossx)!r}. Used step.")
-        lossx = "step"
-
-    runs = config.runs
-    if run_values:
-        runs = _runs(run_values, problems)
-
-    return Config(surface=surface_name, surface_params=surface_params, start=start, steps=steps, noise=noise,
-                  seed=seed, schedule=schedule, schedule_params=schedule_params, clip=clip, runs=runs,
-                  lossx=lossx), problems
-
-
-def _runs(values: list[str], problems: list[str]) -> tuple[Run, ...]:
-    runs: list[Run] = []
-    given_any = False
-    ignored: list[str] = []
-    for value in values:
-        if not value.strip():
-            continue  # "run=" alone: an explicitly empty comparison
-        given_any = True
-        if len(runs) >= MAX_RUNS:
-            ignored.append(value)
-            continue
-        name, given, more = _named(value)
-        problems += more
-        if name not in optimizers.names():
-            problems.append(f"unknown optimizer {_short(name)!r} in run {_short(value)!r}; "
-                            f"choose one of: {', '.join(optimizers.names())}. Left that run out.")
-            continue
-        spec = optimizers.get(name)
-        values_ = resolve_values(spec.hyperparameters, given, f"run {len(runs) + 1} ({spec.title})", problems)
-        runs.append(Run(uid=next_uid(runs), optimizer=name, hyperparameters=values_, color=free_color(runs)))
-    if ignored:
-        first = repr(_short(ignored[0]))
-        which = first if len(ignored) == 1 else f"{len(ignored)} runs, from {first} on"
-        problems.append(f"at most {MAX_RUNS} runs can be compared; ignored {which}.")
-    if given_any and not runs:
-        problems.append("none of the runs in the link could be used; showing the default comparison.")
-        return default_config().runs
-    return tuple(runs)
+            problems.append(f"start must be two numbers x,y; got {_short(single['start'])!r}; used the surface's start.")
+    for key in ("steps", "noise", "seed", "lossx"):
+        if key in single:
+            data[key] = single[key]
+    if "clip" in single and single["clip"].strip().lower() not in ("", "off", "none"):
+        data["clip"] = single["clip"]
+    if run_values is not None:   # an empty run= alone: an explicitly empty comparison
+        data["runs"] = []
+        for value in filter(str.strip, run_values):
+            name, given, more = _named(value)
+            problems += more
+            data["runs"].append({"optimizer": name, "hyperparameters": given})
+    return data, problems
 
 
 def _quote(text: str) -> str:
