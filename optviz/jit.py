@@ -20,6 +20,7 @@ kernels instead of silently running the old code.
 """
 import functools
 import hashlib
+import logging
 import math
 import os
 import platform
@@ -36,6 +37,115 @@ __all__ = ["jit", "compiled", "types", "kernel", "fma", "first_class", "cycles",
            "SCALAR_FN", "PAIR_FN", "TRIPLE_FN", "KERNEL_SIGNATURE"]
 
 _OPTIONS = dict(cache=True, error_model="numpy", nogil=True)
+
+# --- The disk cache's locators.  Registered before the first compiled function of this module
+# (fma, cycles), because Numba picks a function's locator when the function is decorated.
+
+#: Modules whose compiled helpers are built into the optimizer kernels.
+SHARED_MODULES = ("jit.py", "kernels.py", "schedules.py", "linesearch.py")
+_PACKAGE = os.path.dirname(os.path.abspath(__file__))
+#: Where compiled code may call those helpers: the package and the tests' own compiled wrappers
+#: (a cached wrapper around a line search would otherwise keep running the old search).
+_STAMPED_DIRS = (_PACKAGE, os.path.join(os.path.dirname(_PACKAGE), "tests"))
+
+
+def shared_digest() -> str:
+    """SHA-256 of the shared helper modules' sources."""
+    digest = hashlib.sha256()
+    for name in SHARED_MODULES:
+        path = os.path.join(_PACKAGE, name)
+        if os.path.exists(path):
+            with open(path, "rb") as source:
+                digest.update(name.encode() + b"\0" + source.read())
+    return digest.hexdigest()
+
+
+_SHARED_DIGEST = shared_digest()
+
+
+def _under(path, folders) -> bool:
+    path = os.path.abspath(path)
+    return any(path.startswith(folder + os.sep) for folder in folders)
+
+
+#: Files whose compiled functions the locators below place: the package, the surfaces and the tests.
+_LOCATED_DIRS = (*_STAMPED_DIRS, os.path.join(os.path.dirname(_PACKAGE), "surfaces"))
+_log = logging.getLogger(__name__)
+_warned_unwritable = False
+
+
+class _Locator:
+    """What optviz's locators change in Numba's, for files under :data:`_LOCATED_DIRS` only:
+
+    * the source stamp also covers :data:`SHARED_MODULES` (files under :data:`_STAMPED_DIRS`);
+    * a cache directory that exists and can be read but not written is accepted, for loading.
+      Numba's own locators insist on writing a test file first, so a read-only image
+      (``docker run --read-only``) or one run as another uid (``--user 12345:0``, as OpenShift
+      does) found no locator, and ``import optviz`` failed with "cannot cache function ...: no
+      locator available" although every function was compiled already.  Saving into such a
+      directory fails softly: see :func:`_save_overload`.
+    """
+
+    #: Whether the cache directory could be written when the function was located.
+    writable = True
+
+    def get_source_stamp(self):
+        stamp = super().get_source_stamp()
+        return (stamp, _SHARED_DIGEST) if _under(self._py_file, _STAMPED_DIRS) else stamp
+
+    def ensure_cache_path(self):
+        try:
+            super().ensure_cache_path()  # creates the directory, writes and deletes a temporary file
+        except OSError:
+            path = self.get_cache_path()
+            if not (os.path.isdir(path) and os.access(path, os.R_OK | os.X_OK)):
+                raise
+            self.writable = False
+        else:
+            self.writable = True
+
+    @classmethod
+    def from_function(cls, py_func, py_file):
+        if not _under(py_file, _LOCATED_DIRS):
+            return None
+        return super().from_function(py_func, py_file)
+
+
+class _UserDirLocator(_Locator, _caching.UserProvidedCacheLocator):
+    """``NUMBA_CACHE_DIR`` is set (the Docker image)."""
+
+
+class _InTreeLocator(_Locator, _caching.InTreeCacheLocator):
+    """The default: ``__pycache__`` beside the source."""
+
+
+if _UserDirLocator not in _caching.CacheImpl._locator_classes:
+    _caching.CacheImpl._locator_classes[:0] = [_UserDirLocator, _InTreeLocator]
+
+# Numba has no hook for a failed save: Dispatcher.compile adds the new overload and then calls
+# Cache.save_overload, whose OSError (the read-only directory accepted above) would propagate to
+# the caller of the function.  For functions placed by the locators above, it is logged once per
+# process instead, and the compiled code is used from memory (a new process compiles it again).
+_numba_save_overload = getattr(_caching.Cache.save_overload, "__wrapped__", _caching.Cache.save_overload)
+
+
+@functools.wraps(_numba_save_overload)
+def _save_overload(self, sig, data):
+    global _warned_unwritable
+    try:
+        _numba_save_overload(self, sig, data)
+    except OSError as error:
+        if not isinstance(self._impl.locator, _Locator):
+            raise
+        if not _warned_unwritable:
+            _warned_unwritable = True
+            _log.warning("cannot write Numba's disk cache in %s (%s): compiled code is kept in memory "
+                         "only; compile the cache where it can be written (the Docker image does so "
+                         "at build time)", self._cache_path, error)
+
+
+_caching.Cache.save_overload = _save_overload
+
 
 f8 = types.float64
 i8 = types.int64
@@ -172,52 +282,3 @@ def cycles_per_second() -> float:
         time.sleep(0.005)
     t1, c1 = time.perf_counter(), cycles()
     return (c1 - c0) / (t1 - t0)
-
-
-#: Modules whose compiled helpers are built into the optimizer kernels.
-SHARED_MODULES = ("jit.py", "kernels.py", "schedules.py", "linesearch.py")
-_PACKAGE = os.path.dirname(os.path.abspath(__file__))
-#: Where compiled code may call those helpers: the package and the tests' own compiled wrappers
-#: (a cached wrapper around a line search would otherwise keep running the old search).
-_STAMPED_DIRS = (_PACKAGE, os.path.join(os.path.dirname(_PACKAGE), "tests"))
-
-
-def shared_digest() -> str:
-    """SHA-256 of the shared helper modules' sources."""
-    digest = hashlib.sha256()
-    for name in SHARED_MODULES:
-        path = os.path.join(_PACKAGE, name)
-        if os.path.exists(path):
-            with open(path, "rb") as source:
-                digest.update(name.encode() + b"\0" + source.read())
-    return digest.hexdigest()
-
-
-_SHARED_DIGEST = shared_digest()
-
-
-class _SharedStamp:
-    """A locator whose source stamp also covers :data:`SHARED_MODULES` (for files under
-    :data:`_STAMPED_DIRS` only)."""
-
-    def get_source_stamp(self):
-        return (super().get_source_stamp(), _SHARED_DIGEST)
-
-    @classmethod
-    def from_function(cls, py_func, py_file):
-        path = os.path.abspath(py_file)
-        if not any(path.startswith(folder + os.sep) for folder in _STAMPED_DIRS):
-            return None
-        return super().from_function(py_func, py_file)
-
-
-class _UserDirLocator(_SharedStamp, _caching.UserProvidedCacheLocator):
-    """``NUMBA_CACHE_DIR`` is set (the Docker image)."""
-
-
-class _InTreeLocator(_SharedStamp, _caching.InTreeCacheLocator):
-    """The default: ``__pycache__`` beside the source."""
-
-
-if _UserDirLocator not in _caching.CacheImpl._locator_classes:
-    _caching.CacheImpl._locator_classes[:0] = [_UserDirLocator, _InTreeLocator]
