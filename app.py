@@ -3,23 +3,25 @@
     python app.py            # serves on $HOST:$PORT (default 127.0.0.1:8050)
     gunicorn app:server      # production
 
-The page lives in ``optviz/ui`` (layout, callbacks, figures, URL state); styles and the
-browser-side playback in ``assets/``.
+The page lives in ``optviz/ui`` (layout, callbacks, figures, URL state), the JSON API in
+``optviz/api.py``, the HTTP layer (limits, headers, errors) in ``optviz/server.py``; styles and
+the browser-side playback in ``assets/``.
 """
 import os
 
 import dash
 
 import optviz  # noqa: F401  (loads the compiled kernels from the Numba cache at start-up)
-from optviz.ui import callbacks, layout, routes, state
+from optviz import server as http
+from optviz.ui import callbacks, layout, state
 
-app = dash.Dash(__name__, title="optviz", update_title=None, suppress_callback_exceptions=True,
+app = dash.Dash(__name__, title="optviz", update_title=None, suppress_callback_exceptions=True, compress=True,
                 meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}])
 app.layout = layout.build_layout(state.default_config())
 callbacks.register()
+http.harden(app)
 server = app.server  # the Flask app, for gunicorn
-routes.add_routes(server)
-routes.warm_up()
+http.warm_up()
 
 if __name__ == "__main__":
     app.run(host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ.get("PORT", "8050")), debug=False)

@@ -23,6 +23,7 @@ import math
 from typing import Any
 
 import dash
+import flask
 from dash import ALL, MATCH, ClientsideFunction, Input, Output, Patch, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
@@ -54,10 +55,12 @@ def _safe(alert_key: str, open_key: str):
                 return fn(*args, **kwargs)
             except PreventUpdate:
                 raise
-            except Exception as err:  # noqa: BLE001 - a callback must never answer 500
-                log.exception("callback %s failed", fn.__name__)
+            except Exception:  # noqa: BLE001 - a callback must never answer 500
+                reference = getattr(flask.g, "request_id", "-")
+                log.exception("request %s: callback %s failed", reference, fn.__name__)
                 outputs = _no_updates(ctx.outputs_grouping)
-                outputs[alert_key] = f"Something went wrong ({type(err).__name__}: {err}); the views show the last good state."
+                outputs[alert_key] = (f"Something went wrong on the server (reference {reference}); the views show "
+                                      f"the last good state and nothing you set was lost.")
                 outputs[open_key] = True
                 return outputs
 
