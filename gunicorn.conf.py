@@ -5,27 +5,50 @@ The Docker image runs exactly that command (see the Dockerfile's CMD), and so do
 
 * ``HOST`` / ``PORT``: where to listen (default ``0.0.0.0:8050``; the tests use 127.0.0.1 and a free port).
 * ``WEB_CONCURRENCY``: number of worker processes (default 2).
-* ``GUNICORN_TIMEOUT``: seconds a worker may spend on one request before it is restarted (default 60).
+* ``GUNICORN_THREADS``: threads per worker process (default 4).
+* ``GUNICORN_TIMEOUT``: seconds a worker may go silent before it is restarted (default 60).
 """
 import os
 
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8050')}"
+
+# Threaded workers: the Numba kernels release the GIL while they run, so the threads of one
+# process compute in parallel, and a thread waiting on a slow client does not hold a core.
+# Requests are CPU-bound: workers x threads somewhat above the container's cores keeps them busy
+# (measure before raising it).
+worker_class = "gthread"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+
+# A last resort only: the app itself stops every request's computation after about 1.5 s
+# (OPTVIZ_TIME_LIMIT and OPTVIZ_WORK_LIMIT, optviz/settings.py).
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
-# Below Docker's and compose's stop grace period (compose.yaml: 30 s), so in-flight requests finish.
-graceful_timeout = 20
+
+# On SIGTERM the workers get this long to finish the requests they have.  It must stay below the
+# time the container engine waits before SIGKILL: `docker stop` waits 10 s by default, and
+# compose.yaml's stop_grace_period is 10 s too.  8 s leaves gunicorn time to exit by itself.
+graceful_timeout = 8
 
 # Import the app (and with it optviz's JIT kernels, loaded from the Numba disk cache) once in the
 # master process; the workers are forked with everything already loaded.
 preload_app = True
 
 # gunicorn >= 25 opens a control socket under $HOME by default; the container's user has no
-# writable home and nothing here uses gunicornc.
+# writable home (it may be any uid, without a home at all) and nothing here uses gunicornc.
 control_socket_disable = True
 
-# The worker heartbeat file: on a container's overlay filesystem it can stall, /dev/shm is RAM.
-if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK):
-    worker_tmp_dir = "/dev/shm"
+
+def _writable_dir(*candidates):
+    for folder in candidates:
+        if folder and os.path.isdir(folder) and os.access(folder, os.W_OK | os.X_OK):
+            return folder
+    return None
+
+
+# The workers' heartbeat files.  /dev/shm is RAM (a file on a container's overlay file system can
+# stall the heartbeat) and stays writable under `docker run --read-only`; then $TMPDIR if set,
+# then /tmp (a tmpfs with `--read-only --tmpfs /tmp`); else gunicorn's default (tempfile's).
+worker_tmp_dir = _writable_dir("/dev/shm", os.environ.get("TMPDIR"), "/tmp")
 
 accesslog = "-"
 errorlog = "-"
