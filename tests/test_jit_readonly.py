@@ -63,13 +63,14 @@ LOAD = textwrap.dedent("""
     import json, sys, time
     t0 = time.perf_counter()
     import optviz, surfaces
+    from numba.core.dispatcher import Dispatcher
     from optviz import jit, optimizers
     runs = [optviz.simulate(name, "rosenbrock", steps=50) for name in ("adam", "bfgs", "nelder_mead")]
     runs.append(optviz.simulate("gd", "himmelblau", steps=20, lr=0.01))
     seconds = time.perf_counter() - t0
     compiled = [s.kernel for s in optimizers.all_specs()]
     compiled += [f for s in surfaces.all_surfaces() for f in (s.value_fn, s.gradient_fn, s.hessian_fn)]
-    compiled += [jit.fma, jit.cycles]
+    compiled += [f for f in vars(jit).values() if isinstance(f, Dispatcher)]  # fma and the clock
     used = [f for f in compiled if f.overloads]
     print(json.dumps({
         "file": optviz.__file__,
