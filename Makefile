@@ -91,3 +91,16 @@ browser:
 clean:
 	rm -rf .pytest_cache .hypothesis .numba_cache test-artifacts
 	find . -path './.*' -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+# Docker checks, not part of `make test` (they need root and a Docker daemon, which
+# ../shared/tools/docker-sandbox starts; `../shared/tools/docker-sandbox down` stops it).
+# Both build the image first and print what docs/image-check.md records.
+.PHONY: image-check failover
+
+# the image: non-root, read-only root fs, --user 12345:0, /healthz and healthy times, a page, a figure
+image-check:
+	$(PYTHON) deploy/check_image.py
+
+# 3 replicas behind nginx (deploy/nginx.conf), one killed mid-run: requests failed, latencies
+failover:
+	$(PYTHON) deploy/failover.py
