@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import math
+import time
 from typing import Any
 
 import numpy as np
 
 import surfaces
 from optviz import optimizers, schedules
-from optviz.jit import cycles, cycles_per_second
 from optviz.kernels import (DIVERGED, N_COUNTS, N_OPTS, OPT_BOUND, OPT_CLIP, OPT_DEADLINE, OPT_NOISE, OPT_SCHEDULE,
                             OPT_SCHEDULE_A, OPT_SCHEDULE_B, OPT_SEED, OPT_WORK_LIMIT)
 from optviz.options import CLIP, NOISE, SEED, STEPS
@@ -123,8 +123,8 @@ def simulate(optimizer, surface, *, start=None, steps=200, noise=0.0, seed=0, cl
     norm; ``schedule`` is ``None``, a schedule name or a dict (see :mod:`optviz.schedules`).
     ``work_limit`` bounds the work, in units of about one evaluation (see
     :mod:`optviz.kernels`): the run stops once it has spent that much, with
-    ``status == "work_limit"``.  ``time_limit`` (seconds) stops it on the clock instead, with
-    ``status == "time_limit"`` (checked every 256 steps; x86-64 only).  Remaining keywords are the optimizer's hyperparameters; those
+    ``status == "work_limit"``.  ``time_limit`` (seconds of this thread's CPU time) stops it on
+    the clock instead, with ``status == "time_limit"`` (Linux only).  Remaining keywords are the optimizer's hyperparameters; those
     not given take the spec's defaults.
 
     A run that diverges (non-finite iterate or loss, or one that leaves a generous bound) stops
@@ -152,7 +152,7 @@ def simulate(optimizer, surface, *, start=None, steps=200, noise=0.0, seed=0, cl
     scale = max(1.0, abs(xmin), abs(xmax), abs(ymin), abs(ymax), abs(x0), abs(y0))
     opts[OPT_BOUND] = BOUND_FACTOR * scale
     opts[OPT_WORK_LIMIT] = limit
-    opts[OPT_DEADLINE] = cycles() + seconds * cycles_per_second() if seconds < math.inf else math.inf
+    opts[OPT_DEADLINE] = time.thread_time_ns() + seconds * 1e9 if seconds < math.inf else math.inf
 
     outputs = _outputs(n + 1, max(len(spec.state), 1))
     done, status = spec.kernel(*surf.functions, surf.params, x0, y0, n, spec.encode(values), opts, *outputs)

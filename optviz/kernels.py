@@ -35,8 +35,8 @@ once its cumulative work exceeds ``opts[OPT_WORK_LIMIT]``, so every run is bound
 plus one step; no step costs more than about 1,100 units (an L-BFGS step with ``max_eval=1000``).
 Measured on the service's machines, a unit costs 40-130 ns on every surface, and up to 1.3 us
 where the arithmetic reaches subnormal numbers (an iterate within 1e-154 of 0, say, on a surface
-whose minimum is at the origin): work units cannot see that, so a run also has a deadline on the
-clock, checked every :data:`DEADLINE_EVERY` steps, as a safety net.
+whose minimum is at the origin): work units cannot see that, so a run also has a deadline on its
+thread's CPU clock as a safety net (see :func:`record`).
 
 Speed: the surface's functions are called in the kernel's own body and every helper here takes
 scalars (``o`` is a tuple of floats, unpacked once), so LLVM inlines the helpers and keeps the
@@ -49,7 +49,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from optviz.jit import cycles, jit
+from optviz.jit import jit, thread_cpu_ns
 from optviz.schedules import lr_factor
 
 # Layout of ``opts``.
@@ -61,7 +61,7 @@ OPT_SCHEDULE_A = 4
 OPT_SCHEDULE_B = 5
 OPT_BOUND = 6      # a run whose |x| or |y| exceeds this has diverged
 OPT_WORK_LIMIT = 7  # the most work units the run may spend (inf: no limit)
-OPT_DEADLINE = 8    # the reading of optviz.jit.cycles() at which the run stops (inf: none)
+OPT_DEADLINE = 8    # the reading of optviz.jit.thread_cpu_ns() at which the run stops (inf: none)
 N_OPTS = 9
 
 # What a kernel returns beside the steps it took.
@@ -69,8 +69,9 @@ OK = 0          # ran every step
 DIVERGED = 1    # the next iterate (or its loss) was not finite, or left the bound
 WORK_LIMIT = 2  # stopped once it had used its work limit
 TIME_LIMIT = 3  # stopped at its deadline
-#: The deadline is checked every this many steps (a power of two).
-DEADLINE_EVERY = 256
+#: The deadline is checked each time the work crosses a multiple of 2**CLOCK_SHIFT units (every
+#: 2.5-8 ms of ordinary arithmetic), so reading the clock costs nothing measurable.
+CLOCK_SHIFT = 16
 #: Columns of ``counts``: cumulative evaluations of f, of the gradient and of the Hessian, and work.
 N_COUNTS = 4
 
@@ -152,8 +153,8 @@ def record(f, x, y, t, fe, ge, he, xy, loss, counts, o, extra=0):
 
     Returns :data:`OK`; :data:`DIVERGED` (storing nothing) when the iterate has escaped;
     :data:`WORK_LIMIT` when the work so far, ``fe + ge + he + t + extra`` units, exceeds the
-    run's limit; or :data:`TIME_LIMIT` when, at a step that is a multiple of
-    :data:`DEADLINE_EVERY`, the clock has passed the run's deadline.  The kernel returns
+    run's limit; or :data:`TIME_LIMIT` when the thread's CPU clock has passed the run's deadline
+    (read when the work crosses a multiple of ``2**CLOCK_SHIFT``).  The kernel returns
     ``(t - 1, status)`` on any but OK: row ``t`` is dropped."""
     if escaped(x, y, f, o):
         return DIVERGED
@@ -167,6 +168,6 @@ def record(f, x, y, t, fe, ge, he, xy, loss, counts, o, extra=0):
     counts[t, 3] = work
     if work > o.work_limit:
         return WORK_LIMIT
-    if t & (DEADLINE_EVERY - 1) == 0 and cycles() > o.deadline:
+    if work >> CLOCK_SHIFT != counts[t - 1, 3] >> CLOCK_SHIFT and thread_cpu_ns() > o.deadline:
         return TIME_LIMIT
     return OK

@@ -8,10 +8,11 @@ runs leave goes to the heavier ones after them.  A run that reaches its share st
 ``status == "work_limit"``.  The same configuration always gets the same shares, so a link
 always draws the same picture.
 
-Time is shared the same way, as a safety net: the request's runs may compute for at most
-``settings.TIME_LIMIT`` seconds, each for an equal share of what is left.  A run stopped on the
-clock (``status == "time_limit"``, which only arithmetic on subnormal numbers should cause) is
-not cached, since on a quieter server it would get further.
+Time is shared the same way, as a safety net: the request's runs may use at most
+``settings.TIME_LIMIT`` seconds of CPU time (of the thread that serves the request, so a busy
+machine does not shorten it), each an equal share of what is left.  A run stopped on that clock
+(``status == "time_limit"``: arithmetic on subnormal numbers, which work units do not see) is not
+cached.
 
 Runs are kept in the process's byte-bounded cache (:mod:`optviz.cache`).  A run that finished
 within its share is reused under any share at least as large as the work it did; one that was
@@ -39,7 +40,7 @@ def trajectory(config: Config, run: Run, work_limit: int | None = None, time_lim
     """``run`` simulated under ``config``, spending at most ``work_limit`` units and ``time_limit``
     seconds (default: a whole request's).  Raises ``ValueError`` as :func:`optviz.simulate` does."""
     limit = settings.WORK_LIMIT if work_limit is None else max(1, int(work_limit))
-    seconds = settings.TIME_LIMIT if time_limit is None else max(1e-3, float(time_limit))
+    seconds = settings.TIME_LIMIT if time_limit is None else max(1e-3, float(time_limit))   # CPU seconds
     key = _key(config, run)
     cached = cache.get(key)
     if cached is not None:
@@ -58,13 +59,13 @@ def simulate_config(config: Config, work_limit: int | None = None) -> list[Traje
     from running.  Together they spend at most ``work_limit`` units (default
     ``settings.WORK_LIMIT``), shared as the module's docstring says."""
     remaining = settings.WORK_LIMIT if work_limit is None else int(work_limit)
-    deadline = time.monotonic() + settings.TIME_LIMIT
+    started = time.thread_time()
     out: list[Trajectory | ValueError] = []
     for i, run in enumerate(config.runs):
         left = len(config.runs) - i
         share = remaining // left
         try:
-            traj = trajectory(config, run, share, (deadline - time.monotonic()) / left)
+            traj = trajectory(config, run, share, (settings.TIME_LIMIT - (time.thread_time() - started)) / left)
         except ValueError as err:
             out.append(err)
             continue

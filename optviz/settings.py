@@ -3,12 +3,12 @@
 =========================  ===========  =====================================================
 variable                   default      what
 =========================  ===========  =====================================================
-``OPTVIZ_WORK_LIMIT``      10000000     work units (about one evaluation each, see
+``OPTVIZ_WORK_LIMIT``      8000000      work units (about one evaluation each, see
                                         :mod:`optviz.kernels`) one request may spend across
-                                        its runs; about 1 s on one core of the slowest kind
-``OPTVIZ_TIME_LIMIT``      1.5          seconds of computing one request may take, a safety
-                                        net for arithmetic that work units do not see (see
-                                        :mod:`optviz.kernels`)
+                                        its runs: 0.3-1 s of one core here
+``OPTVIZ_TIME_LIMIT``      1.5          seconds of CPU time one request's runs may take, a
+                                        safety net for arithmetic that work units do not see
+                                        (see :mod:`optviz.kernels`)
 ``OPTVIZ_CACHE_MB``        128          megabytes of runs and surface grids each worker
                                         process keeps between requests (0: none)
 ``OPTVIZ_MAX_BODY_BYTES``  1000000      largest request body; a larger one gets 413
@@ -64,7 +64,7 @@ def _frame_ancestors(name: str) -> str:
     return text
 
 
-WORK_LIMIT = _integer("OPTVIZ_WORK_LIMIT", 10_000_000, 1_000, 10 ** 12)
+WORK_LIMIT = _integer("OPTVIZ_WORK_LIMIT", 8_000_000, 1_000, 10 ** 12)
 TIME_LIMIT = _seconds("OPTVIZ_TIME_LIMIT", 1.5, 0.05, 3600.0)
 CACHE_BYTES = _integer("OPTVIZ_CACHE_MB", 128, 0, 1 << 20) * (1 << 20)
 MAX_BODY_BYTES = _integer("OPTVIZ_MAX_BODY_BYTES", 1_000_000, 10_000, 1 << 30)

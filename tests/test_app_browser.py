@@ -301,3 +301,32 @@ def test_app009_a_run_off_the_map_keeps_its_marker_on_the_edge(dash_duo, app, ar
     until(lambda: marker()[1] == 1.5, 3, msg="off the map, the marker is pinned to the edge by optviz.js")
     screenshot(dash_duo, artifacts, "off-map-marker.png")
     assert dash_duo.get_logs() == []
+
+
+def test_app010_a_run_stopped_on_the_work_limit_says_so(dash_duo, app, artifacts):
+    """The link that used to take the site down: every run stops on the request's work limit,
+    the legend says where, and the message above the views says why and how to stay under it."""
+    hp = "max_eval=1000,history_size=1000,tolerance_grad=0,tolerance_change=0,line_search_fn=strong_wolfe"
+    link = "?surface=goldstein_price&steps=100000&noise=0.5&" + "&".join(
+        f"run=lbfgs:lr={lr},{hp}" for lr in (1000, 500, 200, 100, 50, 20, 10, 2))
+    open_page(dash_duo, app, link, runs=8)
+    legend = dash_duo.find_element("#legend-bar").text
+    assert legend.count("stopped at step") == 8 and "(work limit)" in legend
+    dash_duo.wait_for_element("#sim-alert", timeout=10)
+    alert = dash_duo.find_element("#sim-alert").text
+    assert "units of work" in alert and "max_eval" in alert and "fewer steps" in alert
+    screenshot(dash_duo, artifacts, "work-limit.png")
+    assert dash_duo.get_logs() == []
+
+
+def test_app011_the_update_rule_is_typeset_under_the_content_security_policy(dash_duo, app, artifacts):
+    """The page runs with a strict CSP (no eval, no inline script but Dash's own, by hash): the
+    3-D view and MathJax's formulas still draw, with a clean console."""
+    open_page(dash_duo, app, "?surface=rosenbrock&steps=50&run=adam:lr=0.05", runs=1)
+    toggle = by_id(dash_duo, dom_id({"type": "about-toggle", "run": "r0"}))
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].click();", toggle)
+    until(lambda: dash_duo.driver.execute_script("return document.querySelectorAll('mjx-container').length") > 0,
+          15, msg="the update rule was not typeset")
+    assert dash_duo.driver.execute_script("return document.querySelectorAll('#surface3d-graph canvas').length") > 0
+    screenshot(dash_duo, artifacts, "about-adam.png")
+    assert dash_duo.get_logs() == []
