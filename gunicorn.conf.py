@@ -6,22 +6,24 @@ The Docker image runs exactly that command (see the Dockerfile's CMD), and so do
 * ``HOST`` / ``PORT``: where to listen (default ``0.0.0.0:8050``; the tests use 127.0.0.1 and a free port).
 * ``WEB_CONCURRENCY``: number of worker processes (default 2).
 * ``GUNICORN_THREADS``: threads per worker process (default 4).
-* ``GUNICORN_TIMEOUT``: seconds a worker may go silent before it is restarted (default 60).
+* ``GUNICORN_TIMEOUT``: seconds a worker process may stop responding before it is restarted (default 60).
 """
 import os
 
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8050')}"
 
 # Threaded workers: the Numba kernels release the GIL while they run, so the threads of one
-# process compute in parallel, and a thread waiting on a slow client does not hold a core.
-# Requests are CPU-bound: workers x threads somewhat above the container's cores keeps them busy
-# (measure before raising it).
+# process run their kernels in parallel (building the figures still takes turns on the GIL), and
+# a slow client ties up one thread, not a process. Requests are CPU-bound: workers x threads
+# somewhat above the container's cores keeps them busy (measure before raising it).
 worker_class = "gthread"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 
-# A last resort only: the app itself stops every request's computation after about 1.5 s
-# (OPTVIZ_TIME_LIMIT and OPTVIZ_WORK_LIMIT, optviz/settings.py).
+# A last resort only. With threaded workers this is a watchdog on the worker process (its main
+# loop, which keeps running while requests compute in other threads), not a limit on one request:
+# the app itself stops every request's computation after about 1.5 s (OPTVIZ_TIME_LIMIT and
+# OPTVIZ_WORK_LIMIT, optviz/settings.py).
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 
 # On SIGTERM the workers get this long to finish the requests they have.  It must stay below the

@@ -3,9 +3,9 @@
     python deploy/check_image.py              # build with docker-sandbox, then check
     python deploy/check_image.py --no-build   # check the image already tagged optviz
 
-Each container runs the image as it is, in one of three ways: ``default``; ``read-only``
+Each container runs the image as it is, in one of four ways: ``default``; ``read-only``
 (``docker run --read-only --tmpfs /tmp``); ``uid 12345:0`` (``--user 12345:0``, an arbitrary uid
-in group 0, as OpenShift runs images). For each, it measures and checks:
+in group 0, as OpenShift runs images); ``both`` at once. For each, it measures and checks:
 
 * the uid the server runs as (not 0), and that it cannot write to the code in /app;
 * seconds from ``docker run`` to the first 200 from ``GET /healthz`` (at most 5);
@@ -46,6 +46,7 @@ MODES = {
     "default": [],
     "read-only": ["--read-only", "--tmpfs", "/tmp"],
     "uid 12345:0": ["--user", "12345:0"],
+    "both": ["--read-only", "--tmpfs", "/tmp", "--user", "12345:0"],
 }
 HEALTHZ_LIMIT = 5.0      # seconds from docker run to the first 200 from /healthz
 HEALTHY_LIMIT = 15.0     # seconds from docker run to "healthy" in docker inspect
