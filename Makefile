@@ -104,3 +104,24 @@ image-check:
 # 3 replicas behind nginx (deploy/nginx.conf), one killed mid-run: requests failed, latencies
 failover:
 	$(PYTHON) deploy/failover.py
+
+# Load and fault tests of the production server (gunicorn on loopback), not part of `make test`;
+# see benchmarks/load/README.md.  `make load` runs every scenario (about 12 minutes) and prints a
+# summary; `make load LOAD_QUICK=1` is a smoke run of the harness (about 25 s); LOAD_ARGS passes
+# options to benchmarks/load/run.py (e.g. LOAD_ARGS="--only starvation --variants default,threads8").
+LOAD_VENV ?= .venv-load
+LOAD_QUICK ?=
+LOAD_ARGS ?=
+LOAD_STAMP := $(LOAD_VENV)/.installed-load
+.PHONY: load load-venv
+
+load: $(RUNTIME_STAMP) $(LOAD_STAMP)
+	$(LOAD_VENV)/bin/python benchmarks/load/run.py $(if $(filter-out 0 no false,$(LOAD_QUICK)),--quick) $(LOAD_ARGS)
+
+# locust's own environment: it cannot share $(VENV) (it needs urllib3 2; selenium there pins 1.26).
+load-venv: $(LOAD_STAMP)
+
+$(LOAD_STAMP): requirements-load.txt | $(VPY)
+	@test -x $(LOAD_VENV)/bin/python || $(PYTHON) -m venv $(LOAD_VENV)
+	$(LOAD_VENV)/bin/python -m pip install $(PIP_FLAGS) -r requirements-load.txt
+	touch $@
