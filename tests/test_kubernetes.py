@@ -359,22 +359,15 @@ def test_writable_tmp_is_a_bounded_memory_emptydir(pod, app):
     assert "sizeLimit" in volume["emptyDir"], "a memory-backed emptyDir needs a sizeLimit"
 
 
-def test_the_jit_cache_is_writable_and_seeded_from_the_image(pod, app):
-    """The root filesystem is read-only, and Numba does not use a cache directory that it cannot
-    write: the image's NUMBA_CACHE_DIR must be a writable volume, filled from the image first."""
-    cache_dir = _image_env()["NUMBA_CACHE_DIR"]
-    volume = _mount(pod, app, cache_dir)
-    assert "emptyDir" in volume and "sizeLimit" in volume["emptyDir"]
-    seeders = [c for c in pod.get("initContainers", [])
-               if any(m["name"] == volume["name"] for m in c.get("volumeMounts", []))]
-    assert len(seeders) == 1, f"no init container fills the {volume['name']!r} volume"
-    seeder = seeders[0]
-    assert seeder["image"] == app["image"], "the cache must come from the app's own image"
-    target = next(m["mountPath"] for m in seeder["volumeMounts"] if m["name"] == volume["name"])
-    command = [*seeder.get("command", []), *seeder.get("args", [])]
-    assert command[:2] == ["cp", "-R"], command
-    assert command[2].rstrip("/.") == cache_dir.rstrip("/"), f"copies {command[2]}, not {cache_dir}"
-    assert command[3].rstrip("/") == target.rstrip("/"), "copies somewhere else than the volume"
+def test_the_jit_cache_is_the_images_own(pod, app):
+    """The root filesystem is read-only and optviz loads the image's warm JIT cache from it
+    (tests/test_jit_readonly.py): nothing may be mounted over NUMBA_CACHE_DIR, which would hide
+    the cache and make every pod compile its kernels at start."""
+    cache_dir = _image_env()["NUMBA_CACHE_DIR"].rstrip("/")
+    for container in _all_containers(pod):
+        for mount in container.get("volumeMounts", []):
+            assert not cache_dir.startswith(mount["mountPath"].rstrip("/") + "/") and \
+                mount["mountPath"].rstrip("/") != cache_dir, f"{container['name']}: {mount['mountPath']} hides the cache"
 
 
 def test_every_emptydir_is_bounded(pod):
