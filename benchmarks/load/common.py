@@ -11,6 +11,7 @@ PATCH = "figure update: patch"
 FIGURE = "figure update: all"          # FULL and PATCH together, computed by the summaries
 HEAVY_WORK = "heavy: work limit (8 L-BFGS, goldstein_price)"
 HEAVY_TIME = "heavy: time limit (8 L-BFGS, parabola)"
+RESENT = "client: sent again (keep-alive connection closed)"
 HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
 
 

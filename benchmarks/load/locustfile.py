@@ -22,7 +22,9 @@ User classes (pick them on the command line):
   time, so no cache answers it) and the time-limited one.
 
 Every request is checked (status 200 and the shape of the answer) and recorded with its exact
-latency; at the end the records go to ``LOAD_RESULTS`` (JSON) for ``run.py`` to summarize.
+latency; at the end the records go to ``LOAD_RESULTS`` (JSON) for ``run.py`` to summarize.  As a
+browser does, a request whose keep-alive connection the server had closed (gunicorn closes idle
+ones after 2 s) is sent again once on a new connection, and counted apart (``RESENT``).
 """
 from __future__ import annotations
 
@@ -38,7 +40,7 @@ from pathlib import Path
 from locust import FastHttpUser, between, constant, events, task
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import (FULL, HEADERS, HEAVY_TIME, HEAVY_WORK, PAGE, PAGE_PATHS, PATCH,  # noqa: E402
+from common import (FULL, HEADERS, HEAVY_TIME, HEAVY_WORK, PAGE, PAGE_PATHS, PATCH, RESENT,  # noqa: E402
                     render_body, render_store, render_template)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,6 +51,7 @@ RESULTS = os.environ.get("LOAD_RESULTS")
 _template: dict = {}          # the render callback's body, from the live /_dash-dependencies
 _records: dict[str, dict] = {}
 _by_surface: dict[str, list] = {}   # figure updates' latencies by surface
+_resent_reasons: dict[str, int] = {}
 _started = time.time()
 
 
@@ -57,6 +60,8 @@ _started = time.time()
 def _record(request_type, name, response_time, response_length, exception=None, context=None, **_):
     if exception is None and context and "surface" in context:
         _by_surface.setdefault(context["surface"], []).append(response_time)
+    if name == RESENT and context and "reason" in context:
+        _resent_reasons[context["reason"]] = _resent_reasons.get(context["reason"], 0) + 1
     entry = _records.setdefault(name, {"ms": [], "at": [], "errors": 0, "error_samples": [], "bytes": 0})
     if exception is None:
         entry["ms"].append(response_time)
@@ -81,7 +86,43 @@ def _on_start(environment, **_):
 def _on_quit(environment, **_):
     if RESULTS:
         Path(RESULTS).write_text(json.dumps({"started": _started, "ended": time.time(), "requests": _records,
-                                           "figure_by_surface": _by_surface}))
+                                           "figure_by_surface": _by_surface, "resent": _resent_reasons}))
+
+
+# -- sending --------------------------------------------------------------------------------------
+_CLOSED_NAMES = {"EmptyResponse", "RemoteDisconnected", "BadStatusLine", "HTTPConnectionClosed", "ConnectionClosed"}
+
+
+def _connection_closed(error) -> bool:
+    """An error that means the connection was gone before any answer came (the server closes idle
+    keep-alive connections after gunicorn's ``keepalive``, 2 s)."""
+    return isinstance(error, (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)) or \
+        type(error).__name__ in _CLOSED_NAMES
+
+
+def send(client, method: str, path: str, name: str, check, **kwargs):
+    """One request, checked: ``check(response)`` returns a problem (text) or None.  As a browser
+    does, a request whose connection was closed before any answer came is sent again once on a new
+    connection; the first attempt is then recorded under ``RESENT`` (not as an error), so how
+    often that happened is in the figures.  Returns the response, or None if it failed."""
+    for attempt in range(2):
+        with client.request(method, path, name=name, catch_response=True, **kwargs) as r:
+            error = getattr(r, "error", None)
+            if r.status_code == 0 and attempt == 0 and _connection_closed(error):
+                r.request_meta["name"], r.request_meta["request_type"] = RESENT, "CLIENT"
+                r.request_meta["context"] = {**(r.request_meta.get("context") or {}), "reason": repr(error)[:120]}
+                r.success()
+                continue
+            if r.status_code != 200:
+                problem = f"status {r.status_code}: {repr(error)[:200] if error else (r.text or '')[:200]}"
+            else:
+                problem = check(r)
+            if problem:
+                r.failure(problem)
+                return None
+            r.success()
+            return r
+    return None
 
 
 # -- users ------------------------------------------------------------------------------------------
@@ -98,17 +139,16 @@ class Browser(FastHttpUser):
 
     def _post_render(self, config: dict, name: str) -> bool:
         body = render_body(_template, config, 0 if self.step is None else self.step, self.rendered)
-        with self.client.post("/_dash-update-component", data=body, headers=HEADERS, name=name,
-                              catch_response=True, context={"surface": config["surface"]}) as r:
-            if r.status_code != 200:
-                r.failure(f"status {r.status_code}: {r.text[:200] if r.text else ''}")
-                return False
-            store = render_store(r.text)
-            if not isinstance(store, dict):
-                r.failure(f"not a render answer: {r.text[:200]!r}")
-                return False
-            r.success()
-        self.rendered = store
+        found = {}
+
+        def check(r):
+            found["store"] = render_store(r.text)
+            return None if isinstance(found["store"], dict) else f"not a render answer: {r.text[:200]!r}"
+
+        if send(self.client, "POST", "/_dash-update-component", name, check, data=body, headers=HEADERS,
+                context={"surface": config["surface"]}) is None:
+            return False
+        self.rendered = found["store"]
         self.step = config["steps"] if self.step is None else min(self.step, config["steps"])
         self.surface = config["surface"]
         return True
@@ -117,10 +157,7 @@ class Browser(FastHttpUser):
         started = time.perf_counter()
         ok = True
         for path in PAGE_PATHS:
-            with self.client.get(path, name=f"page: GET {path}", catch_response=True) as r:
-                if r.status_code != 200 or not r.content:
-                    r.failure(f"status {r.status_code}")
-                    ok = False
+            ok &= send(self.client, "GET", path, f"page: GET {path}", lambda r: None if r.content else "empty") is not None
         elapsed = (time.perf_counter() - started) * 1000
         events.request.fire(request_type="PAGE", name=PAGE, response_time=elapsed, response_length=0,
                             exception=None if ok else RuntimeError("a page request failed"), context={})
@@ -146,16 +183,15 @@ class ApiClient(FastHttpUser):
     @task(3)
     def trajectory(self):
         body = random.choice(POOL["api"])
-        with self.client.post("/api/trajectory", data=json.dumps(body), headers=HEADERS,
-                              name="api: POST /api/trajectory", catch_response=True) as r:
-            if r.status_code != 200 or not r.text.startswith('{"optimizer"') or not r.text.endswith("}}"):
-                r.failure(f"status {r.status_code}: {r.text[:200] if r.text else ''}")
+        send(self.client, "POST", "/api/trajectory", "api: POST /api/trajectory",
+             lambda r: None if r.text.startswith('{"optimizer"') and r.text.endswith("}}")
+             else f"not a trajectory: {r.text[:200]!r}",
+             data=json.dumps(body), headers=HEADERS)
 
     @task(1)
     def optimizers(self):
-        with self.client.get("/api/optimizers", name="api: GET /api/optimizers", catch_response=True) as r:
-            if r.status_code != 200 or '"optimizers"' not in r.text[:50]:
-                r.failure(f"status {r.status_code}")
+        send(self.client, "GET", "/api/optimizers", "api: GET /api/optimizers",
+             lambda r: None if '"optimizers"' in r.text[:50] else f"not the optimizers: {r.text[:200]!r}")
 
 
 class Heavy(FastHttpUser):
@@ -175,9 +211,11 @@ class Heavy(FastHttpUser):
             name = HEAVY_WORK
         else:
             config, name = POOL["heavy_time"], HEAVY_TIME
-        with self.client.post("/_dash-update-component", data=render_body(_template, config, 0, None), headers=HEADERS,
-                              name=name, catch_response=True) as r:
-            if r.status_code != 200 or render_store(r.text) is None:
-                r.failure(f"status {r.status_code}: {r.text[:200] if r.text else ''}")
-            elif "stopped at step" not in r.text:
-                r.failure("the heavy request was not stopped on a limit")
+
+        def check(r):
+            if render_store(r.text) is None:
+                return f"not a render answer: {r.text[:200]!r}"
+            return None if "stopped at step" in r.text else "the heavy request was not stopped on a limit"
+
+        send(self.client, "POST", "/_dash-update-component", name, check,
+             data=render_body(_template, config, 0, None), headers=HEADERS)

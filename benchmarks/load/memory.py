@@ -25,23 +25,38 @@ MIX = {"figure": 55, "page": 15, "trajectory": 20, "optimizers": 8, "heavy": 2}
 
 
 class _Client:
-    """One keep-alive connection; a failed request is counted and the connection made again."""
+    """One keep-alive connection.  As a browser does, a request on a reused connection that the
+    server had closed before answering is sent again once on a new one (counted in ``resent``);
+    any other failure is raised, and the connection made again for the next request."""
 
     def __init__(self, host: str, port: int, timeout: float):
         self.host, self.port, self.timeout = host, port, timeout
         self.conn = None
+        self.used = 0
+        self.resent = 0
 
     def request(self, method: str, path: str, body: str | None = None) -> tuple[int, str]:
-        if self.conn is None:
-            self.conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
         headers = {"Accept-Encoding": "gzip", **(HEADERS if body is not None else {})}
-        try:
-            self.conn.request(method, path, body=body.encode() if body is not None else None, headers=headers)
-            response = self.conn.getresponse()
-            data = response.read()
-        except (OSError, http.client.HTTPException):
-            self.close()
-            raise
+        for attempt in range(2):
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+                self.used = 0
+            reused = self.used > 0
+            try:
+                self.conn.request(method, path, body=body.encode() if body is not None else None, headers=headers)
+                response = self.conn.getresponse()
+                data = response.read()
+                self.used += 1
+                break
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) as err:
+                self.close()
+                if attempt == 0 and reused:
+                    self.resent += 1
+                    continue
+                raise err
+            except (OSError, http.client.HTTPException):
+                self.close()
+                raise
         if response.getheader("Content-Encoding") == "gzip":
             data = gzip.decompress(data)
         return response.status, data.decode("utf-8", "replace")
@@ -74,6 +89,7 @@ def run(server, pool: dict, total: int = 6000, every: int = 250, threads: int = 
     stop_at = time.monotonic() + deadline_s
     t0 = time.monotonic()
     issued = itertools.count(1)
+    resent = []
 
     def record(kind: str, ms: float | None, problem: str | None = None):
         with lock:
@@ -143,6 +159,8 @@ def run(server, pool: dict, total: int = 6000, every: int = 250, threads: int = 
                 record(kind, ms)
         finally:
             client.close()
+            with lock:
+                resent.append(client.resent)
 
     pool_threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(threads)]
     for t in pool_threads:
@@ -160,7 +178,8 @@ def run(server, pool: dict, total: int = 6000, every: int = 250, threads: int = 
     done = sum(len(v) for v in latencies.values()) + sum(errors.values())
     return {"samples": samples, "peaks": peaks, "elapsed": elapsed, "requests": done,
             "latencies": {k: sorted(v) for k, v in latencies.items()}, "errors": errors,
-            "error_samples": error_samples, "threads": threads, "every": every, "total": total}
+            "error_samples": error_samples, "threads": threads, "every": every, "total": total,
+            "resent": sum(resent)}
 
 
 def judge(result: dict, limit_mb: float = 500.0, flat: float = 0.10) -> tuple[bool, list[str]]:

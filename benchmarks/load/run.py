@@ -11,6 +11,7 @@ its figures and a PASS/FAIL line against its target; the exit status is 1 when a
 with the default settings fails (the other settings are for comparison).  Everything, the server
 logs included, goes to ``--out`` (default ``test-artifacts/load/``).
 
+0. ``baseline``: one browser without think time, 30 s: each request's cost alone (no target).
 1. ``mixed``: 50 users (40 browsers, 10 API scripts), 60 s.  Target: no error, p95 of the figure
    updates <= 150 ms.
 2. ``starvation``: 3 clients sending the heaviest valid figure updates back to back and 10
@@ -41,7 +42,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import memory  # noqa: E402
-from common import FIGURE, FULL, PAGE, PATCH, percentile  # noqa: E402
+from common import FIGURE, FULL, PAGE, PATCH, RESENT, percentile  # noqa: E402
 from server import CLK_TCK, ROOT, Server  # noqa: E402
 
 LOCUST = Path(sys.executable).parent / "locust"
@@ -62,7 +63,8 @@ SETTINGS = ("WEB_CONCURRENCY", "GUNICORN_THREADS", "GUNICORN_TIMEOUT", "OPTVIZ_W
             "OPTVIZ_CACHE_MB", "MALLOC_ARENA_MAX", "MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_")
 DEFAULTS = {"WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "4", "OPTVIZ_CACHE_MB": "128"}
 
-FULL_PLAN = {"mixed": dict(users=50, rate=10, seconds=60),
+FULL_PLAN = {"baseline": dict(seconds=30),
+             "mixed": dict(users=50, rate=10, seconds=60),
              "starvation": dict(users=13, heavy=3, rate=13, seconds=60),
              "memory": dict(total=6000, every=250, threads=4)}
 QUICK_PLAN = {"mixed": dict(users=10, rate=10, seconds=3),
@@ -145,10 +147,12 @@ def findings_text(f: dict) -> str:
 
 # -- locust -----------------------------------------------------------------------------------------
 def run_locust(server: Server, classes: list[str], users: int, rate: int, seconds: int, out: Path, name: str,
-               pool: Path, heavy: int = 0) -> dict:
+               pool: Path, heavy: int = 0, think: str | None = None) -> dict:
     results = out / f"{name}.requests.json"
     results.unlink(missing_ok=True)
     env = {**os.environ, "LOAD_POOL": str(pool), "LOAD_RESULTS": str(results), "LOAD_HEAVY_USERS": str(heavy)}
+    if think is not None:
+        env["LOAD_THINK"] = think
     cmd = [str(LOCUST), "-f", str(HERE / "locustfile.py"), "--headless", "-u", str(users), "-r", str(rate),
            "-t", f"{seconds}s", "--host", server.url, "--only-summary", "--loglevel", "WARNING", *classes]
     with open(out / f"{name}.locust.log", "w") as log:
@@ -180,10 +184,18 @@ def table(data: dict, heading: str = "request") -> tuple[list[tuple], dict]:
 
 def _order(name: str) -> tuple:
     for i, prefix in enumerate(("page: ", PAGE, "figure update: full", "figure update: patch", FIGURE, "api:",
-                                "heavy:")):
+                                "heavy:", RESENT)):
         if name.startswith(prefix):
             return (i, name)
     return (9, name)
+
+
+def resent_text(data: dict) -> str:
+    resent = data.get("resent") or {}
+    if not resent:
+        return "requests sent again after a closed keep-alive connection: 0"
+    return (f"requests sent again after a closed keep-alive connection: {sum(resent.values())} ("
+            + "; ".join(f"{n}x {reason}" for reason, n in resent.items()) + ")")
 
 
 def by_surface_text(data: dict) -> str:
@@ -211,30 +223,58 @@ def print_table(rows: list[tuple], rate: bool = True) -> None:
 
 
 # -- scenarios --------------------------------------------------------------------------------------
-def mixed(plan: dict, out: Path, pool: Path) -> dict:
-    p = plan["mixed"]
-    say(f"\n## 1. Mixed load: {p['users']} users (browsers 4 : API scripts 1), {p['seconds']} s, "
-        f"ramp {p['rate']}/s\nsettings: {settings_text({})}")
-    log = out / "mixed.server.log"
+def baseline(plan: dict, out: Path, pool: Path) -> dict:
+    """One browser, no think time: what each request costs when nothing else competes (no target)."""
+    p = plan["baseline"]
+    say(f"\n## 0. Baseline: 1 browser, no think time, {p['seconds']} s (no target: the cost of a request alone)"
+        f"\nsettings: {settings_text({})}")
+    log = out / "baseline.server.log"
     log.unlink(missing_ok=True)
     with Server(log=log) as server, CpuMeter(server) as cpu:
-        data = run_locust(server, ["Browser", "ApiClient"], p["users"], p["rate"], p["seconds"], out, "mixed", pool)
+        data = run_locust(server, ["Browser"], 1, 1, p["seconds"], out, "baseline", pool, think="0,0")
     rows, by_name = table(data)
     print_table(rows)
-    total = sum(r[1] + r[2] for r in rows if r[0] != FIGURE and r[0] != PAGE)
-    errors = sum(r[2] for r in rows if r[0] != FIGURE and r[0] != PAGE)
+    errors = sum(r[2] for r in rows if r[0] not in (FIGURE, PAGE, RESENT))
     findings = log_findings(log, 2)
+    say(by_surface_text(data))
+    say(resent_text(data))
+    say(cpu.text())
+    say(findings_text(findings))
+    say(f"server stopped on SIGTERM in {_seconds(server.stop_took)}")
+    return {"ok": errors == 0, "errors": errors + findings["5xx"], "rows": rows, "cpu": cpu.result, "log": findings,
+            "duration": data["duration"], "errors_seen": _error_samples(data), "stop_s": server.stop_took}
+
+
+def mixed(plan: dict, out: Path, pool: Path, variant: str = "default") -> dict:
+    p = plan["mixed"]
+    extra = VARIANTS[variant]
+    tag = "" if variant == "default" else f" [{variant}]"
+    say(f"\n## 1. Mixed load{tag}: {p['users']} users (browsers 4 : API scripts 1), {p['seconds']} s, "
+        f"ramp {p['rate']}/s\nsettings: {settings_text(extra)}")
+    name = "mixed" if variant == "default" else f"mixed-{variant}"
+    log = out / f"{name}.server.log"
+    log.unlink(missing_ok=True)
+    workers = int({**os.environ, **extra}.get("WEB_CONCURRENCY", "2"))
+    with Server(env=extra, log=log) as server, CpuMeter(server) as cpu:
+        data = run_locust(server, ["Browser", "ApiClient"], p["users"], p["rate"], p["seconds"], out, name, pool)
+    rows, by_name = table(data)
+    print_table(rows)
+    total = sum(r[1] + r[2] for r in rows if r[0] not in (FIGURE, PAGE, RESENT))
+    errors = sum(r[2] for r in rows if r[0] not in (FIGURE, PAGE, RESENT))
+    findings = log_findings(log, workers)
     fig = by_name.get(FIGURE)
     ok = errors == 0 and fig is not None and fig[1] > 0 and fig[4] <= 150 and findings["5xx"] == 0
     say(f"\n{total} HTTP requests, {total / data['duration']:.1f} req/s, {errors} errors")
     say(by_surface_text(data))
+    say(resent_text(data))
     say(cpu.text())
     say(findings_text(findings))
-    say(f"mixed: {'PASS' if ok else 'FAIL'} (target: 0 errors, figure updates p95 <= 150 ms; "
+    say(f"mixed{tag}: {'PASS' if ok else 'FAIL'} (target: 0 errors, figure updates p95 <= 150 ms; "
         f"got {errors} errors, p95 {_ms(fig[4] if fig else None)} ms)")
     say(f"server stopped on SIGTERM in {_seconds(server.stop_took)}")
     return {"ok": ok, "errors": errors + findings["5xx"], "rows": rows, "cpu": cpu.result, "log": findings,
-            "duration": data["duration"], "errors_seen": _error_samples(data), "stop_s": server.stop_took}
+            "settings": extra, "duration": data["duration"], "errors_seen": _error_samples(data),
+            "stop_s": server.stop_took}
 
 
 def starvation(plan: dict, out: Path, pool: Path, variants: list[str]) -> dict:
@@ -252,11 +292,12 @@ def starvation(plan: dict, out: Path, pool: Path, variants: list[str]) -> dict:
                               f"starvation-{variant}", pool, heavy=p["heavy"])
         rows, by_name = table(data)
         print_table(rows)
-        ordinary = [r for r in rows if not r[0].startswith("heavy:") and r[0] not in (FIGURE, PAGE)]
+        ordinary = [r for r in rows if not r[0].startswith("heavy:") and r[0] not in (FIGURE, PAGE, RESENT)]
         errors = sum(r[2] for r in ordinary)
         page, fig = by_name.get(PAGE), by_name.get(FIGURE)
         findings = log_findings(log, workers)
         say(by_surface_text(data))
+        say(resent_text(data))
         ok = (errors == 0 and page is not None and fig is not None and page[4] <= 500 and fig[4] <= 500)
         say(cpu.text())
         say(findings_text(findings))
@@ -291,7 +332,8 @@ def memory_scenario(plan: dict, out: Path, pool_path: Path, variants: list[str])
         print_table([(*row, 0.0) for row in memory.latency_rows(result)], rate=False)
         for line in lines:
             say(line)
-        say(f"{result['requests']} requests in {result['elapsed']:.0f} s, {errors} errors"
+        say(f"{result['requests']} requests in {result['elapsed']:.0f} s, {errors} errors, "
+            f"{result['resent']} sent again after a closed keep-alive connection"
             + (f" (first: {result['error_samples'][:3]})" if errors else ""))
         say(cpu.text())
         findings = log_findings(log, workers)
@@ -303,6 +345,7 @@ def memory_scenario(plan: dict, out: Path, pool_path: Path, variants: list[str])
                             "cpu": cpu.result, "log": findings, "settings": extra,
                             "samples": result["samples"], "peaks": result["peaks"], "errors_by_kind": result["errors"],
                             "error_samples": result["error_samples"], "elapsed": result["elapsed"],
+                            "resent": result["resent"],
                             "rows": memory.latency_rows(result)}
         if auto and variant == "default" and ok:
             break
@@ -333,19 +376,29 @@ def machine_text() -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a short smoke test of every scenario")
-    parser.add_argument("--only", default="mixed,starvation,memory", help="scenarios to run, comma-separated")
+    parser.add_argument("--only", default=None,
+                        help="scenarios to run, comma-separated: baseline, mixed, starvation, memory (default: all; "
+                             "--quick: all but baseline)")
     parser.add_argument("--variants", default=None,
                         help=f"starvation settings to try ({', '.join(VARIANTS)}); default all (--quick: default)")
+    parser.add_argument("--mixed-variants", default="default",
+                        help="settings for the mixed scenario (same names as --variants); default: default")
     parser.add_argument("--memory-variants", default="auto",
                         help=f"memory settings ({', '.join(MEMORY_VARIANTS)}), or auto: default, then the malloc "
                              f"settings if it fails")
     parser.add_argument("--out", type=Path, default=ROOT / "test-artifacts" / "load")
     args = parser.parse_args()
     plan = QUICK_PLAN if args.quick else FULL_PLAN
-    only = [s.strip() for s in args.only.split(",") if s.strip()]
+    only = [s.strip() for s in (args.only or ",".join(s for s in FULL_PLAN if s in plan)).split(",") if s.strip()]
+    for s in only:
+        if s not in FULL_PLAN:
+            parser.error(f"unknown scenario {s!r}: one of {', '.join(FULL_PLAN)}")
+        if s not in plan:
+            parser.error(f"{s} has no --quick version")
     variants = (args.variants or ("default" if args.quick else ",".join(VARIANTS))).split(",")
     memory_variants = ["default"] if args.quick and args.memory_variants == "auto" else args.memory_variants.split(",")
-    for v in variants:
+    mixed_variants = args.mixed_variants.split(",")
+    for v in variants + mixed_variants:
         if v not in VARIANTS:
             parser.error(f"unknown variant {v!r}: one of {', '.join(VARIANTS)}")
     for v in memory_variants:
@@ -363,9 +416,12 @@ def main() -> int:
     results: dict = {"quick": args.quick, "date": datetime.datetime.now().astimezone().isoformat(),
                      "machine": machine_text()}
     verdicts = []   # (name, result, counts for the exit status)
+    if "baseline" in only:
+        results["baseline"] = baseline(plan, args.out, pool)
+        verdicts.append(("baseline (no target: errors only)", results["baseline"], True))
     if "mixed" in only:
-        results["mixed"] = mixed(plan, args.out, pool)
-        verdicts.append(("mixed", results["mixed"], True))
+        results["mixed"] = {v: mixed(plan, args.out, pool, v) for v in mixed_variants}
+        verdicts += [(f"mixed [{v}]", r, v == "default") for v, r in results["mixed"].items()]
     if "starvation" in only:
         results["starvation"] = starvation(plan, args.out, pool, variants)
         verdicts += [(f"starvation [{v}]", r, v == "default") for v, r in results["starvation"].items()]
