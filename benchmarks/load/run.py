@@ -42,7 +42,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import memory  # noqa: E402
-from common import FIGURE, FULL, PAGE, PATCH, RESENT, percentile  # noqa: E402
+from common import FIGURE, FULL, HEAVY_TIME, HEAVY_WORK, PAGE, PATCH, RESENT, percentile  # noqa: E402
 from server import CLK_TCK, ROOT, Server  # noqa: E402
 
 LOCUST = Path(sys.executable).parent / "locust"
@@ -53,13 +53,19 @@ VARIANTS = {
     "threads2": {"GUNICORN_THREADS": "2"},
     "threads8": {"GUNICORN_THREADS": "8"},
     "workers3": {"WEB_CONCURRENCY": "3"},
+    # not one of gunicorn.conf.py's settings: a gthread worker then takes a connection only while it
+    # has a free thread (and keeps none alive), so a busy worker leaves new ones to an idle one
+    "conn4": {"GUNICORN_CMD_ARGS": "--worker-connections 4"},
 }
 MEMORY_VARIANTS = {
     "default": {},
     "arena2": {"MALLOC_ARENA_MAX": "2"},
     "arena2+mmap": {"MALLOC_ARENA_MAX": "2", "MALLOC_TRIM_THRESHOLD_": "131072", "MALLOC_MMAP_THRESHOLD_": "131072"},
+    # for comparing the gunicorn settings (run with --memory-threads 8 or more to use the threads)
+    "threads8": {"GUNICORN_THREADS": "8"},
+    "threads8+arena2": {"GUNICORN_THREADS": "8", "MALLOC_ARENA_MAX": "2"},
 }
-SETTINGS = ("WEB_CONCURRENCY", "GUNICORN_THREADS", "GUNICORN_TIMEOUT", "OPTVIZ_WORK_LIMIT", "OPTVIZ_TIME_LIMIT",
+SETTINGS = ("WEB_CONCURRENCY", "GUNICORN_THREADS", "GUNICORN_CMD_ARGS", "GUNICORN_TIMEOUT", "OPTVIZ_WORK_LIMIT", "OPTVIZ_TIME_LIMIT",
             "OPTVIZ_CACHE_MB", "MALLOC_ARENA_MAX", "MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_")
 DEFAULTS = {"WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "4", "OPTVIZ_CACHE_MB": "128"}
 
@@ -106,7 +112,8 @@ class CpuMeter:
     def __enter__(self):
         self.t0 = time.monotonic()
         self.machine0 = _machine_busy()
-        self.server0 = self.server.cpu()
+        self.by_pid0 = self.server.cpu_by_pid()
+        self.server0 = sum(self.by_pid0.values())
         usage = resource.getrusage(resource.RUSAGE_CHILDREN)
         self.children0 = usage.ru_utime + usage.ru_stime
         self.self0 = sum(os.times()[:2])
@@ -116,18 +123,40 @@ class CpuMeter:
     def __exit__(self, *exc):
         wall = time.monotonic() - self.t0
         usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-        server = self.server.cpu() - self.server0
+        by_pid = self.server.cpu_by_pid()
+        server = sum(by_pid.values()) - self.server0
+        master = self.server.proc.pid
+        workers = sorted(((by_pid[p] - self.by_pid0.get(p, 0.0)) / wall for p in by_pid if p != master), reverse=True)
         generator = usage.ru_utime + usage.ru_stime - self.children0 + sum(os.times()[:2]) - self.self0
         machine = _machine_busy() - self.machine0
         self.result = {"wall_s": wall, "server_cores": server / wall, "generator_cores": generator / wall,
                        "other_cores": max(0.0, machine - server - generator) / wall,
-                       "machine_cores": machine / wall, "loadavg_before": self.load}
+                       "machine_cores": machine / wall, "loadavg_before": self.load, "worker_cores": workers}
 
     def text(self) -> str:
         r = self.result
-        return (f"CPU over {r['wall_s']:.0f} s, in cores of 2: server {r['server_cores']:.2f}, load generator "
+        return (f"CPU over {r['wall_s']:.0f} s, in cores of 2: server {r['server_cores']:.2f} (workers "
+                f"{' / '.join(f'{w:.2f}' for w in r['worker_cores'])}), load generator "
                 f"{r['generator_cores']:.2f}, everything else {r['other_cores']:.2f} (machine busy "
                 f"{r['machine_cores']:.2f}; load average before {r['loadavg_before'][0]:.2f})")
+
+
+def wait_quiet(max_wait: float, threshold: float = 0.3, window: float = 5.0) -> str:
+    """Wait (at most ``max_wait`` seconds) until the machine's other work uses under ``threshold``
+    cores over ``window`` seconds, so that a scenario does not start while, say, a test suite runs
+    beside it.  Returns what it saw, for the report."""
+    if max_wait <= 0:
+        return ""
+    started = time.monotonic()
+    while True:
+        before = _machine_busy()
+        time.sleep(window)
+        busy = (_machine_busy() - before) / window
+        waited = time.monotonic() - started
+        if busy < threshold:
+            return f"machine quiet ({busy:.2f} cores busy) after {waited:.0f} s"
+        if waited >= max_wait:
+            return f"machine still busy ({busy:.2f} cores) after waiting {waited:.0f} s: figures pessimistic"
 
 
 # -- the server's log -------------------------------------------------------------------------------
@@ -223,6 +252,15 @@ def print_table(rows: list[tuple], rate: bool = True) -> None:
 
 
 # -- scenarios --------------------------------------------------------------------------------------
+QUIET = {"max_wait": 0.0}
+
+
+def quiet() -> None:
+    text = wait_quiet(QUIET["max_wait"])
+    if text:
+        say(text)
+
+
 def baseline(plan: dict, out: Path, pool: Path) -> dict:
     """One browser, no think time: what each request costs when nothing else competes (no target)."""
     p = plan["baseline"]
@@ -230,6 +268,7 @@ def baseline(plan: dict, out: Path, pool: Path) -> dict:
         f"\nsettings: {settings_text({})}")
     log = out / "baseline.server.log"
     log.unlink(missing_ok=True)
+    quiet()
     with Server(log=log) as server, CpuMeter(server) as cpu:
         data = run_locust(server, ["Browser"], 1, 1, p["seconds"], out, "baseline", pool, think="0,0")
     rows, by_name = table(data)
@@ -255,6 +294,7 @@ def mixed(plan: dict, out: Path, pool: Path, variant: str = "default") -> dict:
     log = out / f"{name}.server.log"
     log.unlink(missing_ok=True)
     workers = int({**os.environ, **extra}.get("WEB_CONCURRENCY", "2"))
+    quiet()
     with Server(env=extra, log=log) as server, CpuMeter(server) as cpu:
         data = run_locust(server, ["Browser", "ApiClient"], p["users"], p["rate"], p["seconds"], out, name, pool)
     rows, by_name = table(data)
@@ -277,38 +317,59 @@ def mixed(plan: dict, out: Path, pool: Path, variant: str = "default") -> dict:
             "stop_s": server.stop_took}
 
 
-def starvation(plan: dict, out: Path, pool: Path, variants: list[str]) -> dict:
+def starvation(plan: dict, out: Path, pool: Path, variants: list[str], rounds: int = 1) -> dict:
     p = plan["starvation"]
     results = {}
-    for variant in variants:
-        extra = VARIANTS[variant]
-        say(f"\n## 2. Starvation [{variant}]: {p['heavy']} heavy clients back to back + "
-            f"{p['users'] - p['heavy']} browsers, {p['seconds']} s\nsettings: {settings_text(extra)}")
-        log = out / f"starvation-{variant}.server.log"
-        log.unlink(missing_ok=True)
-        workers = int({**os.environ, **extra}.get("WEB_CONCURRENCY", "2"))
-        with Server(env=extra, log=log) as server, CpuMeter(server) as cpu:
-            data = run_locust(server, ["Browser", "Heavy"], p["users"], p["rate"], p["seconds"], out,
-                              f"starvation-{variant}", pool, heavy=p["heavy"])
-        rows, by_name = table(data)
-        print_table(rows)
-        ordinary = [r for r in rows if not r[0].startswith("heavy:") and r[0] not in (FIGURE, PAGE, RESENT)]
-        errors = sum(r[2] for r in ordinary)
-        page, fig = by_name.get(PAGE), by_name.get(FIGURE)
-        findings = log_findings(log, workers)
-        say(by_surface_text(data))
-        say(resent_text(data))
-        ok = (errors == 0 and page is not None and fig is not None and page[4] <= 500 and fig[4] <= 500)
-        say(cpu.text())
-        say(findings_text(findings))
-        say(f"starvation [{variant}]: {'PASS' if ok else 'FAIL'} (target: browsers see 0 errors, p95 <= 500 ms "
-            f"for page loads and figure updates; got {errors} errors, page load p95 "
-            f"{_ms(page[4] if page else None)} ms, figure update p95 {_ms(fig[4] if fig else None)} ms)")
-        say(f"server stopped on SIGTERM in {_seconds(server.stop_took)}")
-        results[variant] = {"ok": ok, "errors": errors + findings["5xx"], "rows": rows, "cpu": cpu.result,
-                            "log": findings, "settings": extra, "duration": data["duration"],
-                            "errors_seen": _error_samples(data), "stop_s": server.stop_took}
+    for round_ in range(rounds):
+        for variant in (variants if round_ % 2 == 0 else variants[::-1]):
+            key = variant if rounds == 1 else f"{variant} #{round_ + 1}"
+            results[key] = starvation_run(p, out, pool, variant, key)
+    say("\n### Starvation, side by side (browsers' p95; the CPU the server and everything else used, in cores)")
+    say("| settings | page load p95 ms | figure update p95 ms | browser errors | heavy work-limit p50/p95 ms | "
+        "heavy time-limit p50/p95 ms | server cores (per worker) | other cores | target |")
+    say("|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    for key, r in results.items():
+        by = {row[0]: row for row in r["rows"]}
+        page, fig = by.get(PAGE), by.get(FIGURE)
+        work, tl = by.get(HEAVY_WORK), by.get(HEAVY_TIME)
+        say(f"| {key} | {_ms(page[4] if page else None)} | {_ms(fig[4] if fig else None)} | {r['errors']} | "
+            f"{_ms(work[3] if work else None)} / {_ms(work[4] if work else None)} | "
+            f"{_ms(tl[3] if tl else None)} / {_ms(tl[4] if tl else None)} | {r['cpu']['server_cores']:.2f} "
+            f"({' / '.join(f'{w:.2f}' for w in r['cpu']['worker_cores'])}) | "
+            f"{r['cpu']['other_cores']:.2f} | {'PASS' if r['ok'] else 'FAIL'} |")
     return results
+
+
+def starvation_run(p: dict, out: Path, pool: Path, variant: str, key: str) -> dict:
+    extra = VARIANTS[variant]
+    say(f"\n## 2. Starvation [{key}]: {p['heavy']} heavy clients back to back + "
+        f"{p['users'] - p['heavy']} browsers, {p['seconds']} s\nsettings: {settings_text(extra)}")
+    name = f"starvation-{key.replace(' #', '-')}"
+    log = out / f"{name}.server.log"
+    log.unlink(missing_ok=True)
+    workers = int({**os.environ, **extra}.get("WEB_CONCURRENCY", "2"))
+    quiet()
+    with Server(env=extra, log=log) as server, CpuMeter(server) as cpu:
+        data = run_locust(server, ["Browser", "Heavy"], p["users"], p["rate"], p["seconds"], out, name, pool,
+                          heavy=p["heavy"])
+    rows, by_name = table(data)
+    print_table(rows)
+    ordinary = [r for r in rows if not r[0].startswith("heavy:") and r[0] not in (FIGURE, PAGE, RESENT)]
+    errors = sum(r[2] for r in ordinary)
+    page, fig = by_name.get(PAGE), by_name.get(FIGURE)
+    findings = log_findings(log, workers)
+    say(by_surface_text(data))
+    say(resent_text(data))
+    ok = (errors == 0 and page is not None and fig is not None and page[4] <= 500 and fig[4] <= 500)
+    say(cpu.text())
+    say(findings_text(findings))
+    say(f"starvation [{key}]: {'PASS' if ok else 'FAIL'} (target: browsers see 0 errors, p95 <= 500 ms "
+        f"for page loads and figure updates; got {errors} errors, page load p95 "
+        f"{_ms(page[4] if page else None)} ms, figure update p95 {_ms(fig[4] if fig else None)} ms)")
+    say(f"server stopped on SIGTERM in {_seconds(server.stop_took)}")
+    return {"ok": ok, "errors": errors + findings["5xx"], "rows": rows, "cpu": cpu.result, "log": findings,
+            "settings": extra, "duration": data["duration"], "errors_seen": _error_samples(data),
+            "stop_s": server.stop_took}
 
 
 def memory_scenario(plan: dict, out: Path, pool_path: Path, variants: list[str]) -> dict:
@@ -316,13 +377,14 @@ def memory_scenario(plan: dict, out: Path, pool_path: Path, variants: list[str])
     pool = json.loads(pool_path.read_text())
     results = {}
     auto = variants == ["auto"]
-    for variant in (list(MEMORY_VARIANTS) if auto else variants):
+    for variant in (["default", "arena2", "arena2+mmap"] if auto else variants):
         extra = MEMORY_VARIANTS[variant]
         say(f"\n## 3. Memory [{variant}]: {p['total']:,} mixed requests (2 % heavy) from {p['threads']} threads, "
             f"VmRSS every {p['every']}\nsettings: {settings_text(extra)}")
         log = out / f"memory-{variant}.server.log"
         log.unlink(missing_ok=True)
         workers = int({**os.environ, **extra}.get("WEB_CONCURRENCY", "2"))
+        quiet()
         with Server(env=extra, log=log) as server, CpuMeter(server) as cpu:
             result = memory.run(server, pool, total=p["total"], every=p["every"], threads=p["threads"], log=say)
         ok, lines = memory.judge(result)
@@ -380,22 +442,32 @@ def main() -> int:
                         help="scenarios to run, comma-separated: baseline, mixed, starvation, memory (default: all; "
                              "--quick: all but baseline)")
     parser.add_argument("--variants", default=None,
-                        help=f"starvation settings to try ({', '.join(VARIANTS)}); default all (--quick: default)")
+                        help=f"starvation settings to try ({', '.join(VARIANTS)}); default: all but conn4 "
+                             f"(--quick: default)")
     parser.add_argument("--mixed-variants", default="default",
                         help="settings for the mixed scenario (same names as --variants); default: default")
     parser.add_argument("--memory-variants", default="auto",
                         help=f"memory settings ({', '.join(MEMORY_VARIANTS)}), or auto: default, then the malloc "
                              f"settings if it fails")
+    parser.add_argument("--wait-quiet", type=float, default=0.0, metavar="SECONDS",
+                        help="before each scenario, wait up to SECONDS for the machine's other work to drop "
+                             "under 0.3 cores (default 0: do not wait)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="run the starvation variants this many times, in alternating order (default 1)")
+    parser.add_argument("--memory-threads", type=int, default=None, help="client threads of the memory scenario (4)")
     parser.add_argument("--out", type=Path, default=ROOT / "test-artifacts" / "load")
     args = parser.parse_args()
     plan = QUICK_PLAN if args.quick else FULL_PLAN
+    QUIET["max_wait"] = args.wait_quiet
+    if args.memory_threads:
+        plan = {**plan, "memory": {**plan["memory"], "threads": args.memory_threads}}
     only = [s.strip() for s in (args.only or ",".join(s for s in FULL_PLAN if s in plan)).split(",") if s.strip()]
     for s in only:
         if s not in FULL_PLAN:
             parser.error(f"unknown scenario {s!r}: one of {', '.join(FULL_PLAN)}")
         if s not in plan:
             parser.error(f"{s} has no --quick version")
-    variants = (args.variants or ("default" if args.quick else ",".join(VARIANTS))).split(",")
+    variants = (args.variants or ("default" if args.quick else "default,threads2,threads8,workers3")).split(",")
     memory_variants = ["default"] if args.quick and args.memory_variants == "auto" else args.memory_variants.split(",")
     mixed_variants = args.mixed_variants.split(",")
     for v in variants + mixed_variants:
@@ -423,8 +495,8 @@ def main() -> int:
         results["mixed"] = {v: mixed(plan, args.out, pool, v) for v in mixed_variants}
         verdicts += [(f"mixed [{v}]", r, v == "default") for v, r in results["mixed"].items()]
     if "starvation" in only:
-        results["starvation"] = starvation(plan, args.out, pool, variants)
-        verdicts += [(f"starvation [{v}]", r, v == "default") for v, r in results["starvation"].items()]
+        results["starvation"] = starvation(plan, args.out, pool, variants, args.rounds)
+        verdicts += [(f"starvation [{v}]", r, v.split(" #")[0] == "default") for v, r in results["starvation"].items()]
     if "memory" in only:
         results["memory"] = memory_scenario(plan, args.out, pool, memory_variants)
         verdicts += [(f"memory [{v}]", r, v == "default") for v, r in results["memory"].items()]

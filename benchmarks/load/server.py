@@ -126,7 +126,11 @@ class Server:
 
     def cpu(self) -> float:
         """CPU seconds used by the master and its current workers."""
-        return sum(cpu_seconds(p) for p in [self.proc.pid, *self.workers()]) if self.proc else 0.0
+        return sum(self.cpu_by_pid().values())
+
+    def cpu_by_pid(self) -> dict[int, float]:
+        """CPU seconds used by each current worker, and by the master (under its pid)."""
+        return {p: cpu_seconds(p) for p in [self.proc.pid, *self.workers()]} if self.proc else {}
 
     def stop(self) -> float | None:
         """SIGTERM, wait up to 15 s, then SIGKILL the process group. Returns the seconds SIGTERM
