@@ -33,6 +33,7 @@ import os
 import platform
 import re
 import resource
+import signal
 import subprocess
 import sys
 import time
@@ -252,11 +253,11 @@ def print_table(rows: list[tuple], rate: bool = True) -> None:
 
 
 # -- scenarios --------------------------------------------------------------------------------------
-QUIET = {"max_wait": 0.0}
+QUIET = {"max_wait": 0.0, "threshold": 0.3}
 
 
 def quiet() -> None:
-    text = wait_quiet(QUIET["max_wait"])
+    text = wait_quiet(QUIET["max_wait"], QUIET["threshold"])
     if text:
         say(text)
 
@@ -435,7 +436,15 @@ def machine_text() -> str:
             f"the load generator (locust 2.47, one process) runs on the same cores as the server")
 
 
+def _interrupted(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main() -> int:
+    # Stopped by SIGTERM or SIGINT (even when started in the background, where SIGINT is ignored):
+    # unwind, so that the scenario's server and locust are stopped too.
+    signal.signal(signal.SIGTERM, _interrupted)
+    signal.signal(signal.SIGINT, _interrupted)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a short smoke test of every scenario")
     parser.add_argument("--only", default=None,
@@ -451,14 +460,16 @@ def main() -> int:
                              f"settings if it fails")
     parser.add_argument("--wait-quiet", type=float, default=0.0, metavar="SECONDS",
                         help="before each scenario, wait up to SECONDS for the machine's other work to drop "
-                             "under 0.3 cores (default 0: do not wait)")
+                             "under --quiet-threshold (default 0: do not wait)")
+    parser.add_argument("--quiet-threshold", type=float, default=0.3, metavar="CORES",
+                        help="what --wait-quiet calls idle (default 0.3 cores busy)")
     parser.add_argument("--rounds", type=int, default=1,
                         help="run the starvation variants this many times, in alternating order (default 1)")
     parser.add_argument("--memory-threads", type=int, default=None, help="client threads of the memory scenario (4)")
     parser.add_argument("--out", type=Path, default=ROOT / "test-artifacts" / "load")
     args = parser.parse_args()
     plan = QUICK_PLAN if args.quick else FULL_PLAN
-    QUIET["max_wait"] = args.wait_quiet
+    QUIET.update(max_wait=args.wait_quiet, threshold=args.quiet_threshold)
     if args.memory_threads:
         plan = {**plan, "memory": {**plan["memory"], "threads": args.memory_threads}}
     only = [s.strip() for s in (args.only or ",".join(s for s in FULL_PLAN if s in plan)).split(",") if s.strip()]
@@ -513,4 +524,8 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt as stop:
+        print(f"\ninterrupted ({stop}): the servers and locust were stopped", flush=True)
+        sys.exit(130)
