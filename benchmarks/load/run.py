@@ -253,7 +253,26 @@ def print_table(rows: list[tuple], rate: bool = True) -> None:
 
 
 # -- scenarios --------------------------------------------------------------------------------------
-QUIET = {"max_wait": 0.0, "threshold": 0.3}
+QUIET = {"max_wait": 0.0, "threshold": 0.3, "retries": 0}
+
+
+def least_disturbed(run, label: str) -> dict:
+    """``run()``, repeated (at most ``--retry-noisy`` more times) while the machine's other work used
+    more than the quiet threshold during it; the run least disturbed is kept."""
+    best = None
+    for attempt in range(1 + QUIET["retries"]):
+        result = run()
+        result["attempt"] = attempt + 1
+        if best is None or result["cpu"]["other_cores"] < best["cpu"]["other_cores"]:
+            best = result
+        other = result["cpu"]["other_cores"]
+        if other <= QUIET["threshold"] or attempt == QUIET["retries"]:
+            break
+        say(f"({label}: other work used {other:.2f} cores during the run: running it again)")
+    if best is not result:
+        say(f"({label}: keeping attempt {best['attempt']}, the least disturbed: other work "
+            f"{best['cpu']['other_cores']:.2f} cores)")
+    return best
 
 
 def quiet() -> None:
@@ -324,7 +343,7 @@ def starvation(plan: dict, out: Path, pool: Path, variants: list[str], rounds: i
     for round_ in range(rounds):
         for variant in (variants if round_ % 2 == 0 else variants[::-1]):
             key = variant if rounds == 1 else f"{variant} #{round_ + 1}"
-            results[key] = starvation_run(p, out, pool, variant, key)
+            results[key] = least_disturbed(lambda: starvation_run(p, out, pool, variant, key), f"starvation [{key}]")
     say("\n### Starvation, side by side (browsers' p95; the CPU the server and everything else used, in cores)")
     say("| settings | page load p95 ms | figure update p95 ms | browser errors | heavy work-limit p50/p95 ms | "
         "heavy time-limit p50/p95 ms | server cores (per worker) | other cores | target |")
@@ -463,13 +482,16 @@ def main() -> int:
                              "under --quiet-threshold (default 0: do not wait)")
     parser.add_argument("--quiet-threshold", type=float, default=0.3, metavar="CORES",
                         help="what --wait-quiet calls idle (default 0.3 cores busy)")
+    parser.add_argument("--retry-noisy", type=int, default=0, metavar="N",
+                        help="run a mixed or starvation scenario again, at most N times, while other work used more "
+                             "than --quiet-threshold cores during it; the least disturbed run is reported")
     parser.add_argument("--rounds", type=int, default=1,
                         help="run the starvation variants this many times, in alternating order (default 1)")
     parser.add_argument("--memory-threads", type=int, default=None, help="client threads of the memory scenario (4)")
     parser.add_argument("--out", type=Path, default=ROOT / "test-artifacts" / "load")
     args = parser.parse_args()
     plan = QUICK_PLAN if args.quick else FULL_PLAN
-    QUIET.update(max_wait=args.wait_quiet, threshold=args.quiet_threshold)
+    QUIET.update(max_wait=args.wait_quiet, threshold=args.quiet_threshold, retries=args.retry_noisy)
     if args.memory_threads:
         plan = {**plan, "memory": {**plan["memory"], "threads": args.memory_threads}}
     only = [s.strip() for s in (args.only or ",".join(s for s in FULL_PLAN if s in plan)).split(",") if s.strip()]
@@ -503,7 +525,8 @@ def main() -> int:
         results["baseline"] = baseline(plan, args.out, pool)
         verdicts.append(("baseline (no target: errors only)", results["baseline"], True))
     if "mixed" in only:
-        results["mixed"] = {v: mixed(plan, args.out, pool, v) for v in mixed_variants}
+        results["mixed"] = {v: least_disturbed(lambda v=v: mixed(plan, args.out, pool, v), f"mixed [{v}]")
+                            for v in mixed_variants}
         verdicts += [(f"mixed [{v}]", r, v == "default") for v, r in results["mixed"].items()]
     if "starvation" in only:
         results["starvation"] = starvation(plan, args.out, pool, variants, args.rounds)
