@@ -220,6 +220,15 @@ def _order(name: str) -> tuple:
     return (9, name)
 
 
+def steady_text(data: dict, after: float = 15.0) -> str:
+    """The figure updates' percentiles without the first ``after`` seconds (the users arriving)."""
+    values = sorted(ms for name in (FULL, PATCH) if name in data["requests"]
+                    for ms, at in zip(data["requests"][name]["ms"], data["requests"][name]["at"]) if at >= after)
+    return (f"figure updates after the first {after:.0f} s (users arriving, first page loads): n {len(values)}, "
+            f"p50 {_ms(percentile(values, 50))} ms, p95 {_ms(percentile(values, 95))} ms, "
+            f"p99 {_ms(percentile(values, 99))} ms")
+
+
 def resent_text(data: dict) -> str:
     resent = data.get("resent") or {}
     if not resent:
@@ -325,6 +334,7 @@ def mixed(plan: dict, out: Path, pool: Path, variant: str = "default") -> dict:
     fig = by_name.get(FIGURE)
     ok = errors == 0 and fig is not None and fig[1] > 0 and fig[4] <= 150 and findings["5xx"] == 0
     say(f"\n{total} HTTP requests, {total / data['duration']:.1f} req/s, {errors} errors")
+    say(steady_text(data))
     say(by_surface_text(data))
     say(resent_text(data))
     say(cpu.text())
