@@ -106,8 +106,8 @@ failover:
 	$(PYTHON) deploy/failover.py
 
 # Load and fault tests of the production server (gunicorn on loopback), not part of `make test`;
-# see benchmarks/load/README.md.  `make load` runs every scenario (about 12 minutes) and prints a
-# summary; `make load LOAD_QUICK=1` is a smoke run of the harness (about 25 s); LOAD_ARGS passes
+# see benchmarks/load/README.md.  `make load` runs every scenario (about 11 minutes) and prints a
+# summary; `make load LOAD_QUICK=1` is a smoke run of the harness (about 20 s); LOAD_ARGS passes
 # options to benchmarks/load/run.py (e.g. LOAD_ARGS="--only starvation --variants default,threads8").
 LOAD_VENV ?= .venv-load
 LOAD_QUICK ?=

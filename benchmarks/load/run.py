@@ -1,7 +1,7 @@
 """Load and fault tests of the production server, on loopback: ``make load`` runs this.
 
-    .venv-load/bin/python benchmarks/load/run.py              # every scenario (about 12 minutes)
-    .venv-load/bin/python benchmarks/load/run.py --quick      # a smoke test of the harness (about 25 s)
+    .venv-load/bin/python benchmarks/load/run.py              # every scenario (about 11 minutes)
+    .venv-load/bin/python benchmarks/load/run.py --quick      # a smoke test of the harness (about 20 s)
     .venv-load/bin/python benchmarks/load/run.py --only starvation --variants default,threads8
 
 Each scenario starts ``gunicorn -c gunicorn.conf.py app:server`` (``.venv``; ``PYTHONPATH=.``,
