@@ -7,7 +7,13 @@ canonical form is the plain dict of :meth:`Config.to_data`::
     {"surface": "quadratic", "surface_params": {"condition": 100},
      "start": [-2.5, 1.5], "steps": 300, "noise": 0.0, "seed": 0,
      "schedule": "step", "schedule_params": {"step_size": 50}, "clip": null, "lossx": "step",
-     "runs": [{"optimizer": "adam", "hyperparameters": {"lr": 0.05}, "uid": "r0", "color": 0}]}
+     "runs": [{"optimizer": "adam", "hyperparameters": {"lr": 0.05}, "uid": "r0", "color": 0},
+              {"optimizer": "adam", "hyperparameters": {"lr": 0.05},
+               "conditions": {"noise": 0.5, "seed": 3, "schedule": "cosine", "clip": null}}]}
+
+A run's ``conditions`` override the shared ones for that run only: its own gradient noise and
+seed, learning-rate schedule (``schedule`` and ``schedule_params``) or clipping (``clip``, null
+for none); a condition it does not name is the shared one.
 
 Every key may be left out (it takes its default).  :meth:`Config.from_data` is the checker: the
 share URL (:mod:`optviz.ui.urlstate` turns a query string into this dict), the browser's copy of
@@ -29,8 +35,8 @@ from optviz import optimizers, schedules
 from optviz.options import CLIP, NOISE, SEED, STEPS
 from optviz.spec import Hyperparameter, as_float, shown
 
-__all__ = ["Config", "Run", "MAX_RUNS", "LOSS_AXES", "KEYS", "RUN_KEYS", "STEPS", "NOISE", "SEED", "CLIP",
-           "default_config", "default_surface", "default_runs", "new_run", "next_uid", "free_color",
+__all__ = ["Config", "Run", "MAX_RUNS", "LOSS_AXES", "KEYS", "RUN_KEYS", "CONDITION_KEYS", "STEPS", "NOISE", "SEED",
+           "CLIP", "default_config", "default_surface", "default_runs", "new_run", "next_uid", "free_color",
            "validate_value", "resolve_values", "start_bounds", "check_start", "format_number", "with_changes",
            "Problems"]
 
@@ -39,9 +45,11 @@ MAX_RUNS = 8
 #: The loss plot's horizontal axis: optimizer steps, or cost (function + gradient evaluations).
 LOSS_AXES = ("step", "cost")
 #: The keys of the canonical dict, and of each of its runs.
-KEYS = ("surface", "surface_params", "start", "steps", "noise", "seed", "schedule", "schedule_params", "clip",
-        "lossx", "runs")
-RUN_KEYS = ("optimizer", "hyperparameters", "uid", "color")
+KEYS = ("lesson", "surface", "surface_params", "start", "steps", "noise", "seed", "schedule", "schedule_params",
+        "clip", "lossx", "reveal", "runs")
+RUN_KEYS = ("optimizer", "hyperparameters", "uid", "color", "conditions")
+#: The conditions a run may set for itself (``schedule_params`` goes with ``schedule``).
+CONDITION_KEYS = ("noise", "seed", "schedule", "schedule_params", "clip")
 
 #: The surface the app opens on: the first of these that is registered.
 _PREFERRED_SURFACES = ("rosenbrock", "beale")
@@ -142,12 +150,16 @@ def check_start(surface: surfaces.Surface, x: Any, y: Any, strict: bool = False)
 # -- records ----------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Run:
-    """One run of the comparison: an optimizer with its own hyperparameters and a fixed colour."""
+    """One run of the comparison: an optimizer with its own hyperparameters and a fixed colour,
+    and the training conditions it sets for itself (``conditions``: pairs of ``noise``, ``seed``,
+    ``schedule`` (with ``schedule_params``) and ``clip`` (``None``: no clipping), each overriding
+    the shared one)."""
 
     uid: str
     optimizer: str
     hyperparameters: tuple[tuple[str, Any], ...]
     color: int
+    conditions: tuple[tuple[str, Any], ...] = ()
 
     @property
     def spec(self):
@@ -178,20 +190,31 @@ class Config:
     clip: float | None
     runs: tuple[Run, ...]
     lossx: str = "step"
+    #: The lesson this scene comes from (``optviz.lessons``), or "" for none.
+    lesson: str = ""
+    #: Playback draws the paths only up to the current step.
+    reveal: bool = False
 
     # -- derived -----------------------------------------------------------------------------------
     def surface_obj(self) -> surfaces.Surface:
         return _surface(self.surface, self.surface_params)
 
-    def schedule_arg(self) -> dict | None:
-        if self.schedule == "constant":
+    def schedule_arg(self, run: Run | None = None) -> dict | None:
+        """The schedule of ``run`` (its own, or the shared one) as ``simulate`` takes it."""
+        own = dict(run.conditions) if run is not None else {}
+        name = own.get("schedule", self.schedule)
+        params = own.get("schedule_params", ()) if "schedule" in own else self.schedule_params
+        if name == "constant":
             return None
-        return {"name": self.schedule, **dict(self.schedule_params)}
+        return {"name": name, **dict(params)}
 
-    def simulate_kwargs(self) -> dict:
-        """The keyword arguments shared by every run's ``optviz.simulate``."""
-        return dict(start=self.start, steps=self.steps, noise=self.noise, seed=self.seed,
-                    clip=self.clip, schedule=self.schedule_arg())
+    def simulate_kwargs(self, run: Run | None = None) -> dict:
+        """The keyword arguments of ``run``'s ``optviz.simulate`` but its hyperparameters: the
+        shared conditions, overridden by the run's own."""
+        own = dict(run.conditions) if run is not None else {}
+        return dict(start=self.start, steps=self.steps, noise=own.get("noise", self.noise),
+                    seed=own.get("seed", self.seed), clip=own.get("clip", self.clip),
+                    schedule=self.schedule_arg(run))
 
     def run(self, uid: str) -> Run | None:
         return next((r for r in self.runs if r.uid == uid), None)
@@ -205,9 +228,8 @@ class Config:
             "surface": self.surface, "surface_params": dict(self.surface_params),
             "start": list(self.start), "steps": self.steps, "noise": self.noise, "seed": self.seed,
             "schedule": self.schedule, "schedule_params": dict(self.schedule_params), "clip": self.clip,
-            "lossx": self.lossx,
-            "runs": [{"uid": r.uid, "optimizer": r.optimizer, "hyperparameters": dict(r.hyperparameters),
-                      "color": r.color} for r in self.runs],
+            "lossx": self.lossx, "lesson": self.lesson, "reveal": self.reveal,
+            "runs": [_run_data(r) for r in self.runs],
         }
 
     @classmethod
@@ -277,6 +299,14 @@ class Config:
             problems.add(f"lossx must be one of {', '.join(LOSS_AXES)}; got {shown(lossx)}", "used step")
             lossx = "step"
 
+        lesson = get("lesson")
+        if lesson is None:
+            lesson = ""
+        elif lesson != "" and lesson not in _lesson_names():
+            problems.add(f"unknown lesson {shown(lesson)}; choose one of: {', '.join(_lesson_names())}", "showing none")
+            lesson = ""
+        reveal = _checked(_REVEAL, get("reveal"), problems)
+
         raw_runs = get("runs")
         if raw_runs is None:
             runs = default_runs()
@@ -288,8 +318,28 @@ class Config:
 
         config = cls(surface=surface_name, surface_params=surface_params, start=start, steps=steps, noise=noise,
                      seed=seed, schedule=schedule, schedule_params=schedule_params, clip=clip, runs=runs,
-                     lossx=lossx)
+                     lossx=lossx, lesson=lesson, reveal=reveal)
         return config, problems
+
+
+#: The reveal switch of the view, as a declared value (``on``/``off`` in a link).
+_REVEAL = Hyperparameter("reveal", False, kind="bool", help="Draw the paths only up to the current step.")
+
+
+def _lesson_names() -> list[str]:
+    from optviz import lessons   # lessons are built from configurations
+    return lessons.names()
+
+
+def _run_data(run: Run) -> dict:
+    data = {"uid": run.uid, "optimizer": run.optimizer, "hyperparameters": dict(run.hyperparameters),
+            "color": run.color}
+    if run.conditions:
+        own = dict(run.conditions)
+        if "schedule_params" in own:
+            own["schedule_params"] = dict(own["schedule_params"])
+        data["conditions"] = own
+    return data
 
 
 def _checked(hp: Hyperparameter, value: Any, problems: Problems, fallback: Any = ...) -> Any:
@@ -356,7 +406,51 @@ def _run(item: Any, number: int, taken: list[Run], problems: Problems, strict: b
     if isinstance(color, bool) or not isinstance(color, int) or not 0 <= color < MAX_RUNS \
             or color in {r.color for r in taken}:
         color = free_color(taken)
-    return Run(uid=uid, optimizer=name, hyperparameters=values, color=color)
+    conditions = _conditions(item.get("conditions"), f"run {number} ({spec.title})", problems, strict)
+    return Run(uid=uid, optimizer=name, hyperparameters=values, color=color, conditions=conditions)
+
+
+def _conditions(given: Any, owner: str, problems: Problems, strict: bool) -> tuple[tuple[str, Any], ...]:
+    """A run's own conditions, checked by the same declarations as the shared ones; a bad one is
+    left out (the run then follows the shared condition)."""
+    if given is None:
+        return ()
+    if not isinstance(given, Mapping):
+        problems.add(f"{owner}: conditions must be an object of noise, seed, schedule, clip; got {shown(given)}",
+                     "used the shared ones")
+        return ()
+    out: dict[str, Any] = {}
+    for key in given:
+        if key not in CONDITION_KEYS:
+            problems.add(f"{owner}: unknown condition {shown(key)} (known: {', '.join(CONDITION_KEYS)})", "ignored it")
+    for hp in (NOISE, SEED):
+        if given.get(hp.name) is not None:
+            try:
+                out[hp.name] = validate_value(hp, given[hp.name], strict)
+            except ValueError as err:
+                problems.add(f"{owner}: {err}", "used the shared one")
+    if "clip" in given:
+        try:
+            out["clip"] = None if given["clip"] is None else validate_value(CLIP, given["clip"], strict)
+        except ValueError as err:
+            problems.add(f"{owner}: {err} (or null for no clipping)", "used the shared one")
+    name = given.get("schedule")
+    if name is not None:
+        if name not in schedules.names():
+            problems.add(f"{owner}: unknown schedule {shown(name)}; choose one of: {', '.join(schedules.names())}",
+                         "used the shared one")
+        else:
+            params = given.get("schedule_params")
+            if params is not None and not isinstance(params, Mapping):
+                problems.add(f"{owner}: schedule_params must be an object of parameter values; got {shown(params)}",
+                             "used the defaults")
+                params = None
+            out["schedule"] = name
+            out["schedule_params"] = resolve_values(schedules.get(name).parameters, params or {},
+                                                    f"{owner}: schedule {name!r}", problems, strict)
+    elif given.get("schedule_params") is not None:
+        problems.add(f"{owner}: schedule_params without a schedule", "ignored them")
+    return tuple((k, out[k]) for k in CONDITION_KEYS if k in out)
 
 
 # -- defaults and new runs ------------------------------------------------------------------------

@@ -1,0 +1,97 @@
+"""Lessons: classic scenes of optimization, each with a caption that says what to look at.
+
+A lesson is a complete scene, written as a share link (:mod:`optviz.links`: surface and its
+parameters, start, steps, runs with their hyperparameters and conditions, the loss axis), a
+caption of two to four plain sentences, and one "now try" suggestion: a control to move and what
+will happen.  Every claim a caption makes is checked on the engine's output for that scene
+(``tests/test_lessons.py``); a lesson whose claim fails does not ship.
+
+>>> from optviz import lessons
+>>> lessons.get("saddle").scene.surface
+'saddle'
+
+The app opens a lesson from ``?lesson=NAME``: the lesson's scene, in reveal mode (the paths grow
+as the animation plays), with its caption above the views.  Any other key of the link changes the
+scene, so a lecturer can adapt a lesson and share the result.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, replace
+
+from optviz.config import Config
+
+__all__ = ["Lesson", "names", "get", "all_lessons"]
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """One lesson: ``name`` is its id (``?lesson=NAME``), ``link`` its scene as a share link,
+    ``caption`` what to look at, ``try_next`` the one thing to try next, ``reveal`` whether
+    playback draws the paths as it goes (on for lessons)."""
+
+    name: str
+    title: str
+    link: str
+    caption: str
+    try_next: str
+    reveal: bool = True
+
+    @property
+    def scene(self) -> Config:
+        """The scene as a configuration (checked: a lesson's link has no problem)."""
+        return _scene(self)
+
+
+@functools.lru_cache(maxsize=None)
+def _scene(lesson: Lesson) -> Config:
+    from optviz import links   # links read ?lesson= through this module
+    config, problems = links.parse(lesson.link)
+    if problems:
+        raise ValueError(f"lesson {lesson.name!r}: its link has problems: {'; '.join(problems)}")
+    return replace(config, lesson=lesson.name, reveal=lesson.reveal)
+
+
+_LESSONS = (
+    Lesson(
+        name="learning_rate",
+        title="The learning rate on a parabola",
+        link="?surface=parabola&start=1,0&steps=30&run=gd:lr=0.1&run=gd:lr=0.7&run=gd:lr=1.1",
+        caption=("On f = x², gradient descent multiplies x by 1 − 2·lr at every step, and the curvature L = 2 "
+                 "decides everything. Below 1/L (lr 0.1) the run creeps down one side and never crosses "
+                 "the minimum; between 1/L and 2/L (lr 0.7) it jumps across the minimum at every step and "
+                 "still converges, faster; beyond 2/L (lr 1.1) each jump overshoots more and the run "
+                 "diverges."),
+        try_next="Set the second run's lr to 0.5: it lands on the minimum in a single step (1 − 2·0.5 = 0).",
+    ),
+    Lesson(
+        name="saddle",
+        title="A saddle point",
+        link=("?surface=saddle&start=1,0.001&steps=200&run=gd:lr=0.02&run=momentum:lr=0.02"
+              "&run=adam:lr=0.05&run=rmsprop&run=newton"),
+        caption=("The start lies a hair off the ridge of f = x² − y², where the gradient points almost "
+                 "straight at the saddle. Gradient descent slides into the saddle and hesitates there for "
+                 "a long while before the tiny y grows enough to carry it away; Adam and RMSprop divide "
+                 "by the gradient's size, so they leave at once. Newton's method jumps onto the saddle in "
+                 "one step and stays: it goes to where the gradient vanishes, minimum or not."),
+        try_next="Add gradient noise (σ = 0.05): gradient descent then leaves the saddle far sooner.",
+    ),
+)
+_REGISTRY = {lesson.name: lesson for lesson in _LESSONS}
+
+
+def names() -> list[str]:
+    """The ids of every lesson, in the order the picker lists them."""
+    return list(_REGISTRY)
+
+
+def all_lessons() -> list[Lesson]:
+    return list(_REGISTRY.values())
+
+
+def get(name: str) -> Lesson:
+    """The lesson called ``name``; ``ValueError`` listing the known ids for an unknown one."""
+    try:
+        return _REGISTRY[name]
+    except (KeyError, TypeError):
+        raise ValueError(f"unknown lesson {name!r}; known: {', '.join(_REGISTRY)}") from None
