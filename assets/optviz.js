@@ -10,6 +10,13 @@
  * While playing, a requestAnimationFrame loop drives the markers and the step readout directly
  * and tells Dash the step (the slider's position) only a few times a second: going through Dash's
  * renderer on every frame costs far more than drawing the frame.
+ *
+ * Reveal mode (a path trace's `meta.reveal`): each path is drawn only up to the current step, so
+ * playing builds the paths as a class watches. On the 2-D graphs the path's SVG line is rewritten
+ * from its first k + 1 points; on the 3-D scene the path trace is given its first k + 1 points;
+ * a run's divergence mark (and the 3-D stubs to the window's edge) appear when the step reaches
+ * the run's end. After Plotly redraws a graph (new
+ * figures, zoom) the current step is applied again.
  */
 (function () {
   "use strict";
@@ -21,6 +28,7 @@
   var pending = {};
   var player = {playing: false, pos: 0, step: 0, max: 0, speed: 60, last: 0, lastSync: 0, raf: null,
                 synced: null};
+  var shown = {step: null, max: 0};  // the step every view shows now
 
   function graphDiv(id) {
     return document.querySelector("#" + id + " .js-plotly-plot");
@@ -99,13 +107,23 @@
 
   /* 2-D graphs: move the SVG of the marker traces directly (a Plotly.restyle would recompute and
      redraw every trace, contours included: a hundred times slower). */
-  function move2d(gd, todo, step) {
+  function traceGroups(gd) {
     var groups = {};
     var nodes = gd.querySelectorAll("g.trace.scatter");
     for (var g = 0; g < nodes.length; g++) {
       var d = nodes[g].__data__;
       if (d && d[0] && d[0].trace) groups[d[0].trace.index] = nodes[g];
     }
+    return groups;
+  }
+
+  function redraw3d(gd) {
+    try { gd._fullLayout.scene._scene.glplot.redraw(); } catch (err) { /* nothing to redraw */ }
+    return Promise.resolve();
+  }
+
+  function move2d(gd, todo, step) {
+    var groups = traceGroups(gd);
     var fallback = [];
     todo.forEach(function (t) {
       var full = gd._fullData[t.i];
@@ -181,12 +199,92 @@
     }
   }
 
+  /* Reveal mode: how many points of each revealed trace to draw at `step` (-1: none), and which
+     divergence marks to show (a run's mark shows once the step reaches the run's last point). */
+  function revealTargets(gd, step) {
+    var out = [], ends = {};
+    for (var i = 0; i < gd._fullData.length; i++) {
+      var meta = metaOf(gd, i);
+      if (!meta || !meta.reveal || meta.role !== "path") continue;
+      var n = pointCount(gd._fullData[i]);
+      var k = Math.min(Math.max(Math.round(step / (meta.stride || 1)), 0), n - 1);
+      out.push({i: i, k: k, n: n});
+      ends[meta.run] = k >= n - 1;
+    }
+    for (var j = 0; j < gd._fullData.length; j++) {
+      var m = metaOf(gd, j);
+      if (m && (m.role === "diverged" || m.role === "edge") && ends[m.run] !== undefined) {
+        out.push({i: j, show: ends[m.run]});
+      }
+    }
+    return out;
+  }
+
+  function revealed2d(gd, todo, groups) {
+    todo.forEach(function (t) {
+      var node = groups[t.i];
+      if (!node) return;
+      if (t.show !== undefined) { node.style.visibility = t.show ? "" : "hidden"; return; }
+      var full = gd._fullData[t.i];
+      var plot = (gd._fullLayout._plots || {})[(full.xaxis || "x") + (full.yaxis || "y")];
+      var line = node.querySelector("path.js-line");
+      if (plot && line) {
+        var d = "", pen = false;
+        for (var j = 0; j <= t.k; j++) {
+          var px = plot.xaxis.c2p(coord(full, "x", j)), py = plot.yaxis.c2p(coord(full, "y", j));
+          if (!isFinite(px) || !isFinite(py)) { pen = false; continue; }
+          d += (pen ? "L" : "M") + px + "," + py;
+          pen = true;
+        }
+        line.setAttribute("d", d || "M0,0");
+      }
+      var points = node.querySelectorAll("path.point");
+      for (var q = 0; q < points.length; q++) points[q].style.display = q <= t.k ? "" : "none";
+    });
+  }
+
+  function revealed3d(gd, todo, scene) {
+    todo.forEach(function (t) {
+      var full = gd._fullData[t.i];
+      var obj = scene.traces[full.uid];
+      if (!obj) return;
+      var src = full._revealSource;
+      if (!src || src.x.length < pointCount(full)) {
+        src = full._revealSource = {x: full.x, y: full.y, z: full.z, text: full.text};
+      }
+      var upto = t.show !== undefined ? (t.show ? src.x.length : 0) : t.k + 1;
+      var view = Object.create(full);
+      ["x", "y", "z", "text"].forEach(function (a) {
+        if (src[a] && src[a].slice) view[a] = src[a].slice(0, upto);
+      });
+      view._length = upto;
+      obj.update(view);
+    });
+  }
+
+  /* Redraw the current step after Plotly redraws a graph (new figures, zoom, resize). */
+  function hook(id, gd) {
+    if (gd._optvizHooked || !gd.on) return;
+    gd._optvizHooked = true;
+    gd.on("plotly_afterplot", function () {
+      if (shown.step !== null && !busy[id]) schedule(id, shown.step);
+    });
+  }
+
   /* Put every marker (and simplex) of one graph at `step`; returns a promise. */
   function moveMarkers(id, step) {
     var gd = graphDiv(id);
     if (!gd || !gd._fullData || !gd.data || !gd._fullLayout || !window.Plotly) return Promise.resolve();
+    hook(id, gd);
     var todo = targets(gd, step);
-    if (gd._fullLayout.scene) return todo.length ? move3d(gd, todo) : Promise.resolve();
+    var reveal = revealTargets(gd, step);
+    if (gd._fullLayout.scene) {
+      if (reveal.length) {
+        try { revealed3d(gd, reveal, gd._fullLayout.scene._scene); } catch (err) { /* drawn in full */ }
+      }
+      return todo.length ? move3d(gd, todo) : (reveal.length ? redraw3d(gd) : Promise.resolve());
+    }
+    if (reveal.length) revealed2d(gd, reveal, traceGroups(gd));
     return move2d(gd, todo, step);
   }
 
@@ -231,6 +329,8 @@
 
   /* Show step `step` on every view. */
   function show(step, max) {
+    shown.step = step;
+    shown.max = max;
     for (var i = 0; i < GRAPHS.length; i++) schedule(GRAPHS[i], step);
     readout(step, max);
   }
@@ -411,7 +511,7 @@
     }
   });
 
-  window.optviz = {moveMarkers: moveMarkers, targets: targets, player: player, costs: costs};
+  window.optviz = {moveMarkers: moveMarkers, targets: targets, player: player, costs: costs, shown: shown};
 
   /* Keyboard: space plays/pauses, arrows step, Home/End jump (not while typing). */
   document.addEventListener("keydown", function (ev) {

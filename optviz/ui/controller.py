@@ -18,7 +18,7 @@ from optviz.ui.state import (CLIP, LOSS_AXES, MAX_RUNS, NOISE, SEED, STEPS, Conf
                              format_number, free_color, new_run, next_uid, start_bounds, validate_value)
 
 __all__ = ["Controls", "Outcome", "apply_controls", "set_surface", "set_schedule", "add_run", "remove_run",
-           "duplicate_run", "change_optimizer", "start_from_click", "STATIC_FIELDS"]
+           "duplicate_run", "change_optimizer", "start_from_click", "choose_lesson", "STATIC_FIELDS"]
 
 #: The single-valued numeric controls (fields of Controls) that can be flagged invalid.
 STATIC_FIELDS = ("start_x", "start_y", "steps", "noise", "seed", "clip")
@@ -38,8 +38,13 @@ class Controls:
     clip_on: Any = None
     clip: Any = None
     lossx: Any = None
-    #: (owner, name) -> value, where owner is a run uid, "surface" or "schedule".
+    reveal: Any = None
+    #: (owner, name) -> value, where owner is a run uid, "surface", "schedule" or "<uid>/schedule"
+    #: (a run's own schedule).
     params: dict = field(default_factory=dict)
+    #: (run uid, name) -> value of a run's own conditions: noise, seed, schedule ("" = shared),
+    #: clip_mode ("" = shared, "off", "on") and clip.
+    conditions: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -49,6 +54,8 @@ class Outcome:
     invalid: set = field(default_factory=set)
     #: (owner, name) of parameters whose value was rejected.
     invalid_params: set = field(default_factory=set)
+    #: (run uid, name) of a run's own conditions whose value was rejected.
+    invalid_conditions: set = field(default_factory=set)
     messages: list = field(default_factory=list)
 
 
@@ -128,6 +135,12 @@ def apply_controls(config: Config, controls: Controls, *, skip: frozenset = froz
         else:
             out.messages.append(f"the clip switch must be on or off; got {_show(on)}.")
 
+    if "reveal" not in skip and controls.reveal is not None:
+        if isinstance(controls.reveal, bool):
+            c = replace(c, reveal=controls.reveal)
+        else:
+            out.messages.append(f"the reveal switch must be on or off; got {_show(controls.reveal)}.")
+
     if "lossx" not in skip and controls.lossx is not None:
         if controls.lossx in LOSS_AXES:
             c = replace(c, lossx=controls.lossx)
@@ -139,10 +152,77 @@ def apply_controls(config: Config, controls: Controls, *, skip: frozenset = froz
         for run in c.runs:
             values = _params(run.spec.hyperparameters, run.hyperparameters, controls.params, run.uid,
                              _run_name(c, run), out)
-            runs.append(replace(run, hyperparameters=values))
+            conditions = _own_conditions(run, controls, _run_name(c, run), out)
+            runs.append(replace(run, hyperparameters=values, conditions=conditions))
         c = replace(c, runs=tuple(runs))
     out.config = c
     return out
+
+
+def _own_conditions(run: Run, controls: Controls, label: str, out: Outcome) -> tuple:
+    """The run's own conditions as its card now sets them; a rejected value is flagged and the
+    run keeps what it had."""
+    own = dict(run.conditions)
+    given = {name: value for (uid, name), value in controls.conditions.items() if uid == run.uid}
+    if not given:
+        return run.conditions
+
+    def reject(name: str, err: Exception | str, was: str):
+        out.invalid_conditions.add((run.uid, name))
+        out.messages.append(f"{label}: {err}. Still using {was}.")
+
+    for name, hp in (("noise", NOISE), ("seed", SEED)):
+        if name not in given:
+            continue
+        value = given[name]
+        if value is None or (isinstance(value, str) and not value.strip()):
+            own.pop(name, None)   # an empty box: the shared setting
+            continue
+        try:
+            own[name] = validate_value(hp, value)
+        except ValueError as err:
+            reject(name, f"{err} (or empty for the shared one)", format_number(own[name]) if name in own else "the shared one")
+    if "schedule" in given:
+        name = given["schedule"]
+        if name in ("", None):
+            own.pop("schedule", None)
+            own.pop("schedule_params", None)
+        elif name not in schedules.names():
+            reject("schedule", f"unknown schedule {_show(name)}; choose one of: {', '.join(schedules.names())}",
+                   own.get("schedule", "the shared one"))
+        else:
+            spec = schedules.get(name)
+            current = own.get("schedule_params", ()) if own.get("schedule") == name else \
+                tuple((h.name, h.default) for h in spec.parameters)
+            own["schedule"] = name
+            own["schedule_params"] = _params(spec.parameters, current, controls.params,
+                                             f"{run.uid}/schedule", f"{label}, schedule {spec.title}", out)
+    if "clip_mode" in given:
+        mode = given["clip_mode"]
+        if mode in ("", None):
+            own.pop("clip", None)
+        elif mode == "off":
+            own["clip"] = None
+        elif mode == "on":
+            try:
+                own["clip"] = validate_value(CLIP, given.get("clip"))
+            except ValueError as err:
+                reject("clip", err, "the clip it had" if "clip" in own else "the shared one")
+        else:
+            reject("clip_mode", f"clip must be shared, off or on; got {_show(mode)}", "what it had")
+    order = ("noise", "seed", "schedule", "schedule_params", "clip")
+    return tuple((k, own[k]) for k in order if k in own)
+
+
+def choose_lesson(config: Config, name: Any) -> tuple[Config, bool, str | None]:
+    """The lesson picker: a lesson's whole scene (``True``: the panel must show it all), or the
+    same scene out of any lesson (``""``)."""
+    from optviz import lessons
+    if name in ("", None):
+        return replace(config, lesson=""), False, None
+    if name not in lessons.names():
+        return config, False, f"unknown lesson {_show(name)}; choose one of: {', '.join(lessons.names())}."
+    return lessons.get(name).scene, True, None
 
 
 def _finite(value: Any) -> float | None:

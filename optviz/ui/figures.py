@@ -56,6 +56,8 @@ class RunView:
     color: str
     symbol_index: int
     trajectory: Trajectory
+    #: Playback draws the path only up to the current step (assets/optviz.js, reveal mode).
+    reveal: bool = False
 
     @property
     def legend(self) -> str:
@@ -64,6 +66,14 @@ class RunView:
         if self.trajectory.status in ("work_limit", "time_limit"):
             return f"{self.label} ({stopped_label(self.trajectory)})"
         return self.label
+
+
+def _path_meta(rv: RunView, stride: int) -> dict:
+    """What optviz.js needs to know about a path trace (``reveal`` only when it is on)."""
+    meta = {"role": "path", "run": rv.uid, "stride": stride}
+    if rv.reveal:
+        meta["reveal"] = True
+    return meta
 
 
 def diverged_label(traj: Trajectory) -> str:
@@ -331,7 +341,7 @@ def contour_run_traces(surface: surfaces.Surface, runs: Sequence[RunView], step:
             mode="lines+markers" if n <= 160 else "lines",
             line=dict(color=rv.color, width=3), marker=dict(size=5, color=rv.color),
             hovertemplate=f"<b>{rv.legend}</b><br>{step_text}x=%{{x:.4g}}, y=%{{y:.4g}}<extra></extra>",
-            meta={"role": "path", "run": rv.uid, "stride": stride}, uid=f"{rv.uid}-path",
+            meta=_path_meta(rv, stride), uid=f"{rv.uid}-path",
         ))
         k = _at(step, stride, len(idx))
         (x0, x1), (y0, y1) = surface.domain   # off the map: pinned to its edge (optviz.js does the same)
@@ -480,7 +490,7 @@ def surface3d_run_traces(surface: surfaces.Surface, runs: Sequence[RunView], ste
         traces.append(_trace("scatter3d", 
             x=_f32_gaps(x), y=_f32_gaps(y), z=_f32_gaps(z), mode="lines", name=rv.legend,
             line=dict(color=rv.color, width=6), connectgaps=False, hovertemplate=f"<b>{rv.legend}</b><br>x=%{{x:.4g}}, y=%{{y:.4g}}<extra></extra>",
-            meta={"role": "path", "run": rv.uid, "stride": stride}, uid=f"{rv.uid}-path3d",
+            meta=_path_meta(rv, stride), uid=f"{rv.uid}-path3d",
         ))
         k = _at(step, stride, len(idx))
         traces.append(_trace("scatter3d", 
@@ -594,7 +604,7 @@ def _series_figure(runs, step, values_of, *, xaxis: str, ytitle: str, ylog: bool
         traces.append(_trace(
             "scatter", y=y, mode="lines", name=rv.legend, line=dict(color=rv.color, width=3),
             hovertemplate=f"<b>{rv.legend}</b><br>{xtext}<br>{ytitle} = %{{y:.4g}}<extra></extra>",
-            meta={"role": "path", "run": rv.uid, "stride": stride}, uid=f"{rv.uid}-series", **xspec,
+            meta=_path_meta(rv, stride), uid=f"{rv.uid}-series", **xspec,
         ))
         k = _at(step, stride, len(idx))
         xk = float(traj.evaluations[idx[k]]) if xaxis == "cost" else float(idx[k])
@@ -675,6 +685,24 @@ def distance_figure(surface: surfaces.Surface, runs: Sequence[RunView], step: in
     return _series_figure(runs, step, distance, xaxis="step", ytitle="distance", ylog=True)
 
 
+def schedule_figure(steps: int, shared: dict | None, own: Sequence[tuple[str, dict | None]] = ()) -> go.Figure:
+    """The learning-rate factor over the run: the shared schedule (grey), and each run's own
+    schedule in its colour (``own``: ``(colour, schedule)`` pairs)."""
+    from optviz import schedules   # figures draw; the schedule's own module computes
+    ts = np.unique(np.linspace(0, max(steps - 1, 0), min(max(steps, 1), 400)).round().astype(int))
+    traces = []
+    for color, schedule, width in [("#7f8c8d", shared, 3), *[(c, sch, 2) for c, sch in own]]:
+        traces.append(_trace("scatter", x=ts, y=_f32(schedules.factors(schedule, steps, ts)), mode="lines",
+                             line=dict(color=color, width=width), hovertemplate="step %{x:,}: × %{y:.3g}<extra></extra>"))
+    layout = _base_layout(
+        xaxis=dict(title=None, zeroline=False, rangemode="tozero", tickfont=dict(size=10), nticks=4),
+        yaxis=dict(title=dict(text="lr ×", standoff=2), range=[0, 1.08], tickfont=dict(size=10), nticks=3,
+                   zeroline=False),
+        margin=dict(l=40, r=8, t=6, b=22), showlegend=False, font=dict(FONT, size=11),
+    )
+    return _figure(traces, layout)
+
+
 def _rgba(hex_color: str, alpha: float) -> str:
     h = hex_color.lstrip("#")
     r, g, b = (int(h[i:i + 2], 16) for i in (0, 2, 4))
@@ -686,4 +714,4 @@ def run_trace_dicts(traces) -> list[dict]:
     return _trace_dicts(traces)
 
 
-__all__ += ["run_trace_dicts", "loss_values", "start_trace"]
+__all__ += ["run_trace_dicts", "loss_values", "start_trace", "schedule_figure"]

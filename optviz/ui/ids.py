@@ -49,6 +49,12 @@ SPEED_SELECT = "speed-select"
 STEP_STORE = "step-store"        # the step shown (written in the browser)
 STEP_READOUT = "step-readout"
 SHARE_BUTTON = "share-button"
+LESSON_SELECT = "lesson-select"      # the lesson picker ("" = free play)
+LESSON_CAPTION = "lesson-caption"    # what to look at in the lesson, and what to try
+REVEAL_SWITCH = "reveal-switch"      # playback draws the paths only up to the current step
+INSPECTOR = "step-inspector"         # the numbers of every run at the current step
+OVERLAYS = "overlay-options"         # the inspector's table and what the map draws at the current step
+SCHEDULE_PLOT = "schedule-plot"      # the shared schedule's factor over the run
 
 # -- pattern-matching ids --------------------------------------------------------------------------
 HP = "hp"                # the exact value of a parameter (a run's hyperparameter, or the surface's /
@@ -62,6 +68,12 @@ ABOUT_TOGGLE = "about-toggle"  # shows/hides a run's "about" (formulas are types
 ABOUT_BODY = "about-body"      # so it is collapsed with CSS, not display: none)
 SURFACE_OWNER = "surface"
 SCHEDULE_OWNER = "schedule"
+COND = "cond"            # a run's own condition: name = noise, seed, schedule, clip
+
+
+def own_schedule_owner(uid: str) -> str:
+    """The owner of a run's own schedule's parameters (in ``hp`` ids)."""
+    return f"{uid}/schedule"
 
 
 def hp(owner: str, name: str) -> dict:
@@ -74,3 +86,7 @@ def hp_slider(owner: str, name: str, log: bool) -> dict:
 
 def run_part(kind: str, uid: str) -> dict:
     return {"type": kind, "run": uid}
+
+
+def cond(uid: str, name: str) -> dict:
+    return {"type": COND, "run": uid, "name": name}

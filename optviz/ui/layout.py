@@ -4,6 +4,7 @@ spec, a surface's parameters, a schedule's parameters, the app's own settings in
 """
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
@@ -11,11 +12,12 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 import surfaces
-from optviz import __version__, optimizers, schedules
+from optviz import __version__, lessons, links, optimizers, schedules
 from optviz.spec import Hyperparameter
 from optviz.ui import ids
 from optviz.ui.figures import COLORS, SYMBOLS
-from optviz.ui.state import CLIP, MAX_RUNS, NOISE, SEED, STEPS, Config, Run, format_number, run_label
+from optviz.ui.state import (CLIP, MAX_RUNS, NOISE, SEED, STEPS, Config, Run, format_number,
+                             own_conditions_label, run_label)
 
 __all__ = ["build_layout", "run_card", "param_controls", "surface_info", "schedule_info", "SYMBOL_CHARS",
            "SPEEDS"]
@@ -126,6 +128,7 @@ def run_card(run: Run, position: int | None = None) -> dbc.Card:
     body = [*primary]
     if rest:
         body.append(html.Details([html.Summary(f"more settings ({len(rest)})"), *rest], className="more-params"))
+    body.append(own_conditions(run))
     body.append(html.Div([
         dbc.Button(f"about {spec.title}", id=ids.run_part(ids.ABOUT_TOGGLE, run.uid), color="link", size="sm",
                    n_clicks=0, className="about-toggle"),
@@ -146,6 +149,62 @@ def run_card(run: Run, position: int | None = None) -> dbc.Card:
         ], className="run-header")),
         dbc.CardBody(body, className="run-body"),
     ], className="run-card", style={"borderLeftColor": color}, id=ids.run_part("run-card", run.uid))
+
+
+def own_conditions(run: Run):
+    """A run's own training conditions: each box left empty (or "shared") follows the shared
+    setting; a value set here holds for this run only."""
+    own = dict(run.conditions)
+    uid = run.uid
+    shared = "shared"
+
+    def number(name: str, hp: Hyperparameter, label: str):
+        return html.Div([
+            dbc.Label(label, html_for=dom_id(ids.cond(uid, name)), className="param-label"),
+            dbc.Input(id=ids.cond(uid, name), type="number", value=own.get(name), step="any", debounce=True,
+                      size="sm", placeholder=shared, inputMode="decimal"),
+            dbc.FormFeedback(f"{hp.name} must be {hp.allowed}, or empty for the shared one", type="invalid"),
+        ], className="field", title=f"{hp.help} Empty: the shared setting.")
+
+    schedule = own.get("schedule", "")
+    clip = own.get("clip", "") if "clip" in own else ""
+    clip_mode = "" if "clip" not in own else ("off" if clip is None else "on")
+    rows = [
+        dbc.Row([dbc.Col(number("noise", NOISE, "noise σ")), dbc.Col(number("seed", SEED, "seed"))], className="g-2"),
+        html.Div([
+            dbc.Label("schedule", html_for=dom_id(ids.cond(uid, "schedule")), className="param-label"),
+            dbc.Select(id=ids.cond(uid, "schedule"), value=schedule, size="sm",
+                       options=[{"label": "shared", "value": ""}] +
+                               [{"label": schedules.get(n).title, "value": n} for n in schedules.names()]),
+        ], className="field"),
+    ]
+    if schedule:
+        values = dict(own.get("schedule_params", ()))
+        rows += [param_controls(ids.own_schedule_owner(uid), h, values.get(h.name, h.default))
+                 for h in schedules.get(schedule).parameters]
+    rows.append(dbc.Row([
+        dbc.Col(html.Div([
+            dbc.Label("clip", html_for=dom_id(ids.cond(uid, "clip_mode")), className="param-label"),
+            dbc.Select(id=ids.cond(uid, "clip_mode"), value=clip_mode, size="sm",
+                       options=[{"label": "shared", "value": ""}, {"label": "off", "value": "off"},
+                                {"label": "at norm", "value": "on"}]),
+        ], className="field")),
+        dbc.Col(html.Div([
+            dbc.Label("norm", html_for=dom_id(ids.cond(uid, "clip")), className="param-label"),
+            dbc.Input(id=ids.cond(uid, "clip"), type="number", value=clip if clip_mode == "on" else CLIP.default,
+                      step="any", debounce=True, size="sm", disabled=clip_mode != "on", inputMode="decimal"),
+            dbc.FormFeedback(f"clip must be {CLIP.allowed}", type="invalid"),
+        ], className="field", title=CLIP.help)),
+    ], className="g-2"))
+    summary = "training conditions: " + (own_conditions_label(run) or "shared")
+    return html.Details([html.Summary(summary), *rows], className="own-conditions", open=bool(own))
+
+
+def dom_id(component_id) -> str:
+    """The DOM id Dash gives a component id (a pattern-matching id is its sorted JSON)."""
+    if isinstance(component_id, dict):
+        return json.dumps(component_id, sort_keys=True, separators=(",", ":"))
+    return component_id
 
 
 def about_optimizer(name: str):
@@ -203,6 +262,34 @@ def _hp_field(id_: str, hp: Hyperparameter, value, label: str):
     return _number_field(id_, value, label, feedback=f"{hp.name} must be {hp.allowed}", help_text=hp.help)
 
 
+def lesson_picker(config: Config):
+    return dbc.Card(dbc.CardBody([
+        html.H2("Lesson", className="panel-title"),
+        dbc.Select(id=ids.LESSON_SELECT, value=config.lesson, size="sm",
+                   options=[{"label": "Free play: no lesson", "value": ""}] +
+                           [{"label": lesson.title, "value": lesson.name} for lesson in lessons.all_lessons()]),
+        html.P("A lesson loads a classic scene and says what to look at; change anything, and share the link.",
+               className="hint mb-0"),
+    ]), className="panel lesson-panel")
+
+
+def lesson_caption(config: Config):
+    """The lesson's caption above the views (nothing outside a lesson)."""
+    if not config.lesson:
+        return []
+    lesson = lessons.get(config.lesson)
+    changed = links.serialize(config) != links.serialize(lesson.scene)
+    parts = [
+        html.Div([html.Span("Lesson", className="lesson-kicker"), html.Strong(lesson.title, className="lesson-title")]),
+        html.P(lesson.caption, className="lesson-text"),
+        html.P([html.Strong("Now try: "), lesson.try_next], className="lesson-try"),
+    ]
+    if changed:
+        parts.append(html.P("You have changed the lesson's scene: the caption describes the original "
+                            "(pick the lesson again to go back to it).", className="lesson-changed"))
+    return parts
+
+
 def _controls(config: Config):
     surface = config.surface_obj()
     # (the exact range depends on the surface: the message above the runs gives it)
@@ -238,6 +325,8 @@ def _controls(config: Config):
                        options=[{"label": schedules.get(n).title, "value": n} for n in schedules.names()]),
         ], className="field"),
         html.Div(schedule_params(config), id=ids.SCHEDULE_PARAMS, className="schedule-params"),
+        dcc.Graph(id=ids.SCHEDULE_PLOT, config={"displayModeBar": False, "responsive": True},
+                  style={"height": "120px"}, className="schedule-plot"),
         dbc.Row([
             dbc.Col(dbc.Switch(id=ids.CLIP_SWITCH, value=clip_on, label="clip gradient norm",
                                label_class_name="param-label"), width="auto", className="pt-1"),
@@ -255,7 +344,7 @@ def _controls(config: Config):
                    disabled=len(config.runs) >= MAX_RUNS, title="Add a run (up to 8)"),
     ], className="runs-header")
     return [
-        surface_card, start_card, conditions,
+        lesson_picker(config), surface_card, start_card, conditions,
         dbc.Alert(id=ids.CONTROLS_ALERT, color="warning", is_open=False, className="controls-alert"),
         runs_header,
         html.Div([run_card(r) for r in config.runs], id=ids.RUNS_CONTAINER, className="runs"),
@@ -286,6 +375,10 @@ def _transport(config: Config):
         html.Div(f"step {config.steps:,} / {config.steps:,}", id=ids.STEP_READOUT, className="step-readout"),
         dbc.Select(id=ids.SPEED_SELECT, value=str(DEFAULT_SPEED), size="sm", className="speed-select",
                    options=[{"label": f"{s} steps/s", "value": str(s)} for s in SPEEDS]),
+        html.Div(dbc.Switch(id=ids.REVEAL_SWITCH, value=config.reveal, label="reveal",
+                            label_class_name="reveal-label"),
+                 title="Reveal: draw the paths only up to the current step, so playing builds them",
+                 className="reveal-wrap"),
         dcc.Store(id=ids.STEP_STORE),
     ], className="transport")), className="panel transport-card")
 
@@ -343,6 +436,42 @@ def _views():
     ]
 
 
+OVERLAY_OPTIONS = [
+    {"label": "step inspector: the numbers at this step", "value": "numbers"},
+    {"label": "arrows: −∇f, −momentum, next step", "value": "arrows"},
+    {"label": "gradient field", "value": "field"},
+    {"label": "curvature (Hessian directions, κ)", "value": "curvature"},
+    {"label": "quadratic model (Newton, BFGS)", "value": "model"},
+]
+
+
+def _inspector():
+    return html.Div([
+        dbc.Checklist(id=ids.OVERLAYS, options=OVERLAY_OPTIONS, value=[], inline=True, switch=True,
+                      className="overlay-options"),
+        html.Div(id=ids.INSPECTOR, className="inspector-body"),
+    ], className="inspector-bar")
+
+
+def inspector_table(config: Config, rows) -> Any:
+    """One column per run (its colour and label on top), one row per quantity."""
+    if not rows:
+        return html.P("No runs.", className="text-muted mb-0")
+    by_uid = {r.uid: r for r in config.runs}
+    cards = []
+    for row in rows:
+        run = by_uid[row.uid]
+        color = COLORS[run.color % len(COLORS)]
+        cards.append(html.Div([
+            html.Div([html.Span(SYMBOL_CHARS[SYMBOLS[run.color % len(SYMBOLS)]], style={"color": color},
+                                className="legend-swatch"), html.Span(run_label(run)),
+                      html.Span(f" · step {row.k:,}", className="text-muted")], className="inspector-head"),
+            html.Table(html.Tbody([html.Tr([html.Th(label, scope="row"), html.Td(value)])
+                                   for label, value in row.items]), className="inspector-table"),
+        ], className="inspector-run", style={"borderTopColor": color}))
+    return cards
+
+
 def build_layout(config: Config):
     """The whole page, showing ``config`` (the callbacks then load the configuration in the URL)."""
     navbar = html.Header(html.Div([
@@ -367,8 +496,10 @@ def build_layout(config: Config):
             dbc.Col([
                 dbc.Alert(id=ids.URL_ALERT, color="warning", is_open=False, dismissable=True, className="url-alert"),
                 dbc.Alert(id=ids.SIM_ALERT, color="danger", is_open=False, dismissable=True),
+                html.Div(lesson_caption(config), id=ids.LESSON_CAPTION, className="lesson-caption"),
                 _transport(config),
                 html.Div(id=ids.LEGEND, className="legend-bar"),
+                _inspector(),
                 *_views(),
             ], xs=12, className="main-area"),
         ], className="g-3"), className="page"),
