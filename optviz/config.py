@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
 import surfaces
@@ -38,7 +38,7 @@ from optviz.spec import Hyperparameter, as_float, shown
 __all__ = ["Config", "Run", "MAX_RUNS", "LOSS_AXES", "KEYS", "RUN_KEYS", "CONDITION_KEYS", "STEPS", "NOISE", "SEED",
            "CLIP", "default_config", "default_surface", "default_runs", "new_run", "next_uid", "free_color",
            "validate_value", "resolve_values", "start_bounds", "check_start", "format_number", "with_changes",
-           "Problems"]
+           "Problems", "suited"]
 
 #: At most this many runs are compared at once (one colour each).
 MAX_RUNS = 8
@@ -47,7 +47,7 @@ LOSS_AXES = ("step", "cost")
 #: The keys of the canonical dict, and of each of its runs.
 KEYS = ("lesson", "surface", "surface_params", "start", "steps", "noise", "seed", "schedule", "schedule_params",
         "clip", "lossx", "reveal", "runs")
-RUN_KEYS = ("optimizer", "hyperparameters", "uid", "color", "conditions")
+RUN_KEYS = ("optimizer", "hyperparameters", "uid", "color", "conditions", "auto")
 #: The conditions a run may set for itself (``schedule_params`` goes with ``schedule``).
 CONDITION_KEYS = ("noise", "seed", "schedule", "schedule_params", "clip")
 
@@ -160,6 +160,10 @@ class Run:
     hyperparameters: tuple[tuple[str, Any], ...]
     color: int
     conditions: tuple[tuple[str, Any], ...] = ()
+    #: The app chose its hyperparameters (a default run, or one just added): a new surface then
+    #: gives it the surface's own suggestions.  Never true for a run from a link or one the user set.
+    #: Where a run came from is not what it shows: two runs that differ only here are equal.
+    auto: bool = field(default=False, compare=False)
 
     @property
     def spec(self):
@@ -309,7 +313,7 @@ class Config:
 
         raw_runs = get("runs")
         if raw_runs is None:
-            runs = default_runs()
+            runs = default_runs(surface)
         elif not isinstance(raw_runs, (list, tuple)):
             problems.add(f"runs must be a list of runs; got {shown(raw_runs)}", "showing no runs")
             runs = ()
@@ -334,6 +338,8 @@ def _lesson_names() -> list[str]:
 def _run_data(run: Run) -> dict:
     data = {"uid": run.uid, "optimizer": run.optimizer, "hyperparameters": dict(run.hyperparameters),
             "color": run.color}
+    if run.auto:
+        data["auto"] = True
     if run.conditions:
         own = dict(run.conditions)
         if "schedule_params" in own:
@@ -407,7 +413,8 @@ def _run(item: Any, number: int, taken: list[Run], problems: Problems, strict: b
             or color in {r.color for r in taken}:
         color = free_color(taken)
     conditions = _conditions(item.get("conditions"), f"run {number} ({spec.title})", problems, strict)
-    return Run(uid=uid, optimizer=name, hyperparameters=values, color=color, conditions=conditions)
+    return Run(uid=uid, optimizer=name, hyperparameters=values, color=color, conditions=conditions,
+               auto=item.get("auto") is True)
 
 
 def _conditions(given: Any, owner: str, problems: Problems, strict: bool) -> tuple[tuple[str, Any], ...]:
@@ -488,7 +495,8 @@ def new_run(runs, optimizer: str | None = None, given: Mapping[str, Any] | None 
     return Run(uid=next_uid(runs), optimizer=optimizer, hyperparameters=values, color=free_color(runs))
 
 
-def default_runs() -> tuple[Run, ...]:
+def default_runs(surface: surfaces.Surface | None = None) -> tuple[Run, ...]:
+    """The first view's runs (marked ``auto``), with ``surface``'s suggestions where it has some."""
     runs: list[Run] = []
     known = set(optimizers.names())
     for name, given in _PREFERRED_RUNS:
@@ -501,7 +509,18 @@ def default_runs() -> tuple[Run, ...]:
             break
         if name not in {r.optimizer for r in runs}:
             runs.append(new_run(runs, name))
-    return tuple(runs)
+    runs = [replace(r, auto=True) for r in runs]
+    return tuple(suited(r, surface) for r in runs) if surface is not None else tuple(runs)
+
+
+def suited(run: Run, surface: surfaces.Surface) -> Run:
+    """``run`` with the hyperparameters ``surface`` suggests for its optimizer (those it does not
+    name keep their values); unchanged when the surface suggests nothing for it."""
+    given = surface.suggestions().get(run.optimizer)
+    if not given:
+        return run
+    values = {**dict(run.hyperparameters), **given}
+    return replace(run, hyperparameters=tuple(run.spec.resolve(values).items()))
 
 
 def default_config(surface: str | None = None) -> Config:
@@ -511,7 +530,7 @@ def default_config(surface: str | None = None) -> Config:
     return Config(surface=name, surface_params=tuple(surf.values), start=tuple(surf.start), steps=STEPS.default,
                   noise=NOISE.default, seed=SEED.default, schedule=sched.name,
                   schedule_params=tuple((h.name, h.default) for h in sched.parameters), clip=None,
-                  runs=default_runs(), lossx="step")
+                  runs=default_runs(surf), lossx="step")
 
 
 def with_changes(config: Config, **changes) -> Config:

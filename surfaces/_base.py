@@ -79,12 +79,22 @@ class Surface:
     make_minima: Callable[..., Any] | None = field(default=None, repr=False)
     log_scale: bool = False
     reference: str = ""
+    #: Hyperparameters that show this surface's lesson, by optimizer (``{"gd": {"lr": 0.02}}``),
+    #: or a function of the surface's parameters that returns them; the app gives them to the
+    #: runs whose hyperparameters the user has not set.
+    suggested: Any = field(default=None, repr=False, compare=False)
 
     def __post_init__(self):
         if not self.values and self.parameters:
             object.__setattr__(self, "values", tuple((h.name, h.default) for h in self.parameters))
         if self.make_minima is not None:
             object.__setattr__(self, "minima", tuple(tuple(m) for m in self.make_minima(**dict(self.values))))
+
+    def suggestions(self) -> dict:
+        """``{optimizer: {hyperparameter: value}}`` that suit this surface (with its parameters)."""
+        given = self.suggested(**dict(self.values)) if callable(self.suggested) else (self.suggested or {})
+        return {name: {k: float(f"{v:.3g}") if isinstance(v, float) else v for k, v in hps.items()}
+                for name, hps in given.items()}
 
     # -- parameters ----------------------------------------------------------------------------
     @property

@@ -49,7 +49,7 @@ def test_url003_defaults_fill_what_is_missing():
     assert problems == [] and config == state.default_config()
     config, problems = urlstate.parse("?surface=quadratic")
     assert problems == []
-    assert config.start == surfaces.get("quadratic").start and config.runs == state.default_config().runs
+    assert config.start == surfaces.get("quadratic").start and config.runs == state.default_config("quadratic").runs
 
 
 def test_url004_empty_comparison_round_trips():

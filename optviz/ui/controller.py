@@ -14,6 +14,7 @@ from typing import Any, Mapping
 import surfaces
 from optviz import optimizers, runner, schedules, settings
 from optviz.spec import as_float, shown
+from optviz.config import suited
 from optviz.ui.state import (CLIP, LOSS_AXES, MAX_RUNS, NOISE, SEED, STEPS, Config, Run, check_start,
                              format_number, free_color, new_run, next_uid, start_bounds, validate_value)
 
@@ -153,8 +154,11 @@ def apply_controls(config: Config, controls: Controls, *, skip: frozenset = froz
             values = _params(run.spec.hyperparameters, run.hyperparameters, controls.params, run.uid,
                              _run_name(c, run), out)
             conditions = _own_conditions(run, controls, _run_name(c, run), out)
-            runs.append(replace(run, hyperparameters=values, conditions=conditions))
+            auto = run.auto and values == run.hyperparameters   # a value the user set: never retuned
+            runs.append(replace(run, hyperparameters=values, conditions=conditions, auto=auto))
         c = replace(c, runs=tuple(runs))
+    if (c.surface, c.surface_params) != (config.surface, config.surface_params):
+        c = replace(c, runs=tuple(suit(c, run) for run in c.runs))   # a new condition number, say
     out.config = c
     return out
 
@@ -237,11 +241,31 @@ def _show(value: Any) -> str:
 
 # -- structural changes ---------------------------------------------------------------------------
 def set_surface(config: Config, name: Any) -> tuple[Config, str | None]:
-    """Switch surface: its default parameters and start; steps, conditions and runs are kept."""
+    """Switch surface: its default parameters and start; steps and conditions are kept, and so
+    are the runs, but those whose hyperparameters the app chose (``auto``) get the new surface's
+    (see :func:`suit`)."""
     if name not in surfaces.names():
         return config, f"unknown surface {_show(name)}; choose one of: {', '.join(surfaces.names())}."
     surface = surfaces.get(name)
-    return replace(config, surface=name, surface_params=tuple(surface.values), start=tuple(surface.start)), None
+    moved = replace(config, surface=name, surface_params=tuple(surface.values), start=tuple(surface.start))
+    return replace(moved, runs=tuple(suit(moved, run) for run in moved.runs)), None
+
+
+def suit(config: Config, run: Run) -> Run:
+    """A run the app set up (``auto``), made to suit ``config``'s surface: the surface's
+    suggestions for its optimizer, or else its own settings while they do not diverge there, or
+    else a tamed learning rate.  A run the user set, or from a link, is returned as it is."""
+    if not run.auto:
+        return run
+    surface = config.surface_obj()
+    if run.optimizer in surface.suggestions():
+        return suited(run, surface)
+    trial = runner.trajectory(config, run, settings.WORK_LIMIT // (TAME_TRIES + 2),
+                              settings.TIME_LIMIT / (TAME_TRIES + 2))
+    if not trial.diverged:
+        return run
+    spec = run.spec
+    return tamed(config, replace(run, hyperparameters=tuple(spec.defaults().items())))
 
 
 def set_schedule(config: Config, name: Any) -> tuple[Config, str | None]:
@@ -280,7 +304,7 @@ def tamed(config: Config, run: Run) -> Run:
 def add_run(config: Config) -> tuple[Config, Run | None, str | None]:
     if len(config.runs) >= MAX_RUNS:
         return config, None, f"at most {MAX_RUNS} runs can be compared; remove one first."
-    run = tamed(config, new_run(config.runs))
+    run = suit(config, replace(new_run(config.runs), auto=True))
     return replace(config, runs=config.runs + (run,)), run, None
 
 
@@ -299,7 +323,7 @@ def duplicate_run(config: Config, uid: Any) -> tuple[Config, Run | None, int | N
         return config, None, None, f"at most {MAX_RUNS} runs can be compared; remove one first."
     src = config.runs[i]
     run = Run(uid=next_uid(config.runs), optimizer=src.optimizer, hyperparameters=src.hyperparameters,
-              color=free_color(config.runs))
+              color=free_color(config.runs), conditions=src.conditions, auto=src.auto)
     return replace(config, runs=config.runs[:i + 1] + (run,) + config.runs[i + 1:]), run, i + 1, None
 
 
@@ -315,8 +339,8 @@ def change_optimizer(config: Config, uid: Any, name: Any) -> tuple[Config, Run |
     if old.optimizer == name:
         return config, None, None, None
     spec = optimizers.get(name)
-    run = tamed(config, Run(uid=old.uid, optimizer=name, hyperparameters=tuple(spec.defaults().items()),
-                            color=old.color))
+    run = suit(config, Run(uid=old.uid, optimizer=name, hyperparameters=tuple(spec.defaults().items()),
+                           color=old.color, auto=True))
     return replace(config, runs=config.runs[:i] + (run,) + config.runs[i + 1:]), run, i, None
 
 
