@@ -541,6 +541,21 @@ def register() -> None:
             raise PreventUpdate
         return layout.about_optimizer(optimizer)
 
+    @dash.callback(
+        Output(ids.ALGORITHM_MODAL, "is_open"),
+        Output(ids.ALGORITHM_TITLE, "children"),
+        Output(ids.ALGORITHM_BODY, "children"),
+        Input({"type": ids.ALGORITHM_BUTTON, "optimizer": ALL}, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def whole_rule(clicks):
+        """An optimizer's whole update rule, in a dialog wide enough for it."""
+        trigger = ctx.triggered_id
+        name = trigger.get("optimizer") if isinstance(trigger, dict) else None
+        if name not in optviz.optimizers.names() or not any(isinstance(c, int) and c > 0 for c in clicks or []):
+            raise PreventUpdate
+        return True, f"{optviz.optimizers.get(name).title}: the update rule", layout.algorithm(name)
+
     dash.clientside_callback(
         ClientsideFunction("optviz", "toggle"),
         Output({"type": ids.ABOUT_BODY, "run": MATCH}, "className"),

@@ -55,6 +55,9 @@ REVEAL_SWITCH = "reveal-switch"      # playback draws the paths only up to the c
 INSPECTOR = "step-inspector"         # the numbers of every run at the current step
 OVERLAYS = "overlay-options"         # the inspector's table and what the map draws at the current step
 SCHEDULE_PLOT = "schedule-plot"      # the shared schedule's factor over the run
+ALGORITHM_MODAL = "algorithm-modal"  # an optimizer's whole update rule
+ALGORITHM_TITLE = "algorithm-title"
+ALGORITHM_BODY = "algorithm-body"
 
 # -- pattern-matching ids --------------------------------------------------------------------------
 HP = "hp"                # the exact value of a parameter (a run's hyperparameter, or the surface's /
@@ -69,6 +72,7 @@ ABOUT_BODY = "about-body"      # so it is collapsed with CSS, not display: none)
 SURFACE_OWNER = "surface"
 SCHEDULE_OWNER = "schedule"
 COND = "cond"            # a run's own condition: name = noise, seed, schedule, clip
+ALGORITHM_BUTTON = "algorithm-button"  # opens the whole update rule of {"optimizer": name}
 
 
 def own_schedule_owner(uid: str) -> str:

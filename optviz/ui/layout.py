@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import json
 import math
+import re
+import sys
+import textwrap
 from typing import Any
 
 import dash_bootstrap_components as dbc
@@ -208,15 +211,67 @@ def dom_id(component_id) -> str:
 
 
 def about_optimizer(name: str):
-    """What an optimizer computes: its update rule, note and references (from its spec)."""
+    """What an optimizer computes, under its run card: its update rule in short, what it changes
+    compared with its parent, and a button that opens the whole algorithm (see :func:`algorithm`)."""
     spec = optimizers.get(name)
     about = [dcc.Markdown(f"$$\\small {spec.update}$$", mathjax=True, className="update-rule")]
     if spec.note:
         about.append(html.P(spec.note, className="mb-1"))
+    lineage = getattr(spec, "lineage", "")
+    if lineage:
+        about.append(html.P(lineage, className="mb-1 lineage"))
     ref = " · ".join(x for x in (spec.reference, spec.torch and f"as {spec.torch}") if x)
     if ref:
-        about.append(html.P(ref, className="text-muted small mb-0"))
+        about.append(html.P(ref, className="text-muted small mb-1"))
+    about.append(dbc.Button("the whole update rule", id={"type": ids.ALGORITHM_BUTTON, "optimizer": name},
+                            color="secondary", outline=True, size="sm", n_clicks=0, className="algorithm-button"))
     return about
+
+
+#: The symbols of the algorithm boxes, by hyperparameter (``(optimizer, name)`` first, then ``("*", name)``).
+MATH_SYMBOLS = {
+    ("*", "lr"): r"\eta", ("*", "beta1"): r"\beta_1", ("*", "beta2"): r"\beta_2", ("*", "eps"): r"\epsilon",
+    ("*", "weight_decay"): r"\lambda", ("*", "momentum"): r"\mu", ("*", "dampening"): r"\tau",
+    ("*", "alpha"): r"\alpha", ("*", "rho"): r"\rho", ("*", "gamma"): r"\gamma", ("*", "sigma"): r"\sigma",
+    ("adagrad", "lr_decay"): r"\delta", ("adagrad", "initial_accumulator_value"): r"\tau",
+    ("nadam", "momentum_decay"): r"\psi", ("newton", "damping"): r"\lambda",
+}
+
+
+def algorithm_box(name: str) -> str:
+    """The ``.. math::`` algorithm box of the optimizer's module docstring: the docstring is
+    the spec, the app shows it (no second copy)."""
+    spec = optimizers.get(name)
+    kernel = getattr(spec.kernel, "py_func", spec.kernel)
+    doc = sys.modules[kernel.__module__].__doc__ or ""
+    found = re.search(r"\.\. math::\n((?:[ \t]+.*\n|[ \t]*\n)+)", doc)
+    return textwrap.dedent(found.group(1)).strip() if found else spec.update
+
+
+def algorithm(name: str):
+    """The whole update rule of optimizer ``name``, typeset line by line, with its symbols named
+    as its sliders are."""
+    spec = optimizers.get(name)
+    box = algorithm_box(name)
+    rows = []
+    for h in spec.hyperparameters:
+        symbol = MATH_SYMBOLS.get((name, h.name)) or MATH_SYMBOLS.get(("*", h.name))
+        if symbol and symbol in box:
+            rows.append(html.Tr([html.Td(dcc.Markdown(f"${symbol}$", mathjax=True)), html.Td(html.Code(h.name)),
+                                 html.Td(h.help)]))
+    parts = [dcc.Markdown(f"$$\\begin{{aligned}}\n{box}\n\\end{{aligned}}$$", mathjax=True, className="algorithm")]
+    parts.append(html.P("g is the gradient the method sees (exact, or with the noise you set, then clipped); "
+                        "ηₜ is lr times the schedule's factor at step t.", className="small text-muted"))
+    if rows:
+        parts.append(html.Table([html.Thead(html.Tr([html.Th("symbol"), html.Th("slider"), html.Th("meaning")])),
+                                 html.Tbody(rows)], className="symbol-table"))
+    lineage = getattr(spec, "lineage", "")
+    if lineage:
+        parts.append(html.P(lineage, className="lineage"))
+    ref = " · ".join(x for x in (spec.reference, spec.torch and f"the same iterates as {spec.torch}") if x)
+    if ref:
+        parts.append(html.P(ref, className="text-muted small mb-0"))
+    return parts
 
 
 # -- surface and schedule --------------------------------------------------------------------------
@@ -491,6 +546,8 @@ def build_layout(config: Config):
         dcc.Store(id=ids.CONFIG_STORE),
         dcc.Store(id=ids.RENDER_STORE),
         navbar,
+        dbc.Modal([dbc.ModalHeader(dbc.ModalTitle(id=ids.ALGORITHM_TITLE)), dbc.ModalBody(id=ids.ALGORITHM_BODY)],
+                  id=ids.ALGORITHM_MODAL, size="xl", scrollable=True, is_open=False),
         html.Main(dbc.Row([
             dbc.Col(_controls(config), xs=12, className="sidebar"),
             dbc.Col([
