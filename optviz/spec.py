@@ -179,6 +179,8 @@ class OptimizerSpec:
     :mod:`optviz.kernels`), which reads the hyperparameters in the order given here, followed by
     ``fixed`` (values that are not exposed, such as ``nesterov=True`` for the Nesterov variant).
     ``state`` names the columns of optimizer state the kernel records for drawing.
+    ``note`` says in a sentence what the method does; ``lineage``, in two or three sentences,
+    what this method changes compared with the one it grew from.
     """
 
     name: str
@@ -192,6 +194,7 @@ class OptimizerSpec:
     torch: str | None = None
     reference: str = ""
     note: str = ""
+    lineage: str = ""
 
     def defaults(self) -> dict:
         return {h.name: h.default for h in self.hyperparameters}
