@@ -1,26 +1,41 @@
 """Every lesson's caption is true: each claim it makes is checked here on the engine's output for
 the lesson's own scene, simulated as the app simulates it (optviz.runner, within the work limit).
 
-A lesson is registered in optviz/lessons.py and its claims here, with ``@claims("name")``; a
-lesson without claims fails ``test_lsn001``.
+A lesson is registered in optviz/lessons.py and its claims here, with ``@claims("name")``, and
+so is the check of its "now try" suggestion, with ``@tries("name")``: the lesson with that one
+control moved, as a link that adapts the lesson would move it.  A lesson without both fails
+``test_lsn001``.
 """
 from __future__ import annotations
 
+import math
 import re
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
-from optviz import lessons, runner
+import surfaces
+from optviz import lessons, links, runner
+from optviz.config import Config
 from optviz.spec import Trajectory
 
 CLAIMS: dict = {}
+TRIES: dict = {}
 
 
 def claims(name: str):
     """Register the checks of lesson ``name``'s caption (a function of its runs, in legend order)."""
     def register(fn):
         CLAIMS[name] = fn
+        return fn
+    return register
+
+
+def tries(name: str):
+    """Register the check of lesson ``name``'s "now try" suggestion (a function of no arguments)."""
+    def register(fn):
+        TRIES[name] = fn
         return fn
     return register
 
@@ -40,6 +55,74 @@ def steps_to(run: Trajectory, level: float, f_min: float = 0.0) -> int | None:
 
 def sign_changes(values: np.ndarray) -> int:
     return int(np.count_nonzero(np.diff(np.sign(values)) != 0))
+
+
+def cost_to(run: Trajectory, level: float, f_min: float = 0.0) -> int | None:
+    """The evaluations (the loss plot's cost axis) spent when the loss gap first reaches ``level``."""
+    step = steps_to(run, level, f_min)
+    return None if step is None else int(run.evaluations[step])
+
+
+def steps_of(run: Trajectory) -> np.ndarray:
+    """Each step's move, shape ``(steps, 2)``."""
+    return np.diff(run.xy, axis=0)
+
+
+def lengths(run: Trajectory) -> np.ndarray:
+    return np.hypot(*steps_of(run).T)
+
+
+def distance(run: Trajectory, point) -> np.ndarray:
+    """The distance from each iterate to ``point``."""
+    return np.hypot(*(run.xy - np.asarray(point, float)).T)
+
+
+def hessian(surface, point) -> np.ndarray:
+    return np.asarray(surface.hessian(*point), float).reshape(2, 2)
+
+
+def axes(rotation_degrees: float) -> tuple[np.ndarray, np.ndarray]:
+    """The unit vectors along and across the rotated quadratic's valley."""
+    t = math.radians(rotation_degrees)
+    return np.array([math.cos(t), math.sin(t)]), np.array([-math.sin(t), math.cos(t)])
+
+
+def off_map(surface, point) -> bool:
+    (x0, x1), (y0, y1) = surface.domain
+    return not (x0 <= point[0] <= x1 and y0 <= point[1] <= y1)
+
+
+def moved(scene: Config, config: Config) -> list[str]:
+    """The controls ``config`` has moved away from ``scene`` (a start is one control: a click)."""
+    out = [key for key in ("surface", "surface_params", "start", "steps", "noise", "seed", "clip", "lossx")
+           if getattr(scene, key) != getattr(config, key)]
+    if (scene.schedule, scene.schedule_params) != (config.schedule, config.schedule_params):
+        out.append("schedule")
+    if len(scene.runs) != len(config.runs):
+        return out + ["runs"]
+    for i, (before, after) in enumerate(zip(scene.runs, config.runs), 1):
+        if before.optimizer != after.optimizer:
+            out.append(f"run {i} optimizer")
+        hp_before, hp_after = dict(before.hyperparameters), dict(after.hyperparameters)
+        out += [f"run {i} {k}" for k in hp_before if hp_before[k] != hp_after.get(k)]
+        if before.conditions != after.conditions:
+            out.append(f"run {i} conditions")
+    return out
+
+
+def tried(name: str, change: str, **more) -> tuple[Config, list[Trajectory]]:
+    """Lesson ``name`` with one control moved (``change``: link keys that adapt the lesson, as a
+    lecturer's link would), simulated as the app does; ``more`` changes it further, for checks
+    that look beyond the scene (more steps)."""
+    config, problems = links.parse(f"?lesson={name}&{change}")
+    assert problems == [], problems
+    changed = moved(lessons.get(name).scene, config)
+    assert len(changed) == 1, f"{change!r} moves one control, not {changed}"
+    if more:
+        config = replace(config, **more)
+    runs = runner.simulate_config(config)
+    assert all(isinstance(r, Trajectory) and r.status in ("ok", "diverged") for r in runs), runs
+    return config, runs
 
 
 # -- the lessons' claims ---------------------------------------------------------------------------
@@ -73,9 +156,29 @@ def _saddle(runs):
     assert len({r.optimizer for r in runs}) >= 4, "the saddle lesson compares at least four methods"
 
 
+# -- the "now try" suggestions --------------------------------------------------------------------
+@tries("learning_rate")
+def _try_learning_rate():
+    _, (_, half, _) = tried("learning_rate", "run=gd:lr=0.1&run=gd:lr=0.5&run=gd:lr=1.1")
+    assert half.xy[1, 0] == 0.0 and (half.xy[1:] == 0.0).all()
+
+
+@tries("saddle")
+def _try_saddle():
+    _, runs = tried("saddle", "start=1,0.000001")
+    gd, adam = runs[0], runs[2]
+    assert np.abs(gd.xy[:, 1]).max() < 0.5, "GD does not get away within the 200 steps"
+    assert np.flatnonzero(np.abs(adam.xy[:, 1]) > 0.5)[0] <= 15, "Adam still leaves within 15"
+    _, runs = tried("saddle", "start=1,0.000001", steps=400)
+    assert 325 <= np.flatnonzero(np.abs(runs[0].xy[:, 1]) > 0.5)[0] <= 345, "it needs about 335"
+    gd = runner.simulate_config(replace(lessons.get("saddle").scene, steps=400))[0]
+    assert 150 <= np.flatnonzero(np.abs(gd.xy[:, 1]) > 0.5)[0] <= 170, "against about 160 from y = 0.001"
+
+
 # -- every lesson ---------------------------------------------------------------------------------
 def test_lsn001_every_lesson_has_its_claims_checked():
     assert set(CLAIMS) == set(lessons.names())
+    assert set(TRIES) == set(lessons.names()), "and its suggestion too"
 
 
 @pytest.mark.parametrize("name", lessons.names())
@@ -94,6 +197,11 @@ def test_lsn003_a_lesson_is_a_complete_scene_with_a_caption(name):
     assert 2 <= len(sentences) <= 4, f"{name}: {len(sentences)} sentences"
     assert lesson.try_next and len(lesson.try_next) < 300
     assert all(r.status in ("ok", "diverged") for r in runs_of(name)), "no run stops on the work limit"
+
+
+@pytest.mark.parametrize("name", lessons.names())
+def test_lsn005_the_suggestion_is_true(name):
+    TRIES[name]()
 
 
 def test_lsn004_the_registry():
