@@ -65,6 +65,49 @@ _LESSONS = (
         try_next="Set the second run's lr to 0.5: it lands on the minimum in a single step (1 − 2·0.5 = 0).",
     ),
     Lesson(
+        name="ravine",
+        title="Momentum in a ravine",
+        link=("?surface=quadratic:condition=100,rotation=30&start=-2.5,1.5&steps=500"
+              "&run=gd:lr=0.019&run=momentum:lr=0.019,momentum=0.8"),
+        caption=("This tilted bowl is a hundred times more curved across its valley than along it, so "
+                 "gradient descent must keep lr below 2/100 or it is thrown out across the valley. At "
+                 "lr 0.019 it zig-zags from wall to wall, and along the floor it closes only 1.9% of the "
+                 "remaining distance per step: the loss takes 361 steps to fall below 1e-6. Momentum 0.8 "
+                 "with the same lr adds up the small pushes that all point along the floor and gets there "
+                 "in 70 steps, less than a fifth of that."),
+        try_next=("Raise gradient descent's lr to 0.021, just past 2/100: the zig-zag now grows at every "
+                  "step and the run diverges."),
+    ),
+    Lesson(
+        name="nesterov",
+        title="Nesterov against heavy-ball momentum",
+        link=("?surface=quadratic:condition=100,rotation=30&start=-2.5,1.5&steps=200"
+              "&run=momentum:lr=0.005&run=nesterov:lr=0.005"),
+        caption=("Both runs use lr 0.005 and momentum 0.9 on the ravine of the momentum lesson. Heavy-ball "
+                 "momentum keeps swinging from wall to wall: 20 steps in, it still swings about 0.9 to "
+                 "either side of the valley's floor. Nesterov's method takes its gradient where the "
+                 "momentum is about to carry it, so it brakes before each wall, and after 20 steps its "
+                 "swing is a thousand times smaller. It brings the loss below 1e-6 in 50 steps, heavy "
+                 "ball in 146."),
+        try_next=("Raise Nesterov's lr to 0.015: it now diverges, while heavy ball is still stable at that "
+                  "lr; braking early makes Nesterov less tolerant of large steps."),
+    ),
+    Lesson(
+        name="long_valley",
+        title="The long valley",
+        link=("?surface=long_valley&start=-0.5,0.6&steps=400"
+              "&run=gd:lr=0.09&run=momentum:lr=0.02&run=adam:lr=0.1&run=newton"),
+        caption=("The walls of this valley curve a hundred times more than its floor, so gradient descent "
+                 "must keep lr below 0.1; at lr 0.09 it bounces from wall to wall, then creeps down the "
+                 "gentle floor at most 0.018 per step and needs 389 steps to bring the loss below 1e-4. "
+                 "Momentum (lr 0.02) gathers speed on the steady slope and needs 146 steps; Adam (lr 0.1) "
+                 "gives the tiny slope along x a full step of 0.1 and needs 72. Newton's method, exact on "
+                 "a bowl, jumps to x = 67.5 on its first step and diverges: on the straight part of the "
+                 "floor its model of the curvature is far too flat."),
+        try_next=("Raise gradient descent's lr to 0.105, past 2/20 = 0.1: its bounce across the valley grows "
+                  "instead of dying, and the run diverges."),
+    ),
+    Lesson(
         name="saddle",
         title="A saddle point",
         link=("?surface=saddle&start=1,0.001&steps=200&run=gd:lr=0.02&run=momentum:lr=0.02"

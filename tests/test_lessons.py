@@ -156,11 +156,78 @@ def _saddle(runs):
     assert len({r.optimizer for r in runs}) >= 4, "the saddle lesson compares at least four methods"
 
 
+@claims("ravine")
+def _ravine(runs):
+    gd, momentum = runs
+    along, across = axes(30)
+    a, b = gd.xy @ along, gd.xy @ across
+    # across the valley the factor is 1 - 0.019 * 100 = -0.9: a zig-zag from wall to wall
+    assert sign_changes(b[:301]) == 300, "GD's cross-valley coordinate flips sign at every step"
+    assert np.allclose(b[1:100] / b[:99], -0.9, rtol=1e-6)
+    # along the floor it is 1 - 0.019 * 1 = 0.981: 1.9% of the distance closed per step, one side only
+    assert sign_changes(a) == 0 and np.allclose(a[1:] / a[:-1], 0.981, rtol=1e-9)
+    assert steps_to(gd, 1e-6) == 361 and steps_to(momentum, 1e-6) == 70
+    assert 5 * steps_to(momentum, 1e-6) < steps_to(gd, 1e-6), "momentum needs less than a fifth"
+    assert dict(momentum.hyperparameters)["momentum"] == 0.8
+    assert dict(gd.hyperparameters)["lr"] == dict(momentum.hyperparameters)["lr"] == 0.019 < 2 / 100
+
+
+@claims("nesterov")
+def _nesterov(runs):
+    heavy, nag = runs
+    for run in runs:
+        assert dict(run.hyperparameters)["lr"] == 0.005 and dict(run.hyperparameters)["momentum"] == 0.9
+    _, across = axes(30)
+    swing_heavy = np.abs(heavy.xy[20:31] @ across).max()
+    swing_nag = np.abs(nag.xy[20:31] @ across).max()
+    assert 0.8 < swing_heavy < 1.0, f"heavy ball still swings about 0.9 after 20 steps ({swing_heavy:.3g})"
+    assert sign_changes(heavy.xy[:100] @ across) >= 10, "from wall to wall, again and again"
+    assert 700 < swing_heavy / swing_nag < 1300, f"Nesterov's swing: {swing_heavy / swing_nag:.0f} times smaller"
+    assert steps_to(nag, 1e-6) == 50 and steps_to(heavy, 1e-6) == 146
+
+
+@claims("long_valley")
+def _long_valley(runs):
+    gd, momentum, adam, newton = runs
+    surface = surfaces.get("long_valley")
+    # walls: curvature 20 across, 0.2 along the floor at the minimum
+    curvature = hessian(surface, surface.minima[0])
+    assert np.isclose(curvature[1, 1], 100 * curvature[0, 0]), "the walls curve a hundred times more"
+    y = gd.xy[:, 1]
+    assert np.allclose(y[1:60] / y[:59], -0.8), "GD (lr 0.09) bounces from wall to wall, the bounce dying"
+    assert np.abs(steps_of(gd)[:, 0]).max() < 0.018, "along the floor at most 0.018 per step"
+    assert steps_to(gd, 1e-4) == 389 and steps_to(momentum, 1e-4) == 146 and steps_to(adam, 1e-4) == 72
+    assert np.allclose(np.abs(steps_of(adam)[:5, 0]), 0.1, rtol=1e-3), "Adam: a full step of 0.1 along x"
+    assert np.allclose(newton.xy[1], (67.5, 0.0), atol=1e-9) and newton.diverged
+
+
 # -- the "now try" suggestions --------------------------------------------------------------------
 @tries("learning_rate")
 def _try_learning_rate():
     _, (_, half, _) = tried("learning_rate", "run=gd:lr=0.1&run=gd:lr=0.5&run=gd:lr=1.1")
     assert half.xy[1, 0] == 0.0 and (half.xy[1:] == 0.0).all()
+
+
+@tries("ravine")
+def _try_ravine():
+    _, (gd, _) = tried("ravine", "run=gd:lr=0.021&run=momentum:lr=0.019,momentum=0.8")
+    _, across = axes(30)
+    b = gd.xy @ across
+    assert gd.diverged and np.allclose(b[1:50] / b[:49], 1 - 0.021 * 100)
+
+
+@tries("nesterov")
+def _try_nesterov():
+    _, (heavy, nag) = tried("nesterov", "run=momentum:lr=0.005&run=nesterov:lr=0.015")
+    assert nag.diverged and not heavy.diverged
+    _, (heavy, _) = tried("nesterov", "run=momentum:lr=0.015&run=nesterov:lr=0.005")
+    assert heavy.status == "ok" and heavy.loss[-1] < 1e-6, "heavy ball is stable at lr 0.015"
+
+
+@tries("long_valley")
+def _try_long_valley():
+    _, (gd, *_) = tried("long_valley", "run=gd:lr=0.105&run=momentum:lr=0.02&run=adam:lr=0.1&run=newton")
+    assert gd.diverged and np.allclose(gd.xy[1:20, 1] / gd.xy[:19, 1], 1 - 0.105 * 20)
 
 
 @tries("saddle")
