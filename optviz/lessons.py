@@ -108,6 +108,81 @@ _LESSONS = (
                   "instead of dying, and the run diverges."),
     ),
     Lesson(
+        name="beale",
+        title="Beale: steep walls, flat floor",
+        link=("?surface=beale&start=4,1.2&steps=500"
+              "&run=gd:lr=0.01&run=gd:lr=0.001&run=momentum:lr=0.001&run=adam:lr=0.05"),
+        caption=("At this start on Beale's steep wall the gradient is about 290 long, while on the valley "
+                 "floor below it is less than 0.1. Gradient descent's step is lr times the gradient: at "
+                 "lr 0.01 its first step, 2.9 long, crosses the valley and its second throws it off the "
+                 "map. At lr 0.001 it survives the wall but then inches along the floor and ends about 1 "
+                 "short of the minimum (3, 0.5), while momentum with that lr builds up speed and ends ten "
+                 "times closer. Adam divides each step by the recent size of the gradient, so none of its "
+                 "steps is longer than 0.071, however steep the wall, and it reaches the minimum (loss "
+                 "below 1e-4 at step 287)."),
+        try_next=("Raise momentum's lr to 0.002: it then reaches the minimum too (loss below 1e-4 by "
+                  "step 420), later than Adam."),
+    ),
+    Lesson(
+        name="adagrad_rmsprop",
+        title="AdaGrad's shrinking steps, RMSProp's short memory",
+        link="?surface=beale&start=0.7,1.4&steps=1000&run=adagrad:lr=0.1&run=rmsprop:lr=0.01",
+        caption=("Both runs start with steps of 0.1 along each axis and follow the same road down Beale's "
+                 "valley. AdaGrad divides the gradient by the root of the sum of all its past squares "
+                 "(sum_x and sum_y in its state); that sum can only grow, so its rate only shrinks, and "
+                 "after 1000 steps it is still 0.4 short of the minimum (3, 0.5). RMSProp divides by a "
+                 "moving average of the squares instead, which forgets the steep start: as the gradients "
+                 "get small its rate lr/√v grows back, to over 40 times AdaGrad's by the end, and it "
+                 "reaches the minimum (loss below 1e-4 at step 744)."),
+        try_next=("Raise AdaGrad's lr to 1: its rate still only shrinks, but from ten times higher, and it "
+                  "reaches the minimum too (loss below 1e-4 by step 280)."),
+    ),
+    Lesson(
+        name="bias_correction",
+        title="Adam's bias correction",
+        link=("?surface=long_valley&start=-0.5,0.6&steps=150"
+              "&run=adam:lr=0.05&run=adam:lr=0.05,bias_correction=false"),
+        caption=("Adam's running averages m (of gradients) and v (of squared gradients) start at zero, and "
+                 "bias correction divides them by 1 − β^t to undo that: with it, the first steps move each "
+                 "coordinate by lr = 0.05. Without it the first steps are not smaller but larger, because "
+                 "v, which forgets more slowly (β2 = 0.999), starts much further below its true size than "
+                 "m (β1 = 0.9): the step along the floor is 3.2 times lr at first and 6.4 times lr by the "
+                 "tenth step. So the uncorrected run swings further across the valley and overshoots the "
+                 "minimum along x, past the edge of the map, before it comes back."),
+        try_next=("Set the uncorrected run's beta2 to 0.99: since √(1 − 0.99) = 1 − 0.9, its first step is "
+                  "exactly lr again, and its early steps grow to only about twice lr."),
+    ),
+    Lesson(
+        name="weight_decay",
+        title="Weight decay: Adam's L2 against AdamW",
+        link=("?surface=booth&start=-3,-1&steps=1000"
+              "&run=adam:lr=0.1&run=adam:lr=0.1,weight_decay=1&run=adamw:lr=0.1,weight_decay=1"),
+        caption=("Plain Adam reaches Booth's minimum (1, 3). Adam with weight_decay λ = 1 adds λ·θ to the "
+                 "gradient, so it follows the gradient of f + ½λ(x² + y²) and settles exactly at that "
+                 "function's minimum, (1.23, 2.56). AdamW instead shrinks the point itself by lr·λ·θ at "
+                 "every step, while its Adam step moves a coordinate by about lr at most: the shrinking "
+                 "wins wherever a coordinate is larger than 1/λ = 1, so AdamW is pulled into the square "
+                 "|x|, |y| ≤ 1 within 7 steps, stays there and creeps towards its corner (1, 1), ending "
+                 "at (0.93, 0.95)."),
+        try_next=("Lower the L2 run's weight_decay to 0.5: the pull towards the origin weakens and it settles "
+                  "at (1.15, 2.75), closer to the minimum."),
+    ),
+    Lesson(
+        name="sign_methods",
+        title="signSGD and Lion: steps of fixed length",
+        link=("?surface=quadratic:condition=10,rotation=30&start=-2.55,1.5&steps=150"
+              "&run=gd:lr=0.15&run=signsgd:lr=0.1&run=lion:lr=0.1"),
+        caption=("signSGD and Lion keep only the sign of each gradient component (Lion, of a blend of the "
+                 "gradient and its momentum), so every step moves each coordinate by exactly lr = 0.1: "
+                 "their paths are made of diagonal moves, however gentle the slope. Gradient descent's "
+                 "steps shrink with the gradient near the minimum, and its loss falls below 1e-20. The "
+                 "sign methods cannot slow down: in their last 50 steps they still move 0.1 along each "
+                 "axis, never closer than 0.05 to the minimum, and signSGD ends up hopping back and forth "
+                 "between two points about 0.5 away from it."),
+        try_next=("Set the learning-rate schedule to cosine: the sign steps now shrink with the rate, and "
+                  "both sign methods end within 0.001 of the minimum."),
+    ),
+    Lesson(
         name="saddle",
         title="A saddle point",
         link=("?surface=saddle&start=1,0.001&steps=200&run=gd:lr=0.02&run=momentum:lr=0.02"

@@ -201,6 +201,90 @@ def _long_valley(runs):
     assert np.allclose(newton.xy[1], (67.5, 0.0), atol=1e-9) and newton.diverged
 
 
+@claims("beale")
+def _beale(runs):
+    thrown, slow, momentum, adam = runs
+    surface = surfaces.get("beale")
+    grad = lambda p: float(np.hypot(*surface.gradient(*p)))   # noqa: E731
+    assert 280 < grad(thrown.xy[0]) < 300, "the gradient at the start is about 290 long"
+    assert grad(slow.xy[-1]) < 0.1, "on the valley floor it is less than 0.1"
+    assert abs(lengths(thrown)[0] - 2.9) < 0.05 and thrown.xy[1, 1] < 0.5 < thrown.xy[0, 1], "across the valley"
+    assert not off_map(surface, thrown.xy[1]) and off_map(surface, thrown.xy[2]) and thrown.diverged
+    assert slow.status == "ok" and 0.9 < distance(slow, (3, 0.5))[-1] < 1.1, "about 1 short of the minimum"
+    ratio = distance(slow, (3, 0.5))[-1] / distance(momentum, (3, 0.5))[-1]
+    assert 8 < ratio < 15, f"momentum ends ten times closer ({ratio:.1f})"
+    assert dict(momentum.hyperparameters)["lr"] == dict(slow.hyperparameters)["lr"] == 0.001
+    assert lengths(adam).max() <= 0.0711, "no Adam step is longer than 0.071"
+    assert steps_to(adam, 1e-4) == 287
+
+
+@claims("adagrad_rmsprop")
+def _adagrad_rmsprop(runs):
+    adagrad, rmsprop = runs
+    for run in runs:
+        assert np.allclose(np.abs(steps_of(run)[0]), 0.1, rtol=1e-6), "first steps of 0.1 along each axis"
+    road = np.hypot(*(adagrad.xy[:, None, :] - rmsprop.xy[None, :, :]).transpose(2, 0, 1)).min(axis=1)
+    assert road.max() < 0.02, "AdaGrad's path lies on RMSProp's road"
+    rates = {}
+    for axis in "xy":
+        total = adagrad.state[f"sum_{axis}"]
+        assert (np.diff(total) >= 0).all() and total[-1] > total[1], f"sum_{axis} only grows"
+        rates[axis] = (0.1 / np.sqrt(total[1:]), 0.01 / np.sqrt(rmsprop.state[f"v_{axis}"][1:]))
+        ada, rms = rates[axis]
+        assert (np.diff(ada) <= 0).all(), "so AdaGrad's rate only shrinks"
+        assert rms[-1] > 10 * rms.min(), "RMSProp's rate grows back"
+        assert rms[-1] > 40 * ada[-1], f"to over 40 times AdaGrad's ({rms[-1] / ada[-1]:.0f})"
+    assert 0.35 < distance(adagrad, (3, 0.5))[-1] < 0.45, "AdaGrad ends 0.4 short of the minimum"
+    assert steps_to(adagrad, 1e-4) is None and steps_to(rmsprop, 1e-4) == 744
+
+
+@claims("bias_correction")
+def _bias_correction(runs):
+    corrected, raw = runs
+    surface = surfaces.get("long_valley")
+    assert dict(corrected.hyperparameters)["bias_correction"] and not dict(raw.hyperparameters)["bias_correction"]
+    ratio_corrected = np.abs(steps_of(corrected)[:, 0]) / 0.05
+    assert np.allclose(ratio_corrected[:10], 1.0, rtol=5e-3), "with correction the first steps are lr"
+    ratio = np.abs(steps_of(raw)[:, 0]) / 0.05
+    assert abs(ratio[0] - 3.2) < 0.05 and abs(ratio[9] - 6.4) < 0.05, ratio[:10]
+    t = np.arange(1, 11)
+    expected = (1 - 0.9 ** t) / np.sqrt(1 - 0.999 ** t)
+    assert np.allclose(ratio[:10], expected, rtol=0.02), "the factor (1 − β1^t)/√(1 − β2^t)"
+    assert raw.xy[:, 1].min() < 2 * corrected.xy[:, 1].min(), "it swings further across the valley"
+    assert raw.xy[:, 0].max() > surface.domain[0][1] > corrected.xy[:, 0].max(), "overshoots past the map's edge"
+    assert abs(raw.xy[-1, 0] - 3.5) < 1e-3 and raw.loss[-1] < 1e-6, "before it comes back"
+
+
+@claims("weight_decay")
+def _weight_decay(runs):
+    plain, l2, adamw = runs
+    a, b = np.array([[10.0, 8.0], [8.0, 10.0]]), np.array([34.0, 38.0])   # Booth: f = θᵀAθ/2 − bᵀθ + 37
+    assert np.allclose(plain.xy[-1], (1, 3), atol=1e-9)
+    settled = np.linalg.solve(a + 1.0 * np.eye(2), b)                   # minimum of f + ½λ|θ|², λ = 1
+    assert np.allclose(l2.xy[-1], settled, atol=1e-9) and np.allclose(settled, (1.23, 2.56), atol=0.005)
+    assert np.abs(steps_of(plain)).max() <= 0.1 * (1 + 1e-9), "an Adam step moves a coordinate by lr at most"
+    size = np.abs(adamw.xy).max(axis=1)
+    inside = int(np.flatnonzero(size <= 1.0)[0])
+    assert inside == 7 and size[inside:].max() <= 1.0, "pulled into the square within 7 steps, and stays"
+    to_corner = distance(adamw, (1, 1))
+    assert (np.diff(to_corner[100:]) < 0).all(), "creeping towards the corner (1, 1)"
+    assert np.allclose(adamw.xy[-1], (0.93, 0.95), atol=0.005)
+
+
+@claims("sign_methods")
+def _sign_methods(runs):
+    gd, signsgd, lion = runs
+    for run in (signsgd, lion):
+        assert np.allclose(np.abs(steps_of(run)), 0.1, rtol=1e-12, atol=0), f"{run.optimizer}: every move is lr"
+        to_min = distance(run, (0, 0))[-50:]
+        assert to_min.min() >= 0.05 - 1e-12, f"{run.optimizer} never closer than 0.05 in its last 50 steps"
+    assert gd.loss[-1] < 1e-20 and lengths(gd)[-1] < 1e-10
+    # signSGD hops between two points about half a unit from the minimum
+    tail = signsgd.xy[-50:]
+    assert np.allclose(tail[2:], tail[:-2], atol=1e-12) and not np.allclose(tail[1], tail[0])
+    assert 0.4 < distance(signsgd, (0, 0))[-2:].min() and distance(signsgd, (0, 0))[-2:].max() < 0.55
+
+
 # -- the "now try" suggestions --------------------------------------------------------------------
 @tries("learning_rate")
 def _try_learning_rate():
@@ -228,6 +312,45 @@ def _try_nesterov():
 def _try_long_valley():
     _, (gd, *_) = tried("long_valley", "run=gd:lr=0.105&run=momentum:lr=0.02&run=adam:lr=0.1&run=newton")
     assert gd.diverged and np.allclose(gd.xy[1:20, 1] / gd.xy[:19, 1], 1 - 0.105 * 20)
+
+
+@tries("beale")
+def _try_beale():
+    _, runs = tried("beale", "run=gd:lr=0.01&run=gd:lr=0.001&run=momentum:lr=0.002&run=adam:lr=0.05")
+    momentum, adam = runs[2], runs[3]
+    assert steps_to(momentum, 1e-4) <= 420 and steps_to(adam, 1e-4) < steps_to(momentum, 1e-4)
+
+
+@tries("adagrad_rmsprop")
+def _try_adagrad_rmsprop():
+    _, (adagrad, _) = tried("adagrad_rmsprop", "run=adagrad:lr=1&run=rmsprop:lr=0.01")
+    assert np.allclose(np.abs(steps_of(adagrad)[0]), 1.0), "ten times higher"
+    assert (np.diff(adagrad.state["sum_x"]) >= 0).all() and (np.diff(adagrad.state["sum_y"]) >= 0).all()
+    assert steps_to(adagrad, 1e-4) <= 280
+
+
+@tries("bias_correction")
+def _try_bias_correction():
+    _, (_, raw) = tried("bias_correction", "run=adam:lr=0.05&run=adam:lr=0.05,bias_correction=false,beta2=0.99")
+    ratio = np.abs(steps_of(raw)[:30, 0]) / 0.05
+    assert abs(ratio[0] - 1) < 1e-3 and 1.8 < ratio.max() < 2.2, ratio.max()
+
+
+@tries("weight_decay")
+def _try_weight_decay():
+    _, (_, l2, _) = tried("weight_decay", "run=adam:lr=0.1&run=adam:lr=0.1,weight_decay=0.5"
+                                          "&run=adamw:lr=0.1,weight_decay=1")
+    settled = np.linalg.solve(np.array([[10.5, 8.0], [8.0, 10.5]]), np.array([34.0, 38.0]))
+    assert np.allclose(l2.xy[-1], settled, atol=1e-9) and np.allclose(settled, (1.15, 2.75), atol=0.005)
+    assert distance(l2, (1, 3))[-1] < distance(runs_of("weight_decay")[1], (1, 3))[-1]
+
+
+@tries("sign_methods")
+def _try_sign_methods():
+    _, (_, signsgd, lion) = tried("sign_methods", "schedule=cosine")
+    for run in (signsgd, lion):
+        assert distance(run, (0, 0))[-1] < 0.001
+        assert lengths(run)[-1] < 0.01 * lengths(run)[0], "the steps shrink with the rate"
 
 
 @tries("saddle")
