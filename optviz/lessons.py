@@ -196,6 +196,49 @@ _LESSONS = (
                   "longer gets away within the 200 steps (it needs about 335), while Adam still leaves "
                   "within 15."),
     ),
+    Lesson(
+        name="noise",
+        title="Gradient noise: off the saddle, then settling down",
+        link=("?surface=styblinski_tang&start=0.1567312567803401,-4.5&steps=300&run=gd:lr=0.01"
+              "&run=gd:lr=0.01;noise=5&run=gd:lr=0.01;noise=5;schedule=cosine"),
+        caption=("The start lies exactly on the ridge between two minima, where the slope along x is zero. "
+                 "With exact gradients, gradient descent slides down the ridge into the saddle point "
+                 "between the two minima and stays there for good; with noise added to every gradient "
+                 "(σ = 5, standing in for the error of a minibatch gradient), the first nudges tip it off "
+                 "the ridge within 10 steps and it rolls into the global minimum. At a constant learning "
+                 "rate the noise keeps it jittering around the minimum, while the cosine schedule shrinks "
+                 "the steps to nothing, so the third run settles: over its last 50 steps its loss stays "
+                 "fifty times closer to the minimum's."),
+        try_next=("Set the shared gradient noise σ to 0.01: the first run, which has no noise of its own, "
+                  "now gets this tiny noise and leaves the saddle too, within about 50 steps."),
+    ),
+    Lesson(
+        name="clipping",
+        title="Gradient clipping on a steep wall",
+        link=("?surface=goldstein_price&start=-1.5,-1.5&steps=400"
+              "&run=gd:lr=0.001&run=gd:lr=0.001;clip=100&run=gd:lr=0.00001"),
+        caption=("At this start on the rim of Goldstein-Price the gradient is about 25,000 long. Gradient "
+                 "descent with lr 0.001 takes a first step of 25 and is thrown far off the map. Clipping "
+                 "the gradient's norm at 100 caps every step at lr × 100 = 0.1, so the same lr walks down "
+                 "to the global minimum (0, −1), where f = 3, and is there (within 1e-4) by step 50. "
+                 "Without clipping, an lr small enough to survive the rim (0.00001) is still short of it "
+                 "after 400 steps, with f above 5."),
+        try_next=("Lower the clipped run's clip to 10: its steps shrink to 0.01, and it needs about 180 "
+                  "steps to reach the minimum."),
+    ),
+    Lesson(
+        name="himmelblau",
+        title="Himmelblau: four minima, one start",
+        link=("?surface=himmelblau&start=0,-3&steps=200"
+              "&run=gd:lr=0.01&run=momentum:lr=0.005&run=adam:lr=0.1&run=newton"),
+        caption=("Himmelblau's function has four minima, all with f = 0, each at the bottom of its own "
+                 "basin, and this start at (0, −3) lies near where the basins meet. From the same point "
+                 "gradient descent rolls to (3.58, −1.85), momentum swings round to (3, 2) and Adam heads "
+                 "for (−3.78, −3.28). Newton's method stops on a saddle at (−0.13, −1.95), where the "
+                 "gradient is zero but f is 178."),
+        try_next=("Click the map near (−4, 4) to start there, deep inside one basin: all three first-order "
+                  "methods now end in the same minimum, (−2.81, 3.13)."),
+    ),
 )
 _REGISTRY = {lesson.name: lesson for lesson in _LESSONS}
 

@@ -285,6 +285,58 @@ def _sign_methods(runs):
     assert 0.4 < distance(signsgd, (0, 0))[-2:].min() and distance(signsgd, (0, 0))[-2:].max() < 0.55
 
 
+@claims("noise")
+def _noise(runs):
+    exact, constant, cosine = runs
+    surface = surfaces.get("styblinski_tang")
+    ridge = exact.xy[0, 0]
+    low = surface.minima[0]
+    f_min = surface.value(*low)
+    assert surface.gradient(*exact.xy[0])[0] == 0.0, "the start lies exactly on the ridge (slope along x: 0)"
+    # exact gradients: into the saddle between the two lower minima, and there for good
+    assert (exact.xy[:, 0] == ridge).all()
+    saddle = exact.xy[-1]
+    assert abs(saddle[1] - low[1]) < 1e-9 and np.hypot(*surface.gradient(*saddle)) < 1e-9
+    curvature = np.linalg.eigvalsh(hessian(surface, saddle))
+    assert curvature[0] < 0 < curvature[1], "a saddle point: down along x, up along y"
+    # noise tips the runs off the ridge within 10 steps, into the global minimum
+    for run in (constant, cosine):
+        off = np.flatnonzero(np.abs(run.xy[:, 0] - ridge) > 0.5)
+        assert off.size and off[0] <= 10, f"off the ridge at step {off[0] if off.size else None}"
+        assert distance(run, low)[-1] < 0.2
+    # a constant rate keeps jittering; the cosine schedule settles
+    assert lengths(constant)[-50:].mean() > 20 * lengths(cosine)[-50:].mean()
+    gap_constant, gap_cosine = (r.loss[-50:] - f_min for r in (constant, cosine))
+    assert 35 < gap_constant.mean() / gap_cosine.mean() < 70, gap_constant.mean() / gap_cosine.mean()
+
+
+@claims("clipping")
+def _clipping(runs):
+    thrown, clipped, tiny = runs
+    surface = surfaces.get("goldstein_price")
+    assert 24_000 < np.hypot(*surface.gradient(*thrown.xy[0])) < 26_000
+    assert abs(lengths(thrown)[0] - 25) < 0.5 and thrown.diverged and off_map(surface, thrown.xy[1])
+    assert lengths(clipped).max() <= 0.1 * (1 + 1e-12), "clipped at 100: no step longer than lr × 100"
+    assert steps_to(clipped, 1e-4, f_min=3.0) == 50 and np.allclose(clipped.xy[-1], (0, -1), atol=1e-9)
+    assert tiny.status == "ok" and tiny.loss[-1] > 5 and steps_to(tiny, 1e-4, f_min=3.0) is None
+
+
+@claims("himmelblau")
+def _himmelblau(runs):
+    gd, momentum, adam, newton = runs
+    surface = surfaces.get("himmelblau")
+    assert all(surface.value(*m) < 1e-20 for m in surface.minima), "four minima, all with f = 0"
+    ends = [int(np.argmin([np.hypot(*(np.array(m) - r.xy[-1])) for m in surface.minima]))
+            for r in (gd, momentum, adam)]
+    assert len(set(ends)) == 3, "one start, three methods, three minima"
+    assert np.allclose(gd.xy[-1], (3.58, -1.85), atol=0.005) and gd.loss[-1] < 1e-12
+    assert np.allclose(momentum.xy[-1], (3, 2), atol=1e-3) and np.allclose(adam.xy[-1], (-3.78, -3.28), atol=0.005)
+    saddle = newton.xy[-1]
+    assert np.allclose(saddle, (-0.13, -1.95), atol=0.005) and np.hypot(*surface.gradient(*saddle)) < 1e-9
+    curvature = np.linalg.eigvalsh(hessian(surface, saddle))
+    assert curvature[0] < 0 < curvature[1] and round(float(newton.loss[-1])) == 178
+
+
 # -- the "now try" suggestions --------------------------------------------------------------------
 @tries("learning_rate")
 def _try_learning_rate():
@@ -363,6 +415,30 @@ def _try_saddle():
     assert 325 <= np.flatnonzero(np.abs(runs[0].xy[:, 1]) > 0.5)[0] <= 345, "it needs about 335"
     gd = runner.simulate_config(replace(lessons.get("saddle").scene, steps=400))[0]
     assert 150 <= np.flatnonzero(np.abs(gd.xy[:, 1]) > 0.5)[0] <= 170, "against about 160 from y = 0.001"
+
+
+@tries("noise")
+def _try_noise():
+    config, runs = tried("noise", "noise=0.01")
+    ridge = runs[0].xy[0, 0]
+    off = np.flatnonzero(np.abs(runs[0].xy[:, 0] - ridge) > 0.5)
+    assert off.size and off[0] <= 55, f"the first run leaves the saddle at step {off[0] if off.size else None}"
+    for before, after in zip(runs_of("noise")[1:], runs[1:]):
+        assert np.array_equal(before.xy, after.xy), "the others keep their own noise"
+
+
+@tries("clipping")
+def _try_clipping():
+    _, (_, clipped, _) = tried("clipping", "run=gd:lr=0.001&run=gd:lr=0.001;clip=10&run=gd:lr=0.00001")
+    assert lengths(clipped).max() <= 0.01 * (1 + 1e-12)
+    assert 170 <= steps_to(clipped, 1e-4, f_min=3.0) <= 190
+
+
+@tries("himmelblau")
+def _try_himmelblau():
+    _, runs = tried("himmelblau", "start=-4,4")
+    for run in runs[:3]:
+        assert np.allclose(run.xy[-1], (-2.81, 3.13), atol=0.005), (run.optimizer, run.xy[-1])
 
 
 # -- every lesson ---------------------------------------------------------------------------------
