@@ -239,6 +239,34 @@ _LESSONS = (
         try_next=("Click the map near (−4, 4) to start there, deep inside one basin: all three first-order "
                   "methods now end in the same minimum, (−2.81, 3.13)."),
     ),
+    Lesson(
+        name="rosenbrock_cost",
+        title="Rosenbrock: what each method pays",
+        link=("?surface=rosenbrock&start=-1.2,1&steps=2000&lossx=cost"
+              "&run=gd:lr=0.001&run=momentum:lr=0.001&run=adam:lr=0.05&run=bfgs&run=newton"),
+        caption=("Here the loss is plotted against evaluations (function values plus gradients), not "
+                 "steps. To bring the loss below 1e-6 momentum spends 1386 gradients and Adam 1691, and "
+                 "gradient descent is still above 0.07 after 2000; BFGS, which learns the curvature from "
+                 "its gradients and checks each step with a line search, needs 83 evaluations. Newton's "
+                 "method needs only 5 gradients, but it also computes the Hessian (all second "
+                 "derivatives) at each step, which this axis does not count."),
+        try_next=("Switch the loss plot to per step: BFGS now looks about 50 times faster than momentum "
+                  "instead of 17, since each of its steps spends about three evaluations."),
+    ),
+    Lesson(
+        name="nelder_mead",
+        title="Nelder-Mead: no gradients at all",
+        link="?surface=rosenbrock&start=-1.2,1&steps=300&lossx=cost&run=nelder_mead&run=bfgs&run=gd:lr=0.001",
+        caption=("Nelder-Mead never computes a gradient: it moves a triangle of three points (drawn on the "
+                 "map), replacing its worst corner by the reflection through the other two, stretched when "
+                 "that goes well and pulled in when it does not. Counted in evaluations, it brings the loss "
+                 "below 1e-6 with 139 function values, where BFGS uses 83 values and gradients and "
+                 "gradient descent, after 300 gradients, is still above 3. By the end the triangle, whose "
+                 "sides along the axes are 0.25 long at the start, has shrunk to a point at the minimum "
+                 "(1, 1)."),
+        try_next=("Set Nelder-Mead's initial_size to 2, a first triangle as wide as the valley's bend: it "
+                  "now needs only 87 function values."),
+    ),
 )
 _REGISTRY = {lesson.name: lesson for lesson in _LESSONS}
 

@@ -337,6 +337,34 @@ def _himmelblau(runs):
     assert curvature[0] < 0 < curvature[1] and round(float(newton.loss[-1])) == 178
 
 
+@claims("rosenbrock_cost")
+def _rosenbrock_cost(runs):
+    gd, momentum, adam, bfgs, newton = runs
+    assert lessons.get("rosenbrock_cost").scene.lossx == "cost"
+    assert cost_to(momentum, 1e-6) == 1386 and cost_to(adam, 1e-6) == 1691
+    assert cost_to(gd, 1e-6) is None and gd.loss[-1] > 0.07 and gd.evaluations[-1] == 2000
+    assert all(r.f_evals[-1] == 0 for r in (gd, momentum, adam)), "one gradient per step, no function values"
+    assert cost_to(bfgs, 1e-6) == 83 and bfgs.f_evals[-1] > 0, "BFGS: values (line search) and gradients"
+    step = steps_to(newton, 1e-6)
+    assert cost_to(newton, 1e-6) == 5 == newton.g_evals[step] and newton.f_evals[step] == 0
+    assert newton.h_evals[step] == step == 5, "and a Hessian at every step, not on this axis"
+
+
+@claims("nelder_mead")
+def _nelder_mead(runs):
+    nm, bfgs, gd = runs
+    assert lessons.get("nelder_mead").scene.lossx == "cost"
+    assert (nm.g_evals == 0).all() and (nm.h_evals == 0).all() and nm.f_evals[-1] > 0, "function values only"
+    corners = np.stack([np.stack([nm.state[f"x{k}"], nm.state[f"y{k}"]], axis=-1) for k in (1, 2, 3)], axis=1)
+    width = np.max([np.hypot(*(corners[:, i] - corners[:, j]).T) for i, j in ((0, 1), (0, 2), (1, 2))], axis=0)
+    assert np.allclose(corners[0], [nm.xy[0], nm.xy[0] + (0.25, 0), nm.xy[0] + (0, 0.25)])
+    per_step = set(np.diff(nm.f_evals).tolist())
+    assert {1, 2} <= per_step and max(per_step) > 2, "reflect (one value), stretch or pull in (more)"
+    assert cost_to(nm, 1e-6) == 139 and cost_to(bfgs, 1e-6) == 83
+    assert gd.evaluations[-1] == 300 and gd.loss[-1] > 3
+    assert width[-1] < 1e-12 and np.allclose(corners[-1], (1, 1), atol=1e-12), "shrunk to a point at (1, 1)"
+
+
 # -- the "now try" suggestions --------------------------------------------------------------------
 @tries("learning_rate")
 def _try_learning_rate():
@@ -439,6 +467,22 @@ def _try_himmelblau():
     _, runs = tried("himmelblau", "start=-4,4")
     for run in runs[:3]:
         assert np.allclose(run.xy[-1], (-2.81, 3.13), atol=0.005), (run.optimizer, run.xy[-1])
+
+
+@tries("rosenbrock_cost")
+def _try_rosenbrock_cost():
+    config, (_, momentum, _, bfgs, _) = tried("rosenbrock_cost", "lossx=step")
+    assert config.lossx == "step"
+    per_step = steps_to(momentum, 1e-6) / steps_to(bfgs, 1e-6)
+    per_cost = cost_to(momentum, 1e-6) / cost_to(bfgs, 1e-6)
+    assert 45 < per_step < 55 and 15 < per_cost < 19, (per_step, per_cost)
+    assert 2.5 < cost_to(bfgs, 1e-6) / steps_to(bfgs, 1e-6) < 3.5, "about three evaluations a step"
+
+
+@tries("nelder_mead")
+def _try_nelder_mead():
+    _, (nm, _, _) = tried("nelder_mead", "run=nelder_mead:initial_size=2&run=bfgs&run=gd:lr=0.001")
+    assert cost_to(nm, 1e-6) == 87
 
 
 # -- every lesson ---------------------------------------------------------------------------------
