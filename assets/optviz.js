@@ -205,26 +205,31 @@
     var out = [], ends = {};
     for (var i = 0; i < gd._fullData.length; i++) {
       var meta = metaOf(gd, i);
-      if (!meta || !meta.reveal || meta.role !== "path") continue;
+      if (!meta || meta.role !== "path") continue;
       var n = pointCount(gd._fullData[i]);
+      if (!meta.reveal) { out.push({i: i, k: n - 1, n: n, whole: true}); continue; }
       var k = Math.min(Math.max(Math.round(step / (meta.stride || 1)), 0), n - 1);
       out.push({i: i, k: k, n: n});
       ends[meta.run] = k >= n - 1;
     }
     for (var j = 0; j < gd._fullData.length; j++) {
       var m = metaOf(gd, j);
-      if (m && (m.role === "diverged" || m.role === "edge") && ends[m.run] !== undefined) {
-        out.push({i: j, show: ends[m.run]});
+      if (m && (m.role === "diverged" || m.role === "edge")) {
+        out.push({i: j, show: ends[m.run] === undefined ? true : ends[m.run]});
       }
     }
     return out;
   }
 
+  /* A trace drawn whole (reveal off) is left to Plotly, unless reveal mode had cut it: then it
+     is drawn whole once more. */
   function revealed2d(gd, todo, groups) {
     todo.forEach(function (t) {
       var node = groups[t.i];
       if (!node) return;
       if (t.show !== undefined) { node.style.visibility = t.show ? "" : "hidden"; return; }
+      if (t.whole && !node.hasAttribute("data-revealed")) return;
+      if (t.whole) node.removeAttribute("data-revealed"); else node.setAttribute("data-revealed", "");
       var full = gd._fullData[t.i];
       var plot = (gd._fullLayout._plots || {})[(full.xaxis || "x") + (full.yaxis || "y")];
       var line = node.querySelector("path.js-line");
@@ -247,12 +252,13 @@
     todo.forEach(function (t) {
       var full = gd._fullData[t.i];
       var obj = scene.traces[full.uid];
-      if (!obj) return;
+      if (!obj || (t.whole && !full._revealSource)) return;
       var src = full._revealSource;
       if (!src || src.x.length < pointCount(full)) {
         src = full._revealSource = {x: full.x, y: full.y, z: full.z, text: full.text};
       }
       var upto = t.show !== undefined ? (t.show ? src.x.length : 0) : t.k + 1;
+      if (t.whole) full._revealSource = null;
       var view = Object.create(full);
       ["x", "y", "z", "text"].forEach(function (a) {
         if (src[a] && src[a].slice) view[a] = src[a].slice(0, upto);
@@ -278,6 +284,10 @@
     hook(id, gd);
     var todo = targets(gd, step);
     var reveal = revealTargets(gd, step);
+    if (!reveal.some(function (t) { return !t.whole && t.show === undefined; }) &&
+        !gd.querySelector("[data-revealed]") && !(gd._fullData || []).some(function (f) { return f._revealSource; })) {
+      reveal = [];   // nothing revealed, now or before: leave every trace to Plotly
+    }
     if (gd._fullLayout.scene) {
       if (reveal.length) {
         try { revealed3d(gd, reveal, gd._fullLayout.scene._scene); } catch (err) { /* drawn in full */ }

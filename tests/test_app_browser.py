@@ -330,3 +330,90 @@ def test_app011_the_update_rule_is_typeset_under_the_content_security_policy(das
     assert dash_duo.driver.execute_script("return document.querySelectorAll('#surface3d-graph canvas').length") > 0
     screenshot(dash_duo, artifacts, "about-adam.png")
     assert dash_duo.get_logs() == []
+
+
+# -- the teaching layer ----------------------------------------------------------------------------
+PATH_D_JS = """
+const gd = document.querySelector('#' + arguments[0] + ' .js-plotly-plot');
+const out = {};
+for (const g of gd.querySelectorAll('g.trace.scatter')) {
+  const t = g.__data__ && g.__data__[0] && g.__data__[0].trace;
+  if (!t || !t.meta || t.meta.role !== 'path') continue;
+  const line = g.querySelector('path.js-line');
+  const d = line ? line.getAttribute('d') : '';
+  const points = Array.from(g.querySelectorAll('path.point')).filter(p => p.style.display !== 'none').length;
+  out[t.meta.run] = {vertices: (d.match(/[ML]/g) || []).length, points: points};
+}
+return out;
+"""
+
+
+def test_app012_every_lesson_opens_clean(dash_duo, app, artifacts):
+    from optviz import lessons
+    dash_duo.start_server(app)
+    for name in lessons.names():
+        lesson = lessons.get(name)
+        dash_duo.driver.get(dash_duo.server_url + f"/?lesson={name}")
+        dash_duo.wait_for_element("#contour-graph .js-plotly-plot", timeout=20)
+        wait_ready(dash_duo, len(lesson.scene.runs))
+        until(lambda: lesson.title in dash_duo.find_element("#lesson-caption").text, 10)
+        assert dash_duo.find_element("#lesson-select").get_attribute("value") == name
+        assert f"lesson={name}" in search_of(dash_duo)
+        dash_duo.wait_for_text_to_equal("#step-readout", f"step 0 / {lesson.scene.steps:,}")
+        dash_duo.find_element("#step-last-button").click()
+        dash_duo.wait_for_text_to_equal("#step-readout", f"step {lesson.scene.steps:,} / {lesson.scene.steps:,}")
+        time.sleep(0.5)
+        screenshot(dash_duo, artifacts, f"lesson-{name}.png")
+        assert dash_duo.get_logs() == [], name
+
+
+def test_app013_reveal_draws_exactly_the_steps_up_to_the_current_one(dash_duo, app, artifacts):
+    open_page(dash_duo, app, "?lesson=learning_rate", runs=3)
+    for graph in ("contour-graph", "loss-graph"):
+        until(lambda: all(v["vertices"] == 1 for v in dash_duo.driver.execute_script(PATH_D_JS, graph).values()), 5,
+              msg=f"{graph}: at step 0 only the start is drawn")
+    for _ in range(7):
+        dash_duo.find_element("#step-forward-button").click()
+    dash_duo.wait_for_text_to_equal("#step-readout", "step 7 / 30")
+    for graph in ("contour-graph", "loss-graph"):
+        until(lambda: all(v["vertices"] == 8 for v in dash_duo.driver.execute_script(PATH_D_JS, graph).values()), 5,
+              msg=f"{graph}: at step 7 the paths have exactly the points of steps 0..7")
+    drawn = dash_duo.driver.execute_script(PATH_D_JS, "contour-graph")
+    assert set(drawn) == {"r0", "r1", "r2"} and all(v["points"] == 8 for v in drawn.values())
+    screenshot(dash_duo, artifacts, "reveal-step-7.png")
+    dash_duo.find_element("#reveal-switch").click()   # off: whole paths again
+    until(lambda: all(v["vertices"] > 8 for v in dash_duo.driver.execute_script(PATH_D_JS, "contour-graph").values()),
+          10, msg="reveal off draws every path whole")
+    until(lambda: "reveal=off" in search_of(dash_duo), 5)
+    assert dash_duo.get_logs() == []
+
+
+def test_app014_a_run_sets_its_own_conditions_in_its_card(dash_duo, app, artifacts):
+    open_page(dash_duo, app, "?surface=rosenbrock&steps=200&run=gd:lr=0.001&run=gd:lr=0.001", runs=2)
+    before = runs_of(dash_duo)["r1"]["path"]["x"]
+    card = by_id(dash_duo, dom_id({"type": "run-card", "run": "r1"}))
+    summary = card.find_element(By.CSS_SELECTOR, ".own-conditions > summary")
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].click()", summary)
+    type_into(dash_duo, dom_id({"type": "cond", "run": "r1", "name": "noise"}), "0.5")
+    until(lambda: ";noise=0.5" in search_of(dash_duo), 10, msg="the link carries the run's own noise")
+    until(lambda: runs_of(dash_duo)["r1"]["path"]["x"] != before, 10)
+    assert runs_of(dash_duo)["r0"]["path"]["name"] == "Gradient descent lr=0.001", "the other run is untouched"
+    until(lambda: "noise 0.5" in dash_duo.find_element("#legend-bar").text, 5)
+    screenshot(dash_duo, artifacts, "own-conditions.png")
+    assert dash_duo.get_logs() == []
+
+
+def test_app015_a_lesson_from_the_picker_and_the_inspector(dash_duo, app, artifacts):
+    open_page(dash_duo, app, "?surface=rosenbrock&steps=50&run=adam:lr=0.05", runs=1)
+    Select(dash_duo.find_element("#lesson-select")).select_by_value("saddle")
+    until(lambda: "A saddle point" in dash_duo.find_element("#lesson-caption").text, 10)
+    until(lambda: "lesson=saddle" in search_of(dash_duo) and len(runs_of(dash_duo)) >= 4, 10)
+    assert dash_duo.find_element("#surface-select").get_attribute("value") == "saddle"
+    numbers = dash_duo.driver.execute_script(
+        "return Array.from(document.querySelectorAll('#overlay-options input')).find(i => i.value === 'numbers')")
+    dash_duo.driver.execute_script("arguments[0].click()", numbers)
+    until(lambda: len(dash_duo.find_elements("#step-inspector .inspector-run")) >= 4, 10,
+          msg="the inspector shows every run")
+    assert "position (x, y)" in dash_duo.find_element("#step-inspector").text
+    screenshot(dash_duo, artifacts, "inspector.png")
+    assert dash_duo.get_logs() == []

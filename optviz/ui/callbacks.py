@@ -185,8 +185,8 @@ def _apply(values: dict, stored: Any) -> dict:
         if run is not None:
             runs_patch = Patch()
             runs_patch.append(layout.run_card(run))
-    elif kind == ids.COND and trigger.get("name") in ("schedule", "clip_mode"):
-        i = config.index(trigger.get("run"))   # the card shows the schedule's parameters, the clip box
+    elif kind == ids.COND:
+        i = config.index(trigger.get("run"))   # the card's summary, the schedule's parameters, the clip box
         if i is not None:
             runs_patch = Patch()
             runs_patch[i] = layout.run_card(config.runs[i])

@@ -43,8 +43,8 @@ class Controls:
     #: (owner, name) -> value, where owner is a run uid, "surface", "schedule" or "<uid>/schedule"
     #: (a run's own schedule).
     params: dict = field(default_factory=dict)
-    #: (run uid, name) -> value of a run's own conditions: noise, seed, schedule ("" = shared),
-    #: clip_mode ("" = shared, "off", "on") and clip.
+    #: (run uid, name) -> value of a run's own conditions: noise, seed, schedule ("shared" or a
+    #: schedule's name), clip_mode ("shared", "off", "on") and clip.
     conditions: dict = field(default_factory=dict)
 
 
@@ -188,7 +188,7 @@ def _own_conditions(run: Run, controls: Controls, label: str, out: Outcome) -> t
             reject(name, f"{err} (or empty for the shared one)", format_number(own[name]) if name in own else "the shared one")
     if "schedule" in given:
         name = given["schedule"]
-        if name in ("", None):
+        if name in ("", None, "shared"):
             own.pop("schedule", None)
             own.pop("schedule_params", None)
         elif name not in schedules.names():
@@ -203,7 +203,7 @@ def _own_conditions(run: Run, controls: Controls, label: str, out: Outcome) -> t
                                              f"{run.uid}/schedule", f"{label}, schedule {spec.title}", out)
     if "clip_mode" in given:
         mode = given["clip_mode"]
-        if mode in ("", None):
+        if mode in ("", None, "shared"):
             own.pop("clip", None)
         elif mode == "off":
             own["clip"] = None

@@ -154,6 +154,10 @@ def run_card(run: Run, position: int | None = None) -> dbc.Card:
     ], className="run-card", style={"borderLeftColor": color}, id=ids.run_part("run-card", run.uid))
 
 
+#: The value of a run's condition selects that follows the shared setting.
+SHARED = "shared"
+
+
 def own_conditions(run: Run):
     """A run's own training conditions: each box left empty (or "shared") follows the shared
     setting; a value set here holds for this run only."""
@@ -169,19 +173,19 @@ def own_conditions(run: Run):
             dbc.FormFeedback(f"{hp.name} must be {hp.allowed}, or empty for the shared one", type="invalid"),
         ], className="field", title=f"{hp.help} Empty: the shared setting.")
 
-    schedule = own.get("schedule", "")
+    schedule = own.get("schedule", SHARED)
     clip = own.get("clip", "") if "clip" in own else ""
-    clip_mode = "" if "clip" not in own else ("off" if clip is None else "on")
+    clip_mode = SHARED if "clip" not in own else ("off" if clip is None else "on")
     rows = [
         dbc.Row([dbc.Col(number("noise", NOISE, "noise σ")), dbc.Col(number("seed", SEED, "seed"))], className="g-2"),
         html.Div([
             dbc.Label("schedule", html_for=dom_id(ids.cond(uid, "schedule")), className="param-label"),
             dbc.Select(id=ids.cond(uid, "schedule"), value=schedule, size="sm",
-                       options=[{"label": "shared", "value": ""}] +
+                       options=[{"label": "shared", "value": SHARED}] +
                                [{"label": schedules.get(n).title, "value": n} for n in schedules.names()]),
         ], className="field"),
     ]
-    if schedule:
+    if schedule != SHARED:
         values = dict(own.get("schedule_params", ()))
         rows += [param_controls(ids.own_schedule_owner(uid), h, values.get(h.name, h.default))
                  for h in schedules.get(schedule).parameters]
@@ -189,7 +193,7 @@ def own_conditions(run: Run):
         dbc.Col(html.Div([
             dbc.Label("clip", html_for=dom_id(ids.cond(uid, "clip_mode")), className="param-label"),
             dbc.Select(id=ids.cond(uid, "clip_mode"), value=clip_mode, size="sm",
-                       options=[{"label": "shared", "value": ""}, {"label": "off", "value": "off"},
+                       options=[{"label": "shared", "value": SHARED}, {"label": "off", "value": "off"},
                                 {"label": "at norm", "value": "on"}]),
         ], className="field")),
         dbc.Col(html.Div([
