@@ -293,6 +293,9 @@ def _noise(runs):
     low = surface.minima[0]
     f_min = surface.value(*low)
     assert surface.gradient(*exact.xy[0])[0] == 0.0, "the start lies exactly on the ridge (slope along x: 0)"
+    own = [dict(run.conditions) for run in lessons.get("noise").scene.runs]
+    assert own[0] == {} and own[1] == {"noise": 5.0} and own[2]["noise"] == 5.0 and own[2]["schedule"] == "cosine"
+    assert lessons.get("noise").scene.noise == 0.0, "no shared noise: the first run's gradients are exact"
     # exact gradients: into the saddle between the two lower minima, and there for good
     assert (exact.xy[:, 0] == ridge).all()
     saddle = exact.xy[-1]
