@@ -29,6 +29,7 @@
   var player = {playing: false, pos: 0, step: 0, max: 0, speed: 60, last: 0, lastSync: 0, raf: null,
                 synced: null};
   var shown = {step: null, max: 0};  // the step every view shows now
+  var history = {written: false};    // has this page written its address yet?
 
   function graphDiv(id) {
     return document.querySelector("#" + id + " .js-plotly-plot");
@@ -268,13 +269,26 @@
     });
   }
 
-  /* Redraw the current step after Plotly redraws a graph (new figures, zoom, resize). */
+  /* Redraw the current step after Plotly redraws a graph (new figures, zoom, resize); on the
+     map, a click sets the start at the point under the pointer (Plotly's own clickData would
+     give the nearest point of a trace: a star or a path). */
+  var clicks = 0;
   function hook(id, gd) {
     if (gd._optvizHooked || !gd.on) return;
     gd._optvizHooked = true;
     gd.on("plotly_afterplot", function () {
       if (shown.step !== null && !busy[id]) schedule(id, shown.step);
     });
+    if (id === "contour-graph") {
+      gd.addEventListener("click", function (ev) {
+        var target = ev.target;
+        if (!target || !target.classList || !target.classList.contains("nsewdrag")) return;
+        var fl = gd._fullLayout, rect = target.getBoundingClientRect();
+        if (!fl || !fl.xaxis || !fl.yaxis) return;
+        var x = fl.xaxis.p2c(ev.clientX - rect.left), y = fl.yaxis.p2c(ev.clientY - rect.top);
+        if (isFinite(x) && isFinite(y)) setProps("map-click", {data: {x: x, y: y, n: ++clicks}});
+      });
+    }
   }
 
   /* Put every marker (and simplex) of one graph at `step`; returns a promise. */
@@ -483,8 +497,11 @@
           }
           return [nc, v];
         }
-        var x = Number(inputValue);
-        if (inputValue === null || inputValue === "" || !isFinite(x)) return [nc, nc];
+        /* a decimal comma reads as a point, as on the server (optviz.config.read_text) */
+        var text = typeof inputValue === "string" ? inputValue.trim() : inputValue;
+        if (typeof text === "string" && /^[+-]?\d+,\d+$/.test(text)) text = text.replace(",", ".");
+        var x = Number(text);
+        if (text === null || text === undefined || text === "" || !isFinite(x)) return [nc, nc];
         if (log) {
           if (x <= 0) return [nc, nc];
           x = Math.log10(x);
@@ -492,13 +509,18 @@
         return [clamp(x, min, max), nc];
       },
 
-      /* Keep the address bar equal to the view (replaceState: no reload, no history entry per
-         slider move, and the back button leaves the page as users expect). */
+      /* Keep the address bar equal to the view. Each change of the configuration is a new
+         history entry, so the browser's Back and Forward undo and redo within the app (optviz's
+         callbacks load the configuration of the address they go back to); the first address a
+         page writes (the link it opened, written out in full) replaces the one it came with. */
       writeUrl: function (search) {
         if (typeof search !== "string" || search.charAt(0) !== "?") return window.dash_clientside.no_update;
         if (search !== window.location.search) {
-          window.history.replaceState(window.history.state, "", window.location.pathname + search + window.location.hash);
+          var url = window.location.pathname + search + window.location.hash;
+          if (history.written) window.history.pushState({optviz: true}, "", url);
+          else window.history.replaceState(window.history.state, "", url);
         }
+        history.written = true;
         return search;
       },
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
@@ -38,7 +39,7 @@ from optviz.spec import Hyperparameter, as_float, shown
 __all__ = ["Config", "Run", "MAX_RUNS", "LOSS_AXES", "KEYS", "RUN_KEYS", "CONDITION_KEYS", "STEPS", "NOISE", "SEED",
            "CLIP", "default_config", "default_surface", "default_runs", "new_run", "next_uid", "free_color",
            "validate_value", "resolve_values", "start_bounds", "check_start", "format_number", "with_changes",
-           "Problems", "suited"]
+           "Problems", "suited", "read_text"]
 
 #: At most this many runs are compared at once (one colour each).
 MAX_RUNS = 8
@@ -79,11 +80,25 @@ def format_number(value: Any) -> str:
     return str(value)
 
 
+_DECIMAL_COMMA = re.compile(r"\s*[+-]?\d+,\d+\s*")
+
+
+def read_text(value: Any) -> Any:
+    """What a number box or a link's value says, for the checkers: text with a decimal comma
+    (``0,05``, as many keyboards write it) is read with a point; anything else is left as it is.
+    The one reader of typed numbers: the controls and the links both go through it."""
+    if isinstance(value, str) and _DECIMAL_COMMA.fullmatch(value):
+        return value.replace(",", ".")
+    return value
+
+
 def validate_value(hp: Hyperparameter, value: Any, strict: bool = False) -> Any:
     """``hp.validate`` that never raises anything but ``ValueError`` and says "empty" rather than
     "None" for an empty box (a number box that holds no number reports ``None``)."""
     if value is None or (isinstance(value, str) and not value.strip()):
         raise ValueError(f"{hp.name} must be {hp.allowed}; the box is empty or holds no number")
+    if not strict:
+        value = read_text(value)
     try:
         return hp.validate(value, strict)
     except ValueError:
@@ -139,7 +154,7 @@ def check_start(surface: surfaces.Surface, x: Any, y: Any, strict: bool = False)
     (xlo, xhi), (ylo, yhi) = start_bounds(surface)
     out = []
     for name, value, lo, hi in (("start x", x, xlo, xhi), ("start y", y, ylo, yhi)):
-        number = as_float(value, strict)
+        number = as_float(value if strict else read_text(value), strict)
         if number is None or not math.isfinite(number) or not lo <= number <= hi:
             allowed = f"a number from {format_number(lo)} to {format_number(hi)} on {surface.title}"
             raise ValueError(f"{name} must be {allowed}; got {shown(value)}")

@@ -417,3 +417,34 @@ def test_app015_a_lesson_from_the_picker_and_the_inspector(dash_duo, app, artifa
     assert "position (x, y)" in dash_duo.find_element("#step-inspector").text
     screenshot(dash_duo, artifacts, "inspector.png")
     assert dash_duo.get_logs() == []
+
+
+def test_app016_back_and_forward_undo_and_redo_and_a_click_is_never_snapped(dash_duo, app, artifacts):
+    open_page(dash_duo, app, "?surface=rosenbrock&steps=50&run=adam:lr=0.05", runs=1)
+    first = search_of(dash_duo)
+    type_into(dash_duo, "steps-input", "80")
+    until(lambda: "steps=80" in search_of(dash_duo), 10)
+    # a click just beside the minimum's star at (1, 1): the start is where the pointer was
+    graph = dash_duo.find_element("#contour-graph .nsewdrag")
+    dash_duo.driver.execute_script("""
+        const el = arguments[0], gd = document.querySelector('#contour-graph .js-plotly-plot');
+        const r = el.getBoundingClientRect(), xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+        const opts = {bubbles: true, clientX: r.left + xa.c2p(1.05), clientY: r.top + ya.c2p(0.95)};
+        el.dispatchEvent(new MouseEvent('click', opts));
+    """, graph)
+    until(lambda: "start=1.0" in search_of(dash_duo), 10, msg="the click did not move the start")
+    x = float(dash_duo.find_element("#start-x").get_attribute("value"))
+    y = float(dash_duo.find_element("#start-y").get_attribute("value"))
+    assert abs(x - 1.05) < 0.02 and abs(y - 0.95) < 0.02 and (x, y) != (1.0, 1.0), "not snapped onto the star"
+    dash_duo.driver.back()
+    until(lambda: "start=-1.2,1" in search_of(dash_duo) and "steps=80" in search_of(dash_duo), 10,
+          msg="Back undoes the click")
+    until(lambda: dash_duo.find_element("#start-x").get_attribute("value") == "-1.2", 10)
+    dash_duo.driver.back()
+    until(lambda: search_of(dash_duo) == first, 10, msg="Back again undoes the steps")
+    until(lambda: dash_duo.find_element("#steps-input").get_attribute("value") == "50", 10)
+    dash_duo.driver.forward()
+    until(lambda: "steps=80" in search_of(dash_duo), 10, msg="Forward redoes")
+    until(lambda: dash_duo.find_element("#steps-input").get_attribute("value") == "80", 10)
+    assert dash_duo.driver.current_url.startswith(dash_duo.server_url), "still in the app"
+    assert dash_duo.get_logs() == []

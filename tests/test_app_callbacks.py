@@ -123,12 +123,14 @@ def test_cb012_change_optimizer_keeps_the_colour():
 
 
 def test_cb013_click_sets_a_rounded_start():
-    c, err = controller.start_from_click(BASE, {"points": [{"x": 0.123456, "y": 2.987654, "curveNumber": 0}]})
+    c, err = controller.start_from_click(BASE, {"x": 0.123456, "y": 2.987654, "n": 1})
     assert err is None and c.start == (0.123, 2.988)
-    assert controller.start_from_click(BASE, {"points": []}) == (BASE, None)
+    assert controller.start_from_click(BASE, {}) == (BASE, None)
     assert controller.start_from_click(BASE, "garbage") == (BASE, None)
-    assert "start x" in controller.start_from_click(BASE, {"points": [{"x": 99, "y": 0}]})[1]
-    assert "two numbers" in controller.start_from_click(BASE, {"points": [{"x": "a", "y": 0}]})[1]
+    assert "start x" in controller.start_from_click(BASE, {"x": 99, "y": 0})[1]
+    assert "two numbers" in controller.start_from_click(BASE, {"x": "a", "y": 0})[1]
+    near_the_star, _ = controller.start_from_click(BASE, {"x": 1.004, "y": 0.9968})
+    assert near_the_star.start == (1.004, 0.997), "a click beside the minimum's star is not snapped onto it"
 
 
 def test_cb014_set_surface_resets_start_and_parameters():
@@ -256,7 +258,7 @@ def test_cb031_forged_garbage_never_answers_500(endpoint):
     garbage = [None, "x" * 10_000, -1e308, [1, 2], {"$": "ne"}, True, float("inf")]
     for field in ("steps-input.value", "start-x.value", "noise-input.value", "seed-input.value",
                   "surface-select.value", "schedule-select.value", "clip-switch.value", "lossx-radio.value",
-                  "config-store.data", "url.search", "contour-graph.clickData"):
+                  "config-store.data", "url.search", "map-click.data"):
         for value in garbage:
             values = _page_values(BASE)
             values[field] = value if not isinstance(value, float) or math.isfinite(value) else "Infinity"
@@ -342,3 +344,17 @@ def test_cb042_runs_the_user_set_or_from_a_link_are_never_retuned():
     assert moved.runs[1].values["lr"] != edited.runs[1].values["lr"], "the default momentum run is retuned"
     added, run, _ = controller.add_run(moved)
     assert run.auto
+
+
+@pytest.mark.parametrize("typed, value", [("0,05", 0.05), ("0.05", 0.05), (" 1,5 ", 1.5), ("5e-2", 0.05)])
+def test_cb050_a_decimal_comma_reads_as_a_point(typed, value):
+    out = controller.apply_controls(BASE, controls_of(BASE, params={("r0", "lr"): typed}, start_x=typed))
+    assert out.config.runs[0].values["lr"] == value and out.config.start[0] == value and not out.messages
+    linked, problems = urlstate.parse(f"?noise={typed.strip()}")   # the link's values, the same reader
+    assert problems == [] and linked.noise == value
+
+
+def test_cb051_a_comma_that_is_not_a_decimal_comma_is_refused_not_misread():
+    out = controller.apply_controls(BASE, controls_of(BASE, params={("r0", "lr"): "0,05,1"}))
+    assert out.config.runs[0].values["lr"] == 0.05 and out.invalid_params == {("r0", "lr")}
+    assert "lr must be a number in (0, 10]; got '0,05,1'" in out.messages[0]

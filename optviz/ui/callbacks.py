@@ -133,13 +133,20 @@ def _apply(values: dict, stored: Any) -> dict:
         return out
 
     if trigger == ids.URL:
-        # The address is written with history.replaceState (see assets/optviz.js), so after the
-        # first load it only ever echoes what this page wrote: nothing to do.
-        raise PreventUpdate
+        # Back or Forward (assets/optviz.js writes each configuration as a history entry): show
+        # the configuration of the address the browser went to; an echo of our own is nothing.
+        config, problems = urlstate.parse(values.get("search"))
+        if urlstate.serialize(config) == urlstate.serialize(current):
+            raise PreventUpdate
+        out.update(_full_panel(config, current))
+        out["url_alert"] = _problem_list("This link had problems, so those parts use their defaults:", problems)
+        out["url_alert_open"] = bool(problems)
+        out["config"] = config.to_data()
+        return out
     controls = _controls_from(values)
     kind = trigger.get("type") if isinstance(trigger, dict) else trigger
     skip = {ids.SURFACE_SELECT: {"surface_params", "start"}, ids.SCHEDULE_SELECT: {"schedule"},
-            ids.CONTOUR_GRAPH: {"start"}, ids.LESSON_SELECT: {"surface_params", "start", "steps", "noise", "seed",
+            ids.MAP_CLICK: {"start"}, ids.LESSON_SELECT: {"surface_params", "start", "steps", "noise", "seed",
                                                                "schedule", "clip", "lossx", "reveal", "runs"},
             }.get(kind, set())
     outcome = controller.apply_controls(current, controls, skip=frozenset(skip))
@@ -172,7 +179,7 @@ def _apply(values: dict, stored: Any) -> dict:
             messages.append(err)
         elif config.schedule != current.schedule:
             out["schedule_params"] = layout.schedule_params(config)
-    elif kind == ids.CONTOUR_GRAPH:
+    elif kind == ids.MAP_CLICK:
         config, err = controller.start_from_click(config, values.get("click"))
         if err:
             messages.append(err)
@@ -437,7 +444,7 @@ def register() -> None:
             add=Input(ids.ADD_RUN_BUTTON, "n_clicks"),
             removes=Input({"type": ids.RUN_REMOVE, "run": ALL}, "n_clicks"),
             duplicates=Input({"type": ids.RUN_DUPLICATE, "run": ALL}, "n_clicks"),
-            click=Input(ids.CONTOUR_GRAPH, "clickData"),
+            click=Input(ids.MAP_CLICK, "data"),
         ),
         state=dict(stored=State(ids.CONFIG_STORE, "data")),
     )

@@ -14,7 +14,7 @@ from typing import Any, Mapping
 import surfaces
 from optviz import optimizers, runner, schedules, settings
 from optviz.spec import as_float, shown
-from optviz.config import suited
+from optviz.config import read_text, suited
 from optviz.ui.state import (CLIP, LOSS_AXES, MAX_RUNS, NOISE, SEED, STEPS, Config, Run, check_start,
                              format_number, free_color, new_run, next_uid, start_bounds, validate_value)
 
@@ -231,7 +231,7 @@ def choose_lesson(config: Config, name: Any) -> tuple[Config, bool, str | None]:
 
 def _finite(value: Any) -> float | None:
     """``value`` (a number or text) as a finite float, else ``None``."""
-    number = as_float(value)
+    number = as_float(read_text(value))
     return number if number is not None and math.isfinite(number) else None
 
 
@@ -345,10 +345,11 @@ def change_optimizer(config: Config, uid: Any, name: Any) -> tuple[Config, Run |
 
 
 def start_from_click(config: Config, click: Any) -> tuple[Config, str | None]:
-    """The start moved to where the map was clicked (rounded to a thousandth of the window)."""
+    """The start moved to where the map was clicked (``{"x": ..., "y": ...}``, the point under
+    the pointer as assets/optviz.js reads it, never snapped to a star or a path), rounded to a
+    thousandth of the window."""
     try:
-        point = click["points"][0]
-        x, y = point["x"], point["y"]
+        x, y = click["x"], click["y"]
     except (TypeError, KeyError, IndexError):
         return config, None
     surface = config.surface_obj()

@@ -55,6 +55,7 @@ REVEAL_SWITCH = "reveal-switch"      # playback draws the paths only up to the c
 INSPECTOR = "step-inspector"         # the numbers of every run at the current step
 OVERLAYS = "overlay-options"         # the inspector's table and what the map draws at the current step
 SCHEDULE_PLOT = "schedule-plot"      # the shared schedule's factor over the run
+MAP_CLICK = "map-click"              # where the map was clicked: {x, y, n} (written in the browser)
 ALGORITHM_MODAL = "algorithm-modal"  # an optimizer's whole update rule
 ALGORITHM_TITLE = "algorithm-title"
 ALGORITHM_BODY = "algorithm-body"

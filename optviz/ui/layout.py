@@ -105,7 +105,7 @@ def param_controls(owner: str, hp: Hyperparameter, value: Any, *, label: str | N
     return html.Div([
         html.Label(name, className="param-label", title=title),
         html.Div([
-            dbc.Input(id=ids.hp(owner, hp.name), type="number", value=value, step="any", debounce=True,
+            dbc.Input(id=ids.hp(owner, hp.name), type="text", value=value, debounce=True,
                       size="sm", className="param-input", inputMode="decimal"),
             dbc.FormFeedback(f"{hp.name} must be {hp.allowed}", type="invalid"),
         ], className="param-input-wrap", title=title),
@@ -168,7 +168,7 @@ def own_conditions(run: Run):
     def number(name: str, hp: Hyperparameter, label: str):
         return html.Div([
             dbc.Label(label, html_for=dom_id(ids.cond(uid, name)), className="param-label"),
-            dbc.Input(id=ids.cond(uid, name), type="number", value=own.get(name), step="any", debounce=True,
+            dbc.Input(id=ids.cond(uid, name), type="text", value=own.get(name), debounce=True,
                       size="sm", placeholder=shared, inputMode="decimal"),
             dbc.FormFeedback(f"{hp.name} must be {hp.allowed}, or empty for the shared one", type="invalid"),
         ], className="field", title=f"{hp.help} Empty: the shared setting.")
@@ -198,8 +198,8 @@ def own_conditions(run: Run):
         ], className="field")),
         dbc.Col(html.Div([
             dbc.Label("norm", html_for=dom_id(ids.cond(uid, "clip")), className="param-label"),
-            dbc.Input(id=ids.cond(uid, "clip"), type="number", value=clip if clip_mode == "on" else CLIP.default,
-                      step="any", debounce=True, size="sm", disabled=clip_mode != "on", inputMode="decimal"),
+            dbc.Input(id=ids.cond(uid, "clip"), type="text", value=clip if clip_mode == "on" else CLIP.default,
+                      debounce=True, size="sm", disabled=clip_mode != "on", inputMode="decimal"),
             dbc.FormFeedback(f"clip must be {CLIP.allowed}", type="invalid"),
         ], className="field", title=CLIP.help)),
     ], className="g-2"))
@@ -312,7 +312,7 @@ def _number_field(id_: str, value, label: str, *, feedback: str, help_text: str)
     """A labelled number box; ``feedback`` shows under it when the server flags it invalid."""
     return html.Div([
         dbc.Label(label, html_for=id_, className="param-label"),
-        dbc.Input(id=id_, type="number", value=value, step="any", debounce=True, size="sm"),
+        dbc.Input(id=id_, type="text", value=value, debounce=True, size="sm", inputMode="decimal"),
         dbc.FormFeedback(feedback, type="invalid"),
     ], className="field", title=help_text)
 
@@ -390,8 +390,8 @@ def _controls(config: Config):
             dbc.Col(dbc.Switch(id=ids.CLIP_SWITCH, value=clip_on, label="clip gradient norm",
                                label_class_name="param-label"), width="auto", className="pt-1"),
             dbc.Col(html.Div([
-                dbc.Input(id=ids.CLIP_INPUT, type="number", value=config.clip if clip_on else CLIP.default,
-                          step="any", debounce=True, size="sm"),
+                dbc.Input(id=ids.CLIP_INPUT, type="text", value=config.clip if clip_on else CLIP.default,
+                          debounce=True, size="sm", inputMode="decimal"),
                 dbc.FormFeedback(f"clip must be {CLIP.allowed}", type="invalid"),
             ], title=CLIP.help)),
         ], className="g-2 align-items-center"),
@@ -549,6 +549,7 @@ def build_layout(config: Config):
         dcc.Store(id=ids.URL_WRITTEN),
         dcc.Store(id=ids.CONFIG_STORE),
         dcc.Store(id=ids.RENDER_STORE),
+        dcc.Store(id=ids.MAP_CLICK),
         navbar,
         dbc.Modal([dbc.ModalHeader(dbc.ModalTitle(id=ids.ALGORITHM_TITLE)), dbc.ModalBody(id=ids.ALGORITHM_BODY)],
                   id=ids.ALGORITHM_MODAL, size="xl", scrollable=True, is_open=False),
