@@ -1,6 +1,7 @@
 r"""Adadelta, as ``torch.optim.Adadelta`` computes it.
 
 .. math::
+    v_0 &= u_0 = 0 \\
     g_t &= \nabla f(\theta_{t-1}) + \lambda \theta_{t-1} \\
     v_t &= \rho v_{t-1} + (1 - \rho) g_t^2 \\
     \Delta_t &= \frac{\sqrt{u_{t-1} + \epsilon}}{\sqrt{v_t + \epsilon}}\, g_t \\

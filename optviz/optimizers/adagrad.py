@@ -1,9 +1,9 @@
 r"""Adagrad, as ``torch.optim.Adagrad`` computes it.
 
 .. math::
-    s_0 &= \tau \quad\text{(initial\_accumulator\_value)} \\
+    s_0 &= \tau \quad (\mathtt{initial\_accumulator\_value}) \\
     g_t &= \nabla f(\theta_{t-1}) + \lambda \theta_{t-1} \\
-    \tilde\eta_t &= \eta_t / (1 + (t - 1)\,\delta) \quad\text{(lr\_decay } \delta\text{)} \\
+    \tilde\eta_t &= \eta_t / (1 + (t - 1)\,\delta) \quad (\mathtt{lr\_decay}\ \delta) \\
     s_t &= s_{t-1} + g_t^2 \\
     \theta_t &= \theta_{t-1} - \tilde\eta_t\, \frac{g_t}{\sqrt{s_t} + \epsilon}
 

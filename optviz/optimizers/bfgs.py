@@ -9,7 +9,8 @@ Nocedal and Wright, *Numerical Optimization* (2006), Algorithm 6.1:
     s_t &= \\alpha_t d_t, \\quad \\theta_t = \\theta_{t-1} + s_t, \\quad y_t = g_t - g_{t-1},
         \\quad \\rho_t = 1 / y_t^\\top s_t \\\\
     H_t &= (I - \\rho_t s_t y_t^\\top) H_{t-1} (I - \\rho_t y_t s_t^\\top) + \\rho_t s_t s_t^\\top
-        \\quad\\text{if } y_t^\\top s_t > 0, \\text{ else } H_t = H_{t-1}
+        \\quad\\text{if } y_t^\\top s_t > 0, \\text{ else } H_t = H_{t-1} \\\\
+    H_t &= I, \\ \\theta_t = \\theta_{t-1} \\quad\\text{if the search finds no step}
 
 ``H_0 = I`` as in ``scipy.optimize.minimize(method="BFGS")`` (Nocedal and Wright suggest scaling
 it after the first step instead); ``eta_t`` is ``lr`` (1: the quasi-Newton step is tried first)

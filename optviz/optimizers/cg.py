@@ -8,6 +8,10 @@
     \\beta^{FR} = \\frac{g_t^\\top g_t}{g_{t-1}^\\top g_{t-1}}, \\quad
     \\beta^{HS} = \\frac{g_t^\\top y_t}{d_t^\\top y_t}, \\quad
     \\beta^{DY} = \\frac{g_t^\\top g_t}{d_t^\\top y_t} \\\\
+    \\beta_t &= \\beta^{PR+}, \\beta^{FR}, \\beta^{HS} \\text{ or } \\beta^{DY} \\ (\\mathtt{beta});
+        \\quad \\beta_t = 0 \\text{ (a restart) every } \\mathtt{restart} \\text{ iterations} \\\\
+    &\\qquad \\text{and whenever the } d_{t+1} \\text{ below would not point downhill }
+        (g_t^\\top d_{t+1} \\ge 0) \\\\
     d_{t+1} &= -g_t + \\beta_t d_t \\qquad (d_1 = -g_0)
 
 The direction restarts with steepest descent (``beta = 0``) every ``restart`` iterations (the

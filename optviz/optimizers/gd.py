@@ -2,9 +2,9 @@
 
 .. math::
     g_t &= \\nabla f(\\theta_{t-1}) + \\lambda \\theta_{t-1} \\\\
-    \\alpha_t &= \\eta_t \\quad\\text{(line_search = none)} \\\\
+    \\alpha_t &= \\eta_t \\quad (\\mathtt{line\\_search} = \\mathtt{none}) \\\\
     \\alpha_t &= \\text{search along } -g_t \\text{ from } \\alpha = \\eta_t
-        \\quad\\text{(armijo, wolfe)} \\\\
+        \\quad (\\mathtt{armijo}, \\mathtt{wolfe}) \\\\
     \\theta_t &= \\theta_{t-1} - \\alpha_t g_t
 
 ``eta_t`` is ``lr`` times the schedule's factor.  The line searches (see :mod:`optviz.linesearch`)

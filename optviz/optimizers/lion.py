@@ -1,6 +1,7 @@
 r"""Lion (EvoLved Sign Momentum), as the paper's Algorithm 2 states it.
 
 .. math::
+    m_0 &= 0 \\
     g_t &= \nabla f(\theta_{t-1}) \\
     c_t &= \beta_1 m_{t-1} + (1 - \beta_1) g_t \\
     \theta_t &= \theta_{t-1} - \eta_t \bigl(\operatorname{sign}(c_t) + \lambda \theta_{t-1}\bigr) \\

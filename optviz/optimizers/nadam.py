@@ -1,8 +1,10 @@
 r"""NAdam, as ``torch.optim.NAdam`` computes it.
 
 .. math::
+    m_0 &= v_0 = 0 \\
     g_t &= \nabla f(\theta_{t-1}) + \lambda \theta_{t-1}  \quad\text{(L2 weight decay)} \\
-    \theta_{t-1} &\leftarrow \theta_{t-1} (1 - \eta_t \lambda) \quad\text{(decoupled\_weight\_decay)} \\
+    \theta_{t-1} &\leftarrow \theta_{t-1} (1 - \eta_t \lambda)
+        \quad (\mathtt{decoupled\_weight\_decay}\text{, and no } \lambda \theta_{t-1} \text{ in } g_t) \\
     \mu_t &= \beta_1 \bigl(1 - \tfrac12\, 0.96^{t \psi}\bigr), \quad
         \mu_{t+1} = \beta_1 \bigl(1 - \tfrac12\, 0.96^{(t + 1) \psi}\bigr) \\
     m_t &= \beta_1 m_{t-1} + (1 - \beta_1) g_t \\

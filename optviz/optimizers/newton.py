@@ -7,7 +7,8 @@
     M_t &= H_t + (\\lambda + \\max(0, \\delta - \\mu_{\\min})) I,
         \\ \\delta = 10^{-8} \\max_i |\\mu_i| \\quad\\text{(shift)} \\\\
     M_t &= \\textstyle\\sum_i |\\mu_i| v_i v_i^\\top + \\lambda I \\quad\\text{(abs)} \\\\
-    \\theta_t &= \\theta_{t-1} - \\eta_t M_t^{-1} g_t
+    \\theta_t &= \\theta_{t-1} - \\eta_t M_t^{-1} g_t, \\quad\\text{or}\\quad
+        \\theta_t = \\theta_{t-1} - \\eta_t g_t \\ \\text{if } M_t \\text{ is singular}
 
 ``eta_t`` is ``lr`` (a step multiplier, 1 for a full Newton step) times the schedule's factor.
 

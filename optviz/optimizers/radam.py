@@ -1,9 +1,10 @@
 r"""RAdam (rectified Adam), as ``torch.optim.RAdam`` computes it.
 
 .. math::
-    \rho_\infty &= 2 / (1 - \beta_2) - 1 \\
+    m_0 &= v_0 = 0, \quad \rho_\infty = 2 / (1 - \beta_2) - 1 \\
     g_t &= \nabla f(\theta_{t-1}) + \lambda \theta_{t-1}  \quad\text{(L2 weight decay)} \\
-    \theta_{t-1} &\leftarrow \theta_{t-1} (1 - \eta_t \lambda) \quad\text{(decoupled\_weight\_decay)} \\
+    \theta_{t-1} &\leftarrow \theta_{t-1} (1 - \eta_t \lambda)
+        \quad (\mathtt{decoupled\_weight\_decay}\text{, and no } \lambda \theta_{t-1} \text{ in } g_t) \\
     m_t &= \beta_1 m_{t-1} + (1 - \beta_1) g_t \\
     v_t &= \beta_2 v_{t-1} + (1 - \beta_2) g_t^2 \\
     \hat m_t &= m_t / (1 - \beta_1^t) \\

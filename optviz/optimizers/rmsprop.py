@@ -1,11 +1,13 @@
 r"""RMSprop, as ``torch.optim.RMSprop`` computes it.
 
 .. math::
+    v_0 &= \bar g_0 = b_0 = 0 \\
     g_t &= \nabla f(\theta_{t-1}) + \lambda \theta_{t-1} \\
     v_t &= \alpha v_{t-1} + (1 - \alpha) g_t^2 \\
     \bar g_t &= \alpha \bar g_{t-1} + (1 - \alpha) g_t, \quad
-        \tilde v_t = v_t - \bar g_t^2 \quad\text{(centered; else } \tilde v_t = v_t\text{)} \\
-    d_t &= \sqrt{\tilde v_t} + \epsilon \\
+        \tilde v_t = v_t - \bar g_t^2 \quad (\mathtt{centered}\text{; else } \tilde v_t = v_t) \\
+    d_t &= \sqrt{\tilde v_t} + \epsilon \quad\text{or}\quad d_t = \sqrt{\tilde v_t + \epsilon}
+        \ (\mathtt{eps\_inside}) \\
     b_t &= \mu b_{t-1} + g_t / d_t, \quad \theta_t = \theta_{t-1} - \eta_t b_t
         \quad\text{(momentum } \mu > 0\text{)} \\
     \theta_t &= \theta_{t-1} - \eta_t\, g_t / d_t \quad\text{(}\mu = 0\text{)}

@@ -2,9 +2,15 @@ r"""Gradient descent with momentum, as ``torch.optim.SGD`` computes it.
 
 .. math::
     g_t &= \nabla f(\theta_{t-1}) + \lambda \theta_{t-1} \\
-    b_t &= \mu b_{t-1} + (1 - \tau) g_t \qquad (b_1 = g_1) \\
-    g_t &\leftarrow g_t + \mu b_t \ \text{(nesterov)} \quad\text{else}\quad g_t \leftarrow b_t \\
-    \theta_t &= \theta_{t-1} - \eta_t g_t
+    &\mathtt{form} = \mathtt{torch}\text{:} \\
+    b_t &= \mu b_{t-1} + (1 - \tau) g_t \qquad (b_1 = g_1) \qquad\text{(if } \mu > 0\text{)} \\
+    g_t &\leftarrow g_t + \mu b_t \ \text{(Nesterov)} \quad\text{else}\quad g_t \leftarrow b_t
+        \qquad\text{(if } \mu > 0\text{)} \\
+    \theta_t &= \theta_{t-1} - \eta_t g_t \\
+    &\mathtt{form} = \mathtt{classical}\text{ (}\tau\text{ unused):} \\
+    v_t &= \mu v_{t-1} - \eta_t g_t \qquad (v_0 = 0) \\
+    \theta_t &= \theta_{t-1} + v_t \ \text{(momentum)}, \quad
+        \theta_t = \theta_{t-1} + \mu v_t - \eta_t g_t \ \text{(Nesterov)}
 
 With ``dampening`` tau equal to the momentum mu, ``b`` is the moving average
 ``b = mu b + (1 - mu) g`` many texts use.  ``form="classical"`` switches to the Sutskever et al.

@@ -1,8 +1,10 @@
 r"""signSGD and Signum (sign of the momentum), as Bernstein et al. state them.
 
 .. math::
+    m_0 &= 0 \\
     g_t &= \nabla f(\theta_{t-1}) + \lambda \theta_{t-1}  \quad\text{(L2 weight decay)} \\
-    \theta_{t-1} &\leftarrow \theta_{t-1} (1 - \eta_t \lambda) \quad\text{(decoupled)} \\
+    \theta_{t-1} &\leftarrow \theta_{t-1} (1 - \eta_t \lambda)
+        \quad (\mathtt{decoupled}\text{, and no } \lambda \theta_{t-1} \text{ in } g_t) \\
     m_t &= \mu m_{t-1} + (1 - \mu) g_t \qquad (m_t = g_t \text{ when } \mu = 0) \\
     \theta_t &= \theta_{t-1} - \eta_t \operatorname{sign}(m_t)
 
