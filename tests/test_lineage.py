@@ -1,6 +1,6 @@
-"""Each optimizer module's algorithm box: the ``.. math::`` block of its docstring, which the app's
-"about <optimizer>" panel typesets whole inside ``\\begin{aligned}`` with MathJax."""
-
+"""What the "about <optimizer>" panel shows besides the numbers: each spec's ``lineage`` (what the
+method changes compared with the one it grew from) and each module's algorithm box (the
+``.. math::`` block of its docstring, typeset whole by the app inside ``\\begin{aligned}``)."""
 import importlib
 import pkgutil
 import re
@@ -9,9 +9,83 @@ import pytest
 
 from optviz import optimizers
 
+#: The parents each lineage must name: registered optimizers by id, or other methods by a word of
+#: their name.  Gradient descent has none; it names what grew from it instead.
+PARENTS = {
+    "gd": (),
+    "momentum": ("gd",),
+    "nesterov": ("momentum",),
+    "adagrad": ("gd",),
+    "rmsprop": ("adagrad",),
+    "adadelta": ("rmsprop",),
+    "adam": ("momentum", "rmsprop"),
+    "adamw": ("adam",),
+    "adamax": ("adam",),
+    "nadam": ("adam", "nesterov"),
+    "radam": ("adam",),
+    "adabelief": ("adam",),
+    "lion": ("signsgd",),
+    "signsgd": ("gd",),
+    "newton": ("gd",),
+    "cg": ("gd",),
+    "bfgs": ("newton",),
+    "lbfgs": ("bfgs",),
+    "nelder_mead": ("Spendley",),   # Spendley, Hext and Himsworth's simplex method (1962)
+}
+
 SPECS = optimizers.all_specs()
+IDS = [s.name for s in SPECS]
 MODULES = [importlib.import_module(f"optviz.optimizers.{m.name}")
            for m in pkgutil.iter_modules(optimizers.__path__)]
+
+
+def sentences(text):
+    """``text`` cut at sentence ends (a full stop, ! or ? followed by white space)."""
+    return [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s]
+
+
+def spellings(name):
+    """How a text may name optimizer ``name`` (or a method outside the registry)."""
+    if name not in optimizers.names():
+        return {name}
+    spec = optimizers.get(name)
+    found = {spec.name, spec.title, re.sub(r"\s*\(.*?\)", "", spec.title)}
+    found |= {part.strip() for part in spec.title.split("/")}
+    return {s for s in found if s}
+
+
+def names(text, name):
+    return any(re.search(rf"(?<![A-Za-z]){re.escape(s)}(?![A-Za-z])", text, re.IGNORECASE)
+               for s in spellings(name))
+
+
+def test_every_optimizer_has_a_declared_parent():
+    assert set(PARENTS) == set(optimizers.names())
+    for name, parents in PARENTS.items():
+        assert name == "gd" or parents, f"{name}: only gradient descent has no parent"
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=IDS)
+def test_lineage_is_two_or_three_short_sentences(spec):
+    text = spec.lineage
+    assert text == text.strip() and text.endswith("."), f"{spec.name}: {text!r}"
+    assert 2 <= len(sentences(text)) <= 3, f"{spec.name}: {sentences(text)}"
+    assert len(text) < 500, f"{spec.name}: {len(text)} characters"
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=IDS)
+def test_lineage_names_the_parent(spec):
+    for parent in PARENTS[spec.name]:
+        assert names(spec.lineage, parent), f"{spec.name}: its lineage does not name {parent}"
+    if not PARENTS[spec.name]:
+        children = [name for name, parents in PARENTS.items() if spec.name in parents]
+        named = [name for name in children if names(spec.lineage, name)]
+        assert len(named) >= 2, f"{spec.name}: a root names what grew from it ({children}), not only {named}"
+
+
+def test_sentences_are_cut_at_sentence_ends_only():
+    assert sentences("Steps of 0.5 grow. Then 1,000 steps (x = 2.5) follow!  Done?") == [
+        "Steps of 0.5 grow.", "Then 1,000 steps (x = 2.5) follow!", "Done?"]
 
 
 # -- the algorithm boxes -------------------------------------------------------------------------

@@ -94,5 +94,10 @@ SPECS = (
         kernel=adabelief, state=("m_x", "m_y", "s_x", "s_y"), torch=None,
         reference="Zhuang et al. (2020)",
         note="Adam dividing by how much the gradient deviates from its average: big steps where the slope is steady.",
+        lineage=("Adam with one change: the second moving average tracks (g − m)², how far the gradient strays "
+                 "from its own average, instead of g². Where the gradients agree with their average, as down a "
+                 "steady slope, the steps grow (to about 20 η after 1,000 steps of a constant gradient); where "
+                 "they keep changing, as across a valley, they shrink. ε is added inside that average at every "
+                 "step, hence its tiny default."),
     ),
 )

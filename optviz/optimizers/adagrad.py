@@ -69,5 +69,9 @@ SPECS = (
         reference="Duchi, Hazan and Singer (2011)",
         note=("Divides each coordinate's step by the root of all its past squared gradients, "
               "so steps only ever shrink."),
+        lineage=("Gradient descent with a learning rate for each coordinate: the step is divided by the square "
+                 "root of the sum of all that coordinate's squared gradients so far. Steep coordinates slow down "
+                 "and flat ones keep moving, which suits badly scaled problems. But the sum only grows, so each "
+                 "coordinate's rate only shrinks, and on a long run the steps can die out well before the minimum."),
     ),
 )

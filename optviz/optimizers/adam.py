@@ -106,6 +106,12 @@ SPECS = (
         state=("m_x", "m_y", "v_x", "v_y"), torch="torch.optim.Adam",
         reference="Kingma and Ba (2015)",
         note="Momentum on the gradient, divided per coordinate by the root mean square of recent gradients.",
+        lineage=("Momentum and RMSprop together: Adam steps along a moving average m of the gradients (momentum), "
+                 "divided in each coordinate by the root of a moving average v of their squares (RMSprop's "
+                 "scaling). Both averages start at zero and are too small at first, v more than m, so they are "
+                 "divided by 1 − β₁^t and 1 − β₂^t; without that correction the first steps would be about three "
+                 "times too long. With it, the first step moves every coordinate by about η, whatever the "
+                 "gradient's size."),
     ),
     OptimizerSpec(
         name="adamw", title="AdamW", family="adaptive",
@@ -114,5 +120,9 @@ SPECS = (
         state=("m_x", "m_y", "v_x", "v_y"), torch="torch.optim.AdamW",
         reference="Loshchilov and Hutter (2019)",
         note="Adam with weight decay applied to the parameters directly instead of through the gradient.",
+        lineage=("Adam with the weight decay decoupled from the adaptive scaling. Adam adds λθ to the gradient, "
+                 "where the division by √v shrinks it, so coordinates with large gradients are hardly decayed; "
+                 "AdamW instead shrinks the parameters directly, θ ← θ(1 − ηλ), at the same rate in every "
+                 "coordinate. The adaptive step itself is unchanged: with λ = 0 the two are the same method."),
     ),
 )

@@ -86,5 +86,10 @@ SPECS = (
         reference="Kingma and Ba (2015)",
         note=("Adam dividing by a decaying maximum of |g| instead of a root mean square: "
               "no step is much longer than lr."),
+        lineage=("Adam with the root mean square of past gradients replaced by a decaying maximum of their size, u "
+                 "= max(β₂u, |g| + ε): the limit, as p grows, of Adam's scaling built from |g|^p instead of g². A "
+                 "maximum is not biased towards zero at the start, so only m needs Adam's correction, and with the "
+                 "default betas no step is much longer than η in any coordinate. One large gradient, though, keeps "
+                 "u high and the steps small for hundreds of steps."),
     ),
 )

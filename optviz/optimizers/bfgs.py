@@ -110,5 +110,10 @@ SPECS = (
         reference="Broyden, Fletcher, Goldfarb and Shanno (1970); Nocedal and Wright (2006), Algorithm 6.1",
         note=("Newton's method without the Hessian: each step's change in gradient teaches it the curvature, "
               "and a line search keeps every step downhill."),
+        lineage=("Newton's method without second derivatives: BFGS keeps an estimate H of the inverse Hessian, "
+                 "starting from the identity (a gradient step), and corrects it after each step by a rank-two "
+                 "update so that it maps the change in gradient y to the step s. A strong Wolfe line search keeps "
+                 "every step downhill and H positive definite, and near a minimum it converges almost as fast as "
+                 "Newton. It stores a matrix the size of the Hessian."),
     ),
 )

@@ -146,5 +146,10 @@ SPECS = (
         note=("Each direction mixes the new gradient with the previous direction, so that on a quadratic "
               "successive directions do not undo each other: with exact line searches, the minimum of a "
               "2-D quadratic in two iterations."),
+        lineage=("Gradient descent with a line search, whose new direction also keeps part of the last one: d = −g "
+                 "+ βd. With exact line searches on a quadratic, all four choices of β (Fletcher-Reeves, "
+                 "Polak-Ribiere, Hestenes-Stiefel, Dai-Yuan) agree and make successive directions conjugate, so "
+                 "they stop undoing each other and a 2-D quadratic is solved in two iterations instead of a "
+                 "zig-zag. It stores one extra vector but needs accurate line searches and restarts (β = 0)."),
     ),
 )

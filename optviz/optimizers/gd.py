@@ -106,5 +106,10 @@ SPECS = (
         reference="Cauchy (1847); Armijo (1966); Wolfe (1969); Nocedal and Wright (2006), ch. 3",
         note=("Step straight downhill. With a fixed step it is stable only below 2 / (largest curvature); "
               "a line search picks the step at each iteration and trades evaluations for safety."),
+        lineage=("The root of the family: step against the gradient, η times it, remembering nothing from one step "
+                 "to the next. Momentum, the adaptive methods (AdaGrad, RMSprop, Adam and their kin) and the sign "
+                 "methods grew from it by changing how a step is built from gradients, and conjugate gradient by "
+                 "adding a memory of the last direction to its line search. Its weakness is one rate for every "
+                 "direction: small enough for the steepest, it crawls along the flattest."),
     ),
 )

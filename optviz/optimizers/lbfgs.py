@@ -183,5 +183,10 @@ SPECS = (
         reference="Liu and Nocedal (1989); Nocedal and Wright (2006), Algorithm 7.4; torch.optim.LBFGS",
         note=("BFGS that remembers only the last few steps and gradient changes: the quasi-Newton direction "
               "costs a few dot products, which is why it scales to large models."),
+        lineage=("BFGS without the matrix: L-BFGS remembers only the last m pairs (s, y), m = history_size, and "
+                 "rebuilds the direction from them by the two-loop recursion, starting from a scaled identity γ = "
+                 "yᵀs / yᵀy. For n parameters the memory falls from n² numbers to about 2mn, which is why it "
+                 "scales to large models. As torch does by default, it takes the fixed step lr along that "
+                 "direction unless line_search_fn is strong_wolfe."),
     ),
 )

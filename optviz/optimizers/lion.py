@@ -68,5 +68,10 @@ SPECS = (
         kernel=lion, state=("m_x", "m_y"), torch=None,
         reference="Chen et al. (2023)",
         note="Steps of fixed size lr in each coordinate, in the sign of a blend of momentum and gradient.",
+        lineage=("Found by a computer search over programs, Lion is close to Signum: every coordinate moves by "
+                 "exactly η in the direction of a sign, plus AdamW's decoupled weight decay. Unlike Signum it has "
+                 "two betas: the sign is taken of a blend that gives the fresh gradient weight 1 − β₁, while the "
+                 "momentum it keeps is updated afterwards with the slower β₂ (with β₁ = β₂ it would be Signum). It "
+                 "stores one average instead of Adam's two."),
     ),
 )

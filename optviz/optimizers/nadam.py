@@ -99,5 +99,10 @@ SPECS = (
         kernel=nadam, state=("m_x", "m_y", "v_x", "v_y"), torch="torch.optim.NAdam",
         reference="Dozat (2016)",
         note="Adam with Nesterov momentum: it steps with the momentum it is about to have, plus the fresh gradient.",
+        lineage=("Adam with Nesterov momentum: instead of stepping along m, it steps along a blend of the fresh "
+                 "gradient and the momentum it is about to have, each with its own bias correction. The blend is "
+                 "set by a factor μₜ = β₁(1 − 0.5 · 0.96^(tψ)) that warms up from β₁/2 towards β₁. With the "
+                 "default ψ = 0.004 it is still 0.46 after 100 steps and 0.52 after 1,000, so in a run here the "
+                 "fresh gradient and the momentum weigh about half each."),
     ),
 )

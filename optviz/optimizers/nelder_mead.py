@@ -156,5 +156,10 @@ SPECS = (
         reference="Nelder and Mead (1965); Lagarias et al. (1998)",
         note=("Needs only function values: a triangle that reflects its worst corner away from trouble, "
               "stretches along good directions and shrinks around a minimum."),
+        lineage=("Nelder and Mead took the simplex method of Spendley, Hext and Himsworth (1962), which moves a "
+                 "regular simplex of fixed shape, mainly by reflecting its worst corner, and let the shape change: "
+                 "it expands along a good direction, contracts after a poor reflection and shrinks around the best "
+                 "corner. It needs only function values, no gradient; the price is slow progress in many "
+                 "dimensions and no guarantee: it can stall even on a smooth convex function."),
     ),
 )

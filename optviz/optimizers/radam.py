@@ -120,5 +120,10 @@ SPECS = (
         reference="Liu et al. (2020)",
         note=("Adam with a built-in warm-up: momentum steps at first, then adaptive steps "
               "scaled up as v becomes reliable."),
+        lineage=("Adam with a warm-up worked out from β₂ instead of tuned: in the first steps v averages only a "
+                 "few squared gradients, so Adam's rate 1/√v varies wildly, and RAdam rectifies it by a factor rₜ "
+                 "that evens out its variance. While the average is too short (ρₜ ≤ 5: the first 5 steps at β₂ = "
+                 "0.999, every step if β₂ ≤ 2/3) it takes plain momentum steps η m̂. After that it takes Adam's "
+                 "step times rₜ, which rises slowly from 0.03 (0.2 after 100 steps, 0.65 after 1,000)."),
     ),
 )

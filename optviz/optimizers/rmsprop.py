@@ -101,5 +101,9 @@ SPECS = (
         kernel=rmsprop, state=("v_x", "v_y", "b_x", "b_y"), torch="torch.optim.RMSprop",
         reference="Tieleman and Hinton (2012)",
         note="Divides each coordinate's step by the root of a moving average of its squared gradients.",
+        lineage=("AdaGrad that forgets: the sum of squared gradients becomes a moving average, v = αv + (1 − α)g², "
+                 "that mostly remembers the last 1/(1 − α) steps (100 at α = 0.99). The scaling per coordinate "
+                 "follows the landscape as it changes, and the step does not die out. The price is that the steps "
+                 "no longer shrink by themselves, so with a fixed rate it can hover around a minimum."),
     ),
 )

@@ -92,6 +92,11 @@ SPECS = (
         state=("velocity_x", "velocity_y"), torch="torch.optim.SGD(momentum=...)",
         reference="Polyak (1964)",
         note="A ball rolling downhill: past gradients keep pushing, which speeds it along valleys and makes it overshoot.",
+        lineage=("Gradient descent with a velocity: it steps along b = μb + g (torch's form), a sum of past "
+                 "gradients whose weights shrink by the factor μ at every step. Where the gradients agree the "
+                 "steps grow, up to 1/(1 − μ) times (ten times at μ = 0.9), while gradients that flip sign from "
+                 "step to step, as across a narrow valley, cancel out. The price is inertia: it overshoots and "
+                 "circles before it settles."),
     ),
     OptimizerSpec(
         name="nesterov", title="Nesterov momentum", family="momentum",
@@ -100,5 +105,9 @@ SPECS = (
         state=("velocity_x", "velocity_y"), torch="torch.optim.SGD(momentum=..., nesterov=True)",
         reference="Nesterov (1983); Sutskever et al. (2013)",
         note="Momentum that looks ahead: it corrects the step with the gradient where momentum is about to carry it.",
+        lineage=("Momentum that corrects its step with the gradient where the velocity is about to carry it. In "
+                 "torch's form it steps along g + μb instead of b, so the fresh gradient weighs 1 + μ and each "
+                 "older one a factor μ less than in plain momentum. A gradient that turns against the motion "
+                 "brakes it sooner, so it overshoots and oscillates less, at no extra cost."),
     ),
 )

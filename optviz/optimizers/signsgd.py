@@ -71,5 +71,10 @@ SPECS = (
         kernel=signsgd, state=("m_x", "m_y"), torch=None,
         reference="Bernstein et al. (2018)",
         note="Moves every coordinate by exactly lr in the direction of the gradient's (or momentum's) sign.",
+        lineage=("Gradient descent that keeps only the sign of each gradient component: every coordinate moves by "
+                 "exactly η, however steep or flat, which makes it indifferent to how the axes are scaled (not to "
+                 "a rotated valley) and cheap to send, one bit per coordinate. With a fixed rate it cannot settle "
+                 "and ends up bouncing around the minimum, about η away. Signum (μ > 0) takes the sign of a moving "
+                 "average instead, which evens out noise first."),
     ),
 )
