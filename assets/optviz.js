@@ -278,6 +278,7 @@
     gd._optvizHooked = true;
     gd.on("plotly_afterplot", function () {
       if (shown.step !== null && !busy[id]) schedule(id, shown.step);
+      applyHidden(gd);
     });
     if (id === "contour-graph") {
       gd.addEventListener("click", function (ev) {
@@ -346,6 +347,60 @@
     }
   }
 
+  /* The legend during playback: each run's f at the current step (from the loss plot's path),
+     and how it ended once the step reaches its end (the text the server wrote). */
+  function legendAt(step) {
+    var gd = graphDiv("loss-graph");
+    if (!gd || !gd._fullData) return;
+    var paths = {};
+    for (var i = 0; i < gd._fullData.length; i++) {
+      var meta = metaOf(gd, i);
+      if (meta && meta.role === "path") paths[meta.run] = {trace: gd._fullData[i], stride: meta.stride || 1};
+    }
+    var items = document.querySelectorAll("#legend-bar .legend-item");
+    for (var j = 0; j < items.length; j++) {
+      var status = items[j].querySelector(".legend-status");
+      var path = paths[items[j].getAttribute("data-run")];
+      if (!status || !path) continue;
+      if (status.getAttribute("data-final") === null) status.setAttribute("data-final", status.textContent);
+      var n = pointCount(path.trace);
+      var k = Math.min(Math.max(Math.round(step / path.stride), 0), n - 1);
+      if (k >= n - 1) { status.textContent = status.getAttribute("data-final"); continue; }
+      var v = coord(path.trace, "y", k);
+      status.textContent = (status.getAttribute("data-title") || "f") + " = " +
+        (isFinite(v) ? String(Number(v.toPrecision(3))) : "—");
+    }
+  }
+
+  /* A click on a legend entry hides or shows that run in every view. */
+  var hiddenRuns = {};
+
+  function applyHidden(gd) {
+    if (!gd || !gd._fullData || !window.Plotly) return;
+    var idx = [], vis = [];
+    for (var i = 0; i < gd._fullData.length; i++) {
+      var meta = metaOf(gd, i);
+      if (!meta || !meta.run) continue;
+      var want = hiddenRuns[meta.run] ? false : true;
+      if ((gd._fullData[i].visible !== false) !== want) { idx.push(i); vis.push(want); }
+    }
+    if (idx.length) window.Plotly.restyle(gd, {visible: vis}, idx);
+  }
+
+  function toggleRun(item) {
+    var uid = item.getAttribute("data-run");
+    if (!uid) return;
+    hiddenRuns[uid] = !hiddenRuns[uid];
+    item.setAttribute("aria-pressed", hiddenRuns[uid] ? "false" : "true");
+    item.classList.toggle("legend-hidden", !!hiddenRuns[uid]);
+    for (var g = 0; g < GRAPHS.length; g++) applyHidden(graphDiv(GRAPHS[g]));
+  }
+
+  document.addEventListener("click", function (ev) {
+    var item = ev.target && ev.target.closest && ev.target.closest("#legend-bar .legend-item");
+    if (item) toggleRun(item);
+  });
+
   function readout(step, max) {
     var el = document.getElementById("step-readout");
     if (el) el.textContent = "step " + step.toLocaleString("en-US") + " / " + max.toLocaleString("en-US");
@@ -357,6 +412,7 @@
     shown.max = max;
     for (var i = 0; i < GRAPHS.length; i++) schedule(GRAPHS[i], step);
     readout(step, max);
+    legendAt(step);
   }
 
   function setProps(id, props) {
@@ -549,6 +605,11 @@
   document.addEventListener("keydown", function (ev) {
     var t = ev.target;
     var tag = (t && t.tagName) || "";
+    if (t && t.classList && t.classList.contains("legend-item") && (ev.key === "Enter" || ev.key === " ")) {
+      ev.preventDefault();
+      toggleRun(t);
+      return;
+    }
     if (/^(INPUT|SELECT|TEXTAREA|BUTTON)$/.test(tag) || (t && t.isContentEditable)) return;
     if (t && t.getAttribute && t.getAttribute("role") === "slider") return;
     var ids = {" ": "play-button", "ArrowLeft": "step-back-button", "ArrowRight": "step-forward-button",

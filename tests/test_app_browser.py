@@ -448,3 +448,36 @@ def test_app016_back_and_forward_undo_and_redo_and_a_click_is_never_snapped(dash
     until(lambda: dash_duo.find_element("#steps-input").get_attribute("value") == "80", 10)
     assert dash_duo.driver.current_url.startswith(dash_duo.server_url), "still in the app"
     assert dash_duo.get_logs() == []
+
+
+def test_app017_the_legend_follows_the_step_and_hides_a_run(dash_duo, app, artifacts):
+    open_page(dash_duo, app, "?surface=rosenbrock&steps=100&run=adam:lr=0.05&run=bfgs&run=momentum:lr=0.01", runs=3)
+    legend = dash_duo.find_element("#legend-bar").text
+    assert "final f" in legend and "BFGS lr" not in legend, "BFGS's lr is not a step size: not in its label"
+    dash_duo.find_element("#step-first-button").click()
+    for _ in range(3):
+        dash_duo.find_element("#step-forward-button").click()
+    dash_duo.wait_for_text_to_equal("#step-readout", "step 3 / 100")
+    from optviz import runner
+    from optviz.ui import urlstate as U
+    config = U.parse(search_of(dash_duo))[0]
+    adam = runner.simulate_config(config)[0]
+    until(lambda: f"f = {float(f'{adam.loss[3]:.3g}'):g}" in dash_duo.find_element("#legend-bar").text, 5,
+          msg="the legend shows f at step 3")
+    dash_duo.find_element("#step-last-button").click()
+    until(lambda: "final f" in dash_duo.find_element("#legend-bar").text, 5)
+    assert "diverged at step" in dash_duo.find_element("#legend-bar").text
+    item = dash_duo.find_element("#legend-bar .legend-item[data-run='r0']")
+    item.click()
+    hidden_js = ("const gd = document.querySelector('#' + arguments[0] + ' .js-plotly-plot');"
+                 "const mine = gd.data.filter(t => t.meta && t.meta.run === 'r0');"
+                 "return mine.length > 0 && mine.every(t => t.visible === false)")
+    until(lambda: dash_duo.driver.execute_script(hidden_js, "contour-graph"), 5,
+          msg="a click on the legend hides the run on the map")
+    for graph in ("surface3d-graph", "loss-graph", "distance-graph"):
+        assert dash_duo.driver.execute_script(hidden_js, graph), graph
+    assert item.get_attribute("aria-pressed") == "false"
+    screenshot(dash_duo, artifacts, "legend-hidden-run.png")
+    item.send_keys(Keys.ENTER)   # and back, from the keyboard
+    until(lambda: item.get_attribute("aria-pressed") == "true", 5)
+    assert dash_duo.get_logs() == []

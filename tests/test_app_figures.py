@@ -63,9 +63,16 @@ def test_fig001_contour_has_every_run_and_validates(runs):
     fig = F.contour_figure(ROSEN, runs, ROSEN.start, step=10)
     valid(fig)
     paths, markers = by_role(fig, "path"), by_role(fig, "marker")
-    assert [p["meta"]["run"] for p in paths] == ["r0", "r1", "r2"]
-    assert [m["meta"]["run"] for m in markers] == ["r0", "r1", "r2"]
-    for p, rv in zip(paths, runs):
+    # runs that diverged first, under the others, and lighter (they must not hide the others)
+    order = [rv.uid for rv in runs if rv.trajectory.diverged] + [rv.uid for rv in runs if not rv.trajectory.diverged]
+    assert order != ["r0", "r1", "r2"], "the fixture has a diverged run that is not the first"
+    assert [p["meta"]["run"] for p in paths] == order and [m["meta"]["run"] for m in markers] == order
+    for p in paths:
+        diverged = next(rv for rv in runs if rv.uid == p["meta"]["run"]).trajectory.diverged
+        assert (p["opacity"] < 1) == diverged
+    by_uid = {rv.uid: rv for rv in runs}
+    for p in paths:
+        rv = by_uid[p["meta"]["run"]]
         assert p["line"]["color"] == rv.color and p["name"].startswith(rv.label)
         xy = np.column_stack([decode(p["x"]), decode(p["y"])])
         np.testing.assert_allclose(xy, rv.trajectory.xy, rtol=1e-6, atol=1e-6)  # the whole path, from step 0

@@ -294,26 +294,32 @@ def simulate_runs(config: Config) -> tuple[list[figures.RunView], list[str]]:
 
 
 def _legend(views: list[figures.RunView], config: Config):
+    """The legend bar: each run's swatch, label and how it ended.  assets/optviz.js shows f at the
+    current step while playing or scrubbing (``data-title`` names it), and hides or shows a run
+    in every view when its entry is clicked (or focused and Enter or space pressed)."""
     surface = config.surface_obj()
     values_of, title, log, _ = figures.loss_values(surface)
+    named = {"data-title": title}
     items = []
     for rv in views:
         traj = rv.trajectory
         symbol = layout.SYMBOL_CHARS[figures.SYMBOLS[rv.symbol_index % len(figures.SYMBOLS)]]
         if traj.diverged:
-            status = html.Span(f"✗ {figures.diverged_label(traj)}", className="legend-status diverged")
+            status = html.Span(f"✗ {figures.diverged_label(traj)}", className="legend-status diverged", **named)
         elif traj.status in ("work_limit", "time_limit"):
             status = html.Span(f"⏸ {figures.stopped_label(traj)}", className="legend-status stopped",
-                               title="The update reached its limit: see the message above the views.")
+                               title="The update reached its limit: see the message above the views.", **named)
         else:
             final = float(values_of(traj)[-1])
             shown = f"< 1e-15" if log and final <= 1e-15 * max(1.0, abs(surface.minimum_value or 0.0)) \
                 else f"= {final:.3g}"
             status = html.Span(f"final {title} {shown}", className="legend-status",
-                               title=f"after {traj.steps:,} steps")
+                               title=f"after {traj.steps:,} steps", **named)
         items.append(html.Div([html.Span(symbol, className="legend-swatch", style={"color": rv.color}),
                                html.Span(rv.label, className="legend-label"), status],
-                              className="legend-item", title=rv.legend, **{"data-run": rv.uid}))
+                              className="legend-item", role="button", tabIndex="0",
+                              title=f"{rv.legend}. Click to hide or show this run in every view.",
+                              **{"data-run": rv.uid, "aria-pressed": "true"}))
     if not items:
         items = [html.Span("No runs: add one with “+ add run”.", className="text-muted")]
     return items

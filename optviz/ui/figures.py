@@ -328,7 +328,9 @@ def contour_run_traces(surface: surfaces.Surface, runs: Sequence[RunView], step:
     """The map's traces for ``runs`` (path, marker, simplex, divergence X), numbered from
     ``first_index`` (the marker's ``meta.path`` points at its path trace)."""
     traces = []
-    for rv in runs:
+    # A run that diverged is drawn first (under the others) and lighter: oscillating out of the
+    # window, its path would otherwise paint over the map and hide the runs that did not.
+    for rv in sorted(runs, key=lambda rv: not rv.trajectory.diverged):
         traj = rv.trajectory
         n = len(traj.xy)
         idx, stride = sample_indices(n)
@@ -336,10 +338,11 @@ def contour_run_traces(surface: surfaces.Surface, runs: Sequence[RunView], step:
         path_index = first_index + len(traces)
         symbol = SYMBOLS[rv.symbol_index % len(SYMBOLS)]
         step_text = "step %{pointNumber}<br>" if stride == 1 else ""
+        faint = traj.diverged
         traces.append(_trace("scatter", 
             x=_f32(xy[:, 0]), y=_f32(xy[:, 1]), name=rv.legend, legendgroup=rv.uid,
-            mode="lines+markers" if n <= 160 else "lines",
-            line=dict(color=rv.color, width=3), marker=dict(size=5, color=rv.color),
+            mode="lines+markers" if n <= 160 else "lines", opacity=0.5 if faint else 1.0,
+            line=dict(color=rv.color, width=2 if faint else 3), marker=dict(size=4 if faint else 5, color=rv.color),
             hovertemplate=f"<b>{rv.legend}</b><br>{step_text}x=%{{x:.4g}}, y=%{{y:.4g}}<extra></extra>",
             meta=_path_meta(rv, stride), uid=f"{rv.uid}-path",
         ))

@@ -116,8 +116,27 @@ def param_controls(owner: str, hp: Hyperparameter, value: Any, *, label: str | N
 
 
 # -- runs ------------------------------------------------------------------------------------------
+#: The optimizer picker's groups, in order: gradient descent first, then what grew from it.
+FAMILIES = (("first-order", "Gradient descent"), ("momentum", "Momentum"), ("adaptive", "Adaptive step sizes"),
+            ("sign", "Sign-based"), ("conjugate-gradient", "Conjugate gradient"),
+            ("second-order", "Second-order"), ("quasi-Newton", "Quasi-Newton"),
+            ("derivative-free", "Without gradients"))
+
+
 def _optimizer_options():
-    return [{"label": spec.title, "value": spec.name} for spec in optimizers.all_specs()]
+    """The picker's options grouped by family (a group's name is an option that cannot be
+    chosen: a native select has no groups in Dash), gradient descent first."""
+    specs = optimizers.all_specs()
+    order = [f for f, _ in FAMILIES] + sorted({s.family for s in specs} - {f for f, _ in FAMILIES})
+    names = dict(FAMILIES)
+    options = []
+    for family in order:
+        members = [s for s in specs if s.family == family]
+        if not members:
+            continue
+        options.append({"label": f"— {names.get(family, family)} —", "value": f"family:{family}", "disabled": True})
+        options += [{"label": s.title, "value": s.name} for s in members]
+    return options
 
 
 def run_card(run: Run, position: int | None = None) -> dbc.Card:

@@ -18,14 +18,19 @@ __all__ = ["Config", "Run", "STEPS", "NOISE", "SEED", "CLIP", "MAX_RUNS", "LOSS_
            "own_conditions_label"]
 
 
+#: Families whose ``lr`` is the step size itself, which the legend always shows.
+STEP_SIZE_FAMILIES = ("first-order", "momentum", "adaptive", "sign")
+
+
 def run_label(run: Run) -> str:
-    """The legend entry of a run: its optimizer's title, ``lr`` and any other hyperparameter that
-    differs from the default (``Adam lr=0.05 beta1=0.8``)."""
+    """The legend entry of a run: its optimizer's title, its learning rate where that is the
+    step size, and any other hyperparameter that differs from the default
+    (``Adam lr=0.05 beta1=0.8``; ``BFGS``, not ``BFGS lr=1``)."""
     spec = run.spec
     values = run.values
     shown = {}
-    if "lr" in values:
-        shown["lr"] = values["lr"]
+    if "lr" in values and spec.family in STEP_SIZE_FAMILIES:
+        shown["lr"] = values["lr"]   # elsewhere lr is a line search's first trial or a damping: shown when set
     shown.update(run.non_default())
     parts = []
     for name, value in shown.items():
