@@ -353,7 +353,7 @@ def render_outputs(config: Config, step: Any, rendered: Any) -> dict:
         out["surface3d"] = figures.surface3d_figure(surface, views, config.start, step)
     out["render"] = {"key": key, "contour": n_static + len(contour_runs), "surface3d": n_static + len(surface_runs)}
     out["loss"] = figures.loss_figure(surface, views, step, config.lossx)
-    out["distance"] = figures.distance_figure(surface, views, step)
+    out["distance"] = figures.distance_figure(surface, views, step, config.lossx)
     out["distance_note"] = "" if surface.minima else "no minimum on this surface"
     out["loss_note"] = figures.loss_values(surface)[3]
     out["slider_max"] = config.steps

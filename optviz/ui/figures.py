@@ -20,7 +20,7 @@ from _plotly_utils.utils import convert_to_base64
 
 import surfaces
 from optviz import cache
-from optviz.spec import Trajectory
+from optviz.spec import HESSIAN_COST, Trajectory
 
 __all__ = ["RunView", "COLORS", "SYMBOLS", "MAX_POINTS", "contour_figure", "contour_run_traces",
            "surface3d_figure", "surface3d_run_traces", "loss_figure", "distance_figure", "sample_indices",
@@ -597,7 +597,7 @@ def _series_figure(runs, step, values_of, *, xaxis: str, ytitle: str, ylog: bool
         y = _f32(values_of(traj)[idx])
         path_index = len(traces)
         if xaxis == "cost":
-            x = _f32(traj.evaluations[idx])
+            x = _f32(traj.cost[idx])
             xspec = dict(x=x)
             xtext = "cost %{x:,.0f}"
         else:
@@ -610,7 +610,7 @@ def _series_figure(runs, step, values_of, *, xaxis: str, ytitle: str, ylog: bool
             meta=_path_meta(rv, stride), uid=f"{rv.uid}-series", **xspec,
         ))
         k = _at(step, stride, len(idx))
-        xk = float(traj.evaluations[idx[k]]) if xaxis == "cost" else float(idx[k])
+        xk = float(traj.cost[idx[k]]) if xaxis == "cost" else float(idx[k])
         traces.append(_trace(
             "scatter", x=[xk], y=y[k:k + 1], mode="markers", name=rv.legend, hoverinfo="skip",
             marker=dict(symbol=SYMBOLS[rv.symbol_index % len(SYMBOLS)], size=12, color=rv.color,
@@ -618,7 +618,7 @@ def _series_figure(runs, step, values_of, *, xaxis: str, ytitle: str, ylog: bool
             meta={"role": "marker", "run": rv.uid, "path": path_index, "stride": stride}, uid=f"{rv.uid}-smarker",
         ))
         if traj.diverged:
-            xl = float(traj.evaluations[-1]) if xaxis == "cost" else float(len(traj.xy) - 1)
+            xl = float(traj.cost[-1]) if xaxis == "cost" else float(len(traj.xy) - 1)
             last = float(y[-1])
             shown = min(max(last, bounds[0]), bounds[1]) if bounds else last  # on the frame's edge if it ran off
             traces.append(_trace(
@@ -627,7 +627,7 @@ def _series_figure(runs, step, values_of, *, xaxis: str, ytitle: str, ylog: bool
                 hovertemplate=f"<b>{rv.label}</b><br>{diverged_label(traj)}<br>last value {last:.3g}<extra></extra>",
                 meta={"role": "diverged", "run": rv.uid}, uid=f"{rv.uid}-sdiverged",
             ))
-    xtitle = "cost (function + gradient evaluations)" if xaxis == "cost" else "step"
+    xtitle = f"cost (gradients; a value 1, a Hessian {HESSIAN_COST})" if xaxis == "cost" else "step"
     yaxis = dict(title=dict(text=ytitle, standoff=6), type="log" if ylog else "linear", exponentformat="power")
     if yrange is not None:
         yaxis["range"] = list(yrange)
@@ -671,9 +671,10 @@ def loss_figure(surface: surfaces.Surface, runs: Sequence[RunView], step: int = 
     return _series_figure(runs, step, values_of, xaxis=xaxis, ytitle=title, ylog=log)
 
 
-def distance_figure(surface: surfaces.Surface, runs: Sequence[RunView], step: int = 0) -> go.Figure:
-    """Distance to the nearest known minimum against step; an explanation instead when the surface
-    has none."""
+def distance_figure(surface: surfaces.Surface, runs: Sequence[RunView], step: int = 0,
+                    xaxis: str = "step") -> go.Figure:
+    """Distance to the nearest known minimum against step (or cost); an explanation instead when
+    the surface has none."""
     if not surface.minima:
         fig = _figure([], _base_layout(
             xaxis=dict(visible=False), yaxis=dict(visible=False), margin=dict(l=16, r=16, t=16, b=16),
@@ -685,7 +686,7 @@ def distance_figure(surface: surfaces.Surface, runs: Sequence[RunView], step: in
     def distance(traj):
         return np.maximum(surface.nearest_minimum_distance(traj.xy), 1e-16)
 
-    return _series_figure(runs, step, distance, xaxis="step", ytitle="distance", ylog=True)
+    return _series_figure(runs, step, distance, xaxis=xaxis, ytitle="distance", ylog=True)
 
 
 def schedule_figure(steps: int, shared: dict | None, own: Sequence[tuple[str, dict | None]] = ()) -> go.Figure:

@@ -501,7 +501,7 @@ def _views():
                           html.Span("", id=ids.LOSS_NOTE, className="view-hint"),
                           dbc.RadioItems(id=ids.LOSSX_RADIO, inline=True, value="step", className="lossx-radio",
                                          options=[{"label": "per step", "value": "step"},
-                                                  {"label": "per evaluation (cost)", "value": "cost"}])],
+                                                  {"label": "per cost (evaluations)", "value": "cost"}])],
                          className="view-head"),
                 _graph(ids.LOSS_GRAPH, LOWER_HEIGHT),
             ], className="view"), xs=12, xl=6),
