@@ -244,12 +244,12 @@ _LESSONS = (
         title="Rosenbrock: what each method pays",
         link=("?surface=rosenbrock&start=-1.2,1&steps=2000&lossx=cost"
               "&run=gd:lr=0.001&run=momentum:lr=0.001&run=adam:lr=0.05&run=bfgs&run=newton"),
-        caption=("Here the loss is plotted against evaluations (function values plus gradients), not "
+        caption=("Here the loss is plotted against cost (function values plus gradients), not "
                  "steps. To bring the loss below 1e-6 momentum spends 1386 gradients and Adam 1691, and "
                  "gradient descent is still above 0.07 after 2000; BFGS, which learns the curvature from "
                  "its gradients and checks each step with a line search, needs 83 evaluations. Newton's "
-                 "method needs only 5 gradients, but it also computes the Hessian (all second "
-                 "derivatives) at each step, which this axis does not count."),
+                 "method takes only 5 steps, but each also computes the Hessian (all second "
+                 "derivatives), which the axis counts as 4 gradients: a cost of 25, still the least."),
         try_next=("Switch the loss plot to per step: BFGS now looks about 50 times faster than momentum "
                   "instead of 17, since each of its steps spends about three evaluations."),
     ),
