@@ -1,9 +1,10 @@
 /*
  * optviz in the browser: playback, markers, slider/number sync, share link, keyboard shortcuts.
  *
- * Playback never asks the server: each figure already holds every run's whole path, and each
- * marker trace names its path trace in `meta.path` (see optviz/ui/figures.py). Showing step k puts
- * every marker on point round(k / meta.stride) of its path. On the 2-D graphs the marker's SVG is
+ * Playback never asks the server: each figure already holds every run's whole path (thinned by
+ * shape: the step of each drawn point is the path trace's customdata), and each marker trace
+ * names its path trace in `meta.path` (see optviz/ui/figures.py). Showing step k puts every
+ * marker on the last drawn point at or before step k. On the 2-D graphs the marker's SVG is
  * moved directly (Plotly.restyle would recompute and redraw every trace, contours included); on
  * the 3-D scene only the marker traces are updated before one redraw.
  *
@@ -50,6 +51,20 @@
     return start + k * delta;
   }
 
+  /* The index of the last drawn point of `trace` at or before `step` (its customdata holds the
+     step of each point, in order); figures.py's _at does the same. */
+  function indexAt(trace, step) {
+    var steps = trace.customdata, n = pointCount(trace);
+    if (!steps || steps.length === undefined || !steps.length) return Math.min(Math.max(Math.round(step), 0), n - 1);
+    var lo = 0, hi = Math.min(steps.length, n) - 1;
+    if (step < Number(steps[0])) return 0;
+    while (lo < hi) {
+      var mid = (lo + hi + 1) >> 1;
+      if (Number(steps[mid]) <= step) lo = mid; else hi = mid - 1;
+    }
+    return lo;
+  }
+
   function metaOf(gd, i) {
     var full = gd._fullData[i];
     var meta = (full && full.meta) || (gd.data[i] && gd.data[i].meta);
@@ -76,19 +91,18 @@
     for (var i = 0; i < gd._fullData.length; i++) {
       var meta = metaOf(gd, i);
       if (!meta) continue;
-      var stride = meta.stride || 1;
+      var path = meta.path !== undefined ? gd._fullData[meta.path] : null;
       if (meta.role === "marker") {
-        var path = gd._fullData[meta.path];
         if (!path) continue;
         var n = pointCount(path);
         if (!n) continue;
-        var k = Math.min(Math.max(Math.round(step / stride), 0), n - 1);
+        var k = indexAt(path, step);
         var t = {i: i, x: [coord(path, "x", k)], y: [coord(path, "y", k)]};
         if (path.z) t.z = [coord(path, "z", k)];
         else if (pinToEdge(gd)) { t.x = [pin(t.x[0], gd._fullLayout.xaxis)]; t.y = [pin(t.y[0], gd._fullLayout.yaxis)]; }
         out.push(t);
-      } else if (meta.role === "simplex" && meta.simplex && meta.simplex.length) {
-        var s = meta.simplex[Math.min(Math.max(Math.round(step / stride), 0), meta.simplex.length - 1)];
+      } else if (meta.role === "simplex" && meta.simplex && meta.simplex.length && path) {
+        var s = meta.simplex[Math.min(indexAt(path, step), meta.simplex.length - 1)];
         out.push({i: i, x: [s[0], s[2], s[4], s[0]], y: [s[1], s[3], s[5], s[1]], closed: true});
       }
     }
@@ -209,7 +223,7 @@
       if (!meta || meta.role !== "path") continue;
       var n = pointCount(gd._fullData[i]);
       if (!meta.reveal) { out.push({i: i, k: n - 1, n: n, whole: true}); continue; }
-      var k = Math.min(Math.max(Math.round(step / (meta.stride || 1)), 0), n - 1);
+      var k = indexAt(gd._fullData[i], step);
       out.push({i: i, k: k, n: n});
       ends[meta.run] = k >= n - 1;
     }
@@ -355,7 +369,7 @@
     var paths = {};
     for (var i = 0; i < gd._fullData.length; i++) {
       var meta = metaOf(gd, i);
-      if (meta && meta.role === "path") paths[meta.run] = {trace: gd._fullData[i], stride: meta.stride || 1};
+      if (meta && meta.role === "path") paths[meta.run] = gd._fullData[i];
     }
     var items = document.querySelectorAll("#legend-bar .legend-item");
     for (var j = 0; j < items.length; j++) {
@@ -363,10 +377,10 @@
       var path = paths[items[j].getAttribute("data-run")];
       if (!status || !path) continue;
       if (status.getAttribute("data-final") === null) status.setAttribute("data-final", status.textContent);
-      var n = pointCount(path.trace);
-      var k = Math.min(Math.max(Math.round(step / path.stride), 0), n - 1);
+      var n = pointCount(path);
+      var k = indexAt(path, step);
       if (k >= n - 1) { status.textContent = status.getAttribute("data-final"); continue; }
-      var v = coord(path.trace, "y", k);
+      var v = coord(path, "y", k);
       status.textContent = (status.getAttribute("data-title") || "f") + " = " +
         (isFinite(v) ? String(Number(v.toPrecision(3))) : "—");
     }

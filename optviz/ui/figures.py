@@ -20,10 +20,11 @@ from _plotly_utils.utils import convert_to_base64
 
 import surfaces
 from optviz import cache
+from optviz.ui import thinning
 from optviz.spec import HESSIAN_COST, Trajectory
 
 __all__ = ["RunView", "COLORS", "SYMBOLS", "MAX_POINTS", "contour_figure", "contour_run_traces",
-           "surface3d_figure", "surface3d_run_traces", "loss_figure", "distance_figure", "sample_indices",
+           "surface3d_figure", "surface3d_run_traces", "loss_figure", "distance_figure", "map_steps", "series_steps",
            "level_transform", "diverged_label", "stopped_label", "surface_key", "static_trace_count"]
 
 #: Okabe-Ito's colour-blind-safe palette, yellow replaced by Tol's olive (yellow vanishes on a
@@ -33,8 +34,8 @@ COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#00
 SYMBOLS = ("circle", "square", "diamond", "triangle-up", "pentagon", "hexagon", "star-diamond", "triangle-down")
 #: WebGL draws 3-D markers as font glyphs: "x" is an emoji most fonts lack, so it is not used.
 SYMBOLS_3D = ("circle", "square", "diamond", "cross", "circle-open", "square-open", "diamond-open", "circle")
-#: At most this many points of a path are sent to the browser (longer runs are sampled evenly).
-MAX_POINTS = 2000
+#: At most this many points of a path are sent to the browser (see optviz.ui.thinning).
+MAX_POINTS = thinning.LIMIT
 CONTOUR_GRID = 160
 #: Paths in the 3-D view float this fraction of the height range above the surface.
 LIFT = 0.03
@@ -68,9 +69,10 @@ class RunView:
         return self.label
 
 
-def _path_meta(rv: RunView, stride: int) -> dict:
-    """What optviz.js needs to know about a path trace (``reveal`` only when it is on)."""
-    meta = {"role": "path", "run": rv.uid, "stride": stride}
+def _path_meta(rv: RunView) -> dict:
+    """What optviz.js needs to know about a path trace (``reveal`` only when it is on); the
+    step of each drawn point is the trace's ``customdata``."""
+    meta = {"role": "path", "run": rv.uid}
     if rv.reveal:
         meta["reveal"] = True
     return meta
@@ -99,18 +101,31 @@ def _f32_gaps(values) -> np.ndarray:
     return np.where(np.isnan(a), np.float32(np.nan), _f32(a)).astype(np.float32)
 
 
-def sample_indices(n_points: int, limit: int = MAX_POINTS) -> tuple[np.ndarray, int]:
-    """Indices of at most ``limit`` (+1) evenly spaced points of ``n_points``, always keeping the
-    last, and the stride between them."""
-    stride = max(1, math.ceil(n_points / limit))
-    idx = np.arange(0, n_points, stride)
-    if idx[-1] != n_points - 1:
-        idx = np.append(idx, n_points - 1)
-    return idx, stride
+def map_steps(surface: surfaces.Surface, traj: Trajectory) -> np.ndarray:
+    """The steps of a run the map (and the 3-D view) draw: thinned by shape in the plotting
+    window (see :mod:`optviz.ui.thinning`); for Nelder-Mead, by its whole simplex."""
+    (x0, x1), (y0, y1) = surface.domain
+    span = max(x1 - x0, y1 - y0)
+    columns = [traj.xy[:, 0], traj.xy[:, 1]]
+    simplex = _simplex(traj)
+    if simplex is not None:
+        columns += list(simplex.T)
+    return thinning.thin(*[(c - (x0 if i % 2 == 0 else y0)) / span for i, c in enumerate(columns)])
 
 
-def _at(step: int, stride: int, length: int) -> int:
-    return int(min(max(round(step / stride), 0), length - 1))
+def series_steps(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The points a line plot draws of one run's ``(x, y)`` (y already on the plot's scale:
+    log10 on a log axis), thinned by shape with both axes spanning 1."""
+    def unit(a):
+        finite = a[np.isfinite(a)]
+        span = float(finite.max() - finite.min()) if finite.size else 0.0
+        return (a - (finite.min() if finite.size else 0.0)) / (span if span > 0 else 1.0)
+    return thinning.thin(unit(np.asarray(x, dtype=np.float64)), unit(np.asarray(y, dtype=np.float64)))
+
+
+def _at(step: int, steps: np.ndarray) -> int:
+    """The index of the last drawn point at or before ``step`` (assets/optviz.js does the same)."""
+    return int(min(max(np.searchsorted(steps, step, side="right") - 1, 0), len(steps) - 1))
 
 
 def surface_key(surface: surfaces.Surface) -> tuple:
@@ -333,26 +348,25 @@ def contour_run_traces(surface: surfaces.Surface, runs: Sequence[RunView], step:
     for rv in sorted(runs, key=lambda rv: not rv.trajectory.diverged):
         traj = rv.trajectory
         n = len(traj.xy)
-        idx, stride = sample_indices(n)
+        idx = map_steps(surface, traj)
         xy = traj.xy[idx]
         path_index = first_index + len(traces)
         symbol = SYMBOLS[rv.symbol_index % len(SYMBOLS)]
-        step_text = "step %{pointNumber}<br>" if stride == 1 else ""
         faint = traj.diverged
         traces.append(_trace("scatter", 
-            x=_f32(xy[:, 0]), y=_f32(xy[:, 1]), name=rv.legend, legendgroup=rv.uid,
+            x=_f32(xy[:, 0]), y=_f32(xy[:, 1]), name=rv.legend, legendgroup=rv.uid, customdata=idx.astype(np.int32),
             mode="lines+markers" if n <= 160 else "lines", opacity=0.5 if faint else 1.0,
             line=dict(color=rv.color, width=2 if faint else 3), marker=dict(size=4 if faint else 5, color=rv.color),
-            hovertemplate=f"<b>{rv.legend}</b><br>{step_text}x=%{{x:.4g}}, y=%{{y:.4g}}<extra></extra>",
-            meta=_path_meta(rv, stride), uid=f"{rv.uid}-path",
+            hovertemplate=f"<b>{rv.legend}</b><br>step %{{customdata:,}}<br>x=%{{x:.4g}}, y=%{{y:.4g}}<extra></extra>",
+            meta=_path_meta(rv), uid=f"{rv.uid}-path",
         ))
-        k = _at(step, stride, len(idx))
+        k = _at(step, idx)
         (x0, x1), (y0, y1) = surface.domain   # off the map: pinned to its edge (optviz.js does the same)
         traces.append(_trace("scatter", 
             x=_f32(np.clip(xy[k:k + 1, 0], x0, x1)), y=_f32(np.clip(xy[k:k + 1, 1], y0, y1)), name=rv.legend,
             legendgroup=rv.uid, mode="markers", cliponaxis=False,
             marker=dict(symbol=symbol, size=17, color=rv.color, line=dict(width=2, color="white")),
-            hoverinfo="skip", meta={"role": "marker", "run": rv.uid, "path": path_index, "stride": stride},
+            hoverinfo="skip", meta={"role": "marker", "run": rv.uid, "path": path_index},
             uid=f"{rv.uid}-marker",
         ))
         simplex = _simplex(traj)
@@ -363,7 +377,7 @@ def contour_run_traces(surface: surfaces.Surface, runs: Sequence[RunView], step:
                 x=[x1, x2, x3, x1], y=[y1, y2, y3, y1], mode="lines", fill="toself", name=f"{rv.legend} simplex",
                 line=dict(color=rv.color, width=2), fillcolor=_rgba(rv.color, 0.18), hoverinfo="skip",
                 legendgroup=rv.uid,
-                meta={"role": "simplex", "run": rv.uid, "stride": stride, "simplex": sv.tolist()},
+                meta={"role": "simplex", "run": rv.uid, "path": path_index, "simplex": sv.tolist()},
                 uid=f"{rv.uid}-simplex",
             ))
         if traj.diverged:
@@ -487,20 +501,21 @@ def surface3d_run_traces(surface: surfaces.Surface, runs: Sequence[RunView], ste
     traces = []
     for rv in runs:
         traj = rv.trajectory
-        idx, stride = sample_indices(len(traj.xy), MAX_POINTS // 2)
+        idx = map_steps(surface, traj)
         x, y, z, stubs = _path3d(surface, traj.xy[idx], traj.loss[idx])
         path_index = first_index + len(traces)
         traces.append(_trace("scatter3d", 
             x=_f32_gaps(x), y=_f32_gaps(y), z=_f32_gaps(z), mode="lines", name=rv.legend,
+            customdata=idx.astype(np.int32),
             line=dict(color=rv.color, width=6), connectgaps=False, hovertemplate=f"<b>{rv.legend}</b><br>x=%{{x:.4g}}, y=%{{y:.4g}}<extra></extra>",
-            meta=_path_meta(rv, stride), uid=f"{rv.uid}-path3d",
+            meta=_path_meta(rv), uid=f"{rv.uid}-path3d",
         ))
-        k = _at(step, stride, len(idx))
+        k = _at(step, idx)
         traces.append(_trace("scatter3d", 
             x=_f32_gaps(x[k:k + 1]), y=_f32_gaps(y[k:k + 1]), z=_f32_gaps(z[k:k + 1]), mode="markers",
             name=rv.legend, marker=dict(size=8, color=rv.color, symbol=SYMBOLS_3D[rv.symbol_index % len(SYMBOLS_3D)],
                         line=dict(width=2, color="white")),
-            hoverinfo="skip", meta={"role": "marker", "run": rv.uid, "path": path_index, "stride": stride},
+            hoverinfo="skip", meta={"role": "marker", "run": rv.uid, "path": path_index},
             uid=f"{rv.uid}-marker3d",
         ))
         if stubs is not None:
@@ -593,29 +608,31 @@ def _series_figure(runs, step, values_of, *, xaxis: str, ytitle: str, ylog: bool
     bounds = None if yrange is None else ((10.0 ** yrange[0], 10.0 ** yrange[1]) if ylog else yrange)
     for rv in runs:
         traj = rv.trajectory
-        idx, stride = sample_indices(len(traj.xy))
-        y = _f32(values_of(traj)[idx])
+        values = np.asarray(values_of(traj), dtype=np.float64)
+        xs_all = traj.cost if xaxis == "cost" else np.arange(len(values))
+        scaled = np.log10(np.where(values > 0, values, np.nan)) if ylog else values
+        idx = series_steps(xs_all, scaled)
+        y = _f32(values[idx])
         path_index = len(traces)
         if xaxis == "cost":
-            x = _f32(traj.cost[idx])
-            xspec = dict(x=x)
+            xspec = dict(x=_f32(xs_all[idx]))
             xtext = "cost %{x:,.0f}"
         else:
-            uniform = len(idx) == 1 or idx[-1] == stride * (len(idx) - 1)
-            xspec = dict(x0=0, dx=stride) if uniform else dict(x=_f32(idx))
+            xspec = dict(x=idx.astype(np.int32))
             xtext = "step %{x:,.0f}"
         traces.append(_trace(
             "scatter", y=y, mode="lines", name=rv.legend, line=dict(color=rv.color, width=3),
+            customdata=idx.astype(np.int32),
             hovertemplate=f"<b>{rv.legend}</b><br>{xtext}<br>{ytitle} = %{{y:.4g}}<extra></extra>",
-            meta=_path_meta(rv, stride), uid=f"{rv.uid}-series", **xspec,
+            meta=_path_meta(rv), uid=f"{rv.uid}-series", **xspec,
         ))
-        k = _at(step, stride, len(idx))
+        k = _at(step, idx)
         xk = float(traj.cost[idx[k]]) if xaxis == "cost" else float(idx[k])
         traces.append(_trace(
             "scatter", x=[xk], y=y[k:k + 1], mode="markers", name=rv.legend, hoverinfo="skip",
             marker=dict(symbol=SYMBOLS[rv.symbol_index % len(SYMBOLS)], size=12, color=rv.color,
                         line=dict(width=1.5, color="white")),
-            meta={"role": "marker", "run": rv.uid, "path": path_index, "stride": stride}, uid=f"{rv.uid}-smarker",
+            meta={"role": "marker", "run": rv.uid, "path": path_index}, uid=f"{rv.uid}-smarker",
         ))
         if traj.diverged:
             xl = float(traj.cost[-1]) if xaxis == "cost" else float(len(traj.xy) - 1)
