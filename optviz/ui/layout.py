@@ -4,6 +4,7 @@ spec, a surface's parameters, a schedule's parameters, the app's own settings in
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import re
@@ -34,9 +35,6 @@ DEFAULT_SPEED = 60
 #: How many of a run's hyperparameters are shown before "more settings" (the spec lists the most
 #: important first: the learning rate, then momentum or beta1).
 PRIMARY = 2
-#: The views grow with the window (a projector at 1080p gets taller maps than a laptop).
-MAIN_HEIGHT = "clamp(400px, 54vh, 680px)"
-LOWER_HEIGHT = "clamp(280px, 34vh, 440px)"
 GRAPH_CONFIG = {"displaylogo": False, "responsive": True, "displayModeBar": "hover", "showSendToCloud": False,
                 "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d", "sendChartToCloud"],
                 "toImageButtonOptions": {"format": "png", "filename": "optviz", "scale": 2}}
@@ -356,7 +354,9 @@ def lesson_caption(config: Config):
     if not config.lesson:
         return []
     lesson = lessons.get(config.lesson)
-    changed = links.serialize(config) != links.serialize(lesson.scene)
+    # how the scene is shown (revealed as it plays, presented) is not a change to it
+    shown_as_scene = dataclasses.replace(config, reveal=lesson.scene.reveal, present=lesson.scene.present)
+    changed = links.serialize(shown_as_scene) != links.serialize(lesson.scene)
     parts = [
         html.Div([html.Span("Lesson", className="lesson-kicker"), html.Strong(lesson.title, className="lesson-title")]),
         html.P(lesson.caption, className="lesson-text"),
@@ -453,10 +453,15 @@ def _transport(config: Config):
         html.Div(f"step {config.steps:,} / {config.steps:,}", id=ids.STEP_READOUT, className="step-readout"),
         dbc.Select(id=ids.SPEED_SELECT, value=str(DEFAULT_SPEED), size="sm", className="speed-select",
                    options=[{"label": f"{s} steps/s", "value": str(s)} for s in SPEEDS]),
-        html.Div(dbc.Switch(id=ids.REVEAL_SWITCH, value=config.reveal, label="reveal",
-                            label_class_name="reveal-label"),
-                 title="Reveal: draw the paths only up to the current step, so playing builds them",
-                 className="reveal-wrap"),
+        html.Div([
+            html.Div(dbc.Switch(id=ids.REVEAL_SWITCH, value=config.reveal, label="reveal",
+                                label_class_name="reveal-label"),
+                     title="Reveal: draw the paths only up to the current step, so playing builds them"),
+            html.Div(dbc.Switch(id=ids.PRESENT_SWITCH, value=config.present, label="present",
+                                label_class_name="reveal-label"),
+                     title="Presentation mode: the views fill the screen, with larger fonts, lines and markers "
+                           "(no control panel or top bar; this switch turns it off)", className="present-wrap"),
+        ], className="reveal-wrap"),
         dcc.Store(id=ids.STEP_STORE),
     ], className="transport")), className="panel transport-card")
 
@@ -475,9 +480,17 @@ def step_marks(steps: int) -> dict:
     return dict(sorted(marks.items()))
 
 
-def _graph(id_: str, height: str, **kw):
-    return dcc.Loading(dcc.Graph(id=id_, config=GRAPH_CONFIG, style={"height": height}, **kw),
+def _graph(id_: str, size: str, **kw):
+    """A view's graph; its height comes from assets/optviz.css (``graph-main`` or ``graph-lower``),
+    which presentation mode and a filled view change."""
+    return dcc.Loading(dcc.Graph(id=id_, config=GRAPH_CONFIG, className=f"graph graph-{size}", responsive=True, **kw),
                        type="circle", delay_show=400, overlay_style={"visibility": "visible", "opacity": 0.6})
+
+
+def _fill_button(view: str):
+    """Makes one view fill the window (assets/optviz.js); again, back to all four."""
+    return html.Button("⤢", className="fill-button", title="Fill the window with this view (again: all views)",
+                       **{"data-view": view, "aria-label": f"fill the window with the {view} view", "type": "button"})
 
 
 def _views():
@@ -486,31 +499,38 @@ def _views():
             dbc.Col(dbc.Card([
                 html.Div([html.H2("Map", className="view-title"),
                           html.Span("click: start here · scroll: zoom · double-click: reset",
-                                    className="view-hint")], className="view-head"),
-                _graph(ids.CONTOUR_GRAPH, MAIN_HEIGHT, clear_on_unhover=True),
-            ], className="view"), xs=12, xl=6),
+                                    className="view-hint"),
+                          html.Button("set start", id=ids.SET_START_BUTTON, className="set-start-button",
+                                      title="On a touch screen, a tap on the map moves the start only in this mode",
+                                      **{"aria-pressed": "false", "type": "button"}),
+                          _fill_button("map")], className="view-head"),
+                _graph(ids.CONTOUR_GRAPH, "main", clear_on_unhover=True),
+            ], className="view view-map"), xs=12, xl=6),
             dbc.Col(dbc.Card([
                 html.Div([html.H2("Surface in 3-D", className="view-title"),
-                          html.Span("drag to turn", className="view-hint")], className="view-head"),
-                _graph(ids.SURFACE3D_GRAPH, MAIN_HEIGHT),
-            ], className="view"), xs=12, xl=6),
-        ], className="g-2"),
+                          html.Span("drag to turn", className="view-hint"), _fill_button("3-D")],
+                         className="view-head"),
+                _graph(ids.SURFACE3D_GRAPH, "main"),
+            ], className="view view-3-D"), xs=12, xl=6),
+        ], className="g-2 views-main"),
         dbc.Row([
             dbc.Col(dbc.Card([
                 html.Div([html.H2("Loss", className="view-title"),
                           html.Span("", id=ids.LOSS_NOTE, className="view-hint"),
                           dbc.RadioItems(id=ids.LOSSX_RADIO, inline=True, value="step", className="lossx-radio",
                                          options=[{"label": "per step", "value": "step"},
-                                                  {"label": "per cost (evaluations)", "value": "cost"}])],
+                                                  {"label": "per cost (evaluations)", "value": "cost"}]),
+                          _fill_button("loss")],
                          className="view-head"),
-                _graph(ids.LOSS_GRAPH, LOWER_HEIGHT),
-            ], className="view"), xs=12, xl=6),
+                _graph(ids.LOSS_GRAPH, "lower"),
+            ], className="view view-loss"), xs=12, xl=6),
             dbc.Col(dbc.Card([
                 html.Div([html.H2("Distance to the nearest minimum", className="view-title"),
-                          html.Span("", id=ids.DISTANCE_NOTE, className="view-hint")], className="view-head"),
-                _graph(ids.DISTANCE_GRAPH, LOWER_HEIGHT),
-            ], className="view"), xs=12, xl=6),
-        ], className="g-2 mt-0"),
+                          html.Span("", id=ids.DISTANCE_NOTE, className="view-hint"), _fill_button("distance")],
+                         className="view-head"),
+                _graph(ids.DISTANCE_GRAPH, "lower"),
+            ], className="view view-distance"), xs=12, xl=6),
+        ], className="g-2 mt-0 views-lower"),
     ]
 
 
@@ -556,6 +576,9 @@ def build_layout(config: Config):
         html.Div([html.Span("optviz", className="brand"),
                   html.Span("see how optimizers move across a loss landscape", className="tagline")]),
         html.Div([
+            html.Button("☰ controls", id=ids.CONTROLS_BUTTON, className="controls-button",
+                        title="Show or hide the control panel", **{"aria-expanded": "false", "type": "button",
+                                                                     "aria-controls": "sidebar"}),
             dbc.Button([html.Span(className="ov-icon ov-icon-link"), " copy link to this view"], id=ids.SHARE_BUTTON, color="light", size="sm", n_clicks=0,
                        title="The address reproduces exactly what you see"),
             html.A("reset", href="/", className="reset-link", title="Back to the default view"),
@@ -573,7 +596,9 @@ def build_layout(config: Config):
         dbc.Modal([dbc.ModalHeader(dbc.ModalTitle(id=ids.ALGORITHM_TITLE)), dbc.ModalBody(id=ids.ALGORITHM_BODY)],
                   id=ids.ALGORITHM_MODAL, size="xl", scrollable=True, is_open=False),
         html.Main(dbc.Row([
-            dbc.Col(_controls(config), xs=12, className="sidebar"),
+            dbc.Col([html.Button("✕ close", className="drawer-close", title="Close the control panel",
+                                 **{"type": "button", "aria-controls": "sidebar"}),
+                     *_controls(config)], xs=12, className="sidebar", id="sidebar"),
             dbc.Col([
                 dbc.Alert(id=ids.URL_ALERT, color="warning", is_open=False, dismissable=True, className="url-alert"),
                 dbc.Alert(id=ids.SIM_ALERT, color="danger", is_open=False, dismissable=True),
@@ -584,4 +609,5 @@ def build_layout(config: Config):
                 *_views(),
             ], xs=12, className="main-area"),
         ], className="g-3"), className="page"),
-    ])
+        html.Div(className="drawer-backdrop", **{"aria-hidden": "true"}),
+    ], id=ids.PAGE, className="presenting" if config.present else "")
