@@ -644,3 +644,26 @@ def test_app019_a_phone_gets_a_drawer_a_compact_bar_and_scrolls_on_a_swipe(dash_
     until(lambda: "controls-open" not in dash_duo.find_element("#page-root").get_attribute("class"), 3)
     assert dash_duo.find_element("#controls-button").get_attribute("aria-expanded") == "false"
     assert dash_duo.get_logs() == []
+
+
+def test_app020_a_wide_desktop_shows_the_panel_and_four_views_side_by_side(dash_duo, app, artifacts):
+    """1600 x 1000: the control panel beside the views, the map and the 3-D view side by side
+    with square-enough plots, nothing wider than the window, and an "about" arrow that turns."""
+    open_sized(dash_duo, app, 1600, 1000, "?surface=rosenbrock&steps=200", runs=4)
+    assert visible(dash_duo, ".sidebar") and not visible(dash_duo, "#controls-button")
+    box = "return document.querySelector(arguments[0]).getBoundingClientRect().toJSON()"
+    sidebar, map_view, view3d = (dash_duo.driver.execute_script(box, s) for s in (".sidebar", ".view-map", ".view-3-D"))
+    assert sidebar["right"] <= map_view["left"], "the panel is beside the views"
+    assert abs(map_view["top"] - view3d["top"]) < 2 and map_view["right"] <= view3d["left"], \
+        "the map and the 3-D view are side by side"
+    area = dash_duo.driver.execute_script(PLOT_AREA_JS, "contour-graph")
+    assert area["height"] >= 380 and area["width"] >= 380, area
+    assert dash_duo.driver.execute_script("return document.documentElement.scrollWidth") <= 1600
+    toggle = dash_duo.find_element(".about-toggle")
+    arrow = "return getComputedStyle(arguments[0], '::before').content"
+    assert "▸" in dash_duo.driver.execute_script(arrow, toggle)
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", toggle)
+    toggle.click()
+    until(lambda: "▾" in dash_duo.driver.execute_script(arrow, toggle), 3, msg="the about arrow turns down when open")
+    screenshot(dash_duo, artifacts, "desktop-1600x1000.png")
+    assert dash_duo.get_logs() == []
