@@ -649,7 +649,8 @@ def test_app019_a_phone_gets_a_drawer_a_compact_bar_and_scrolls_on_a_swipe(dash_
 def test_app020_a_wide_desktop_shows_the_panel_and_four_views_side_by_side(dash_duo, app, artifacts):
     """1600 x 1000: the control panel beside the views, the map and the 3-D view side by side
     with square-enough plots, nothing wider than the window, and an "about" arrow that turns."""
-    open_sized(dash_duo, app, 1600, 1000, "?surface=rosenbrock&steps=200", runs=4)
+    open_sized(dash_duo, app, 1600, 1000, "?surface=rosenbrock&steps=200&run=radam&run=gd:lr=0.001&run=adam"
+               "&run=momentum:lr=0.001", runs=4)
     assert visible(dash_duo, ".sidebar") and not visible(dash_duo, "#controls-button")
     box = "return document.querySelector(arguments[0]).getBoundingClientRect().toJSON()"
     sidebar, map_view, view3d = (dash_duo.driver.execute_script(box, s) for s in (".sidebar", ".view-map", ".view-3-D"))
@@ -665,5 +666,11 @@ def test_app020_a_wide_desktop_shows_the_panel_and_four_views_side_by_side(dash_
     dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", toggle)
     toggle.click()
     until(lambda: "▾" in dash_duo.driver.execute_script(arrow, toggle), 3, msg="the about arrow turns down when open")
+    # RAdam's rule (the longest) is typeset one equation per line, with no horizontal scrolling
+    until(lambda: dash_duo.driver.execute_script("return !!document.querySelector('.update-rule svg')"), 10,
+          msg="the update rule is typeset")
+    widths = dash_duo.driver.execute_script(
+        "const e = document.querySelector('.update-rule'); return [e.scrollWidth, e.clientWidth]")
+    assert widths[0] <= widths[1], f"the update rule scrolls sideways: {widths}"
     screenshot(dash_duo, artifacts, "desktop-1600x1000.png")
     assert dash_duo.get_logs() == []

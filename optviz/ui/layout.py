@@ -29,6 +29,9 @@ __all__ = ["build_layout", "run_card", "param_controls", "surface_info", "schedu
 #: Unicode stand-ins for the marker shapes of figures.SYMBOLS (for the legend and the run cards).
 SYMBOL_CHARS = {"circle": "●", "square": "■", "diamond": "◆", "triangle-up": "▲", "pentagon": "⬟",
                 "hexagon": "⬢", "star-diamond": "✦", "triangle-down": "▼"}
+#: The attribute that names the sliders inside an element for screen readers (dcc.Slider takes no
+#: aria-label: assets/optviz.js gives its handle the name).
+SLIDER_LABEL = "data-slider-label"
 #: Playback speeds, in steps per second.
 SPEEDS = (5, 15, 30, 60, 150, 400, 1000)
 DEFAULT_SPEED = 60
@@ -94,14 +97,15 @@ def param_controls(owner: str, hp: Hyperparameter, value: Any, *, label: str | N
                                    label=name, label_class_name="param-label"),
                         className="param-row param-switch", title=title)
     if hp.kind == "choice":
+        choice_id = {"type": "hp-choice", "run": owner, "name": hp.name}
         return html.Div([
-            html.Label(name, className="param-label", title=title),
-            dbc.Select(id={"type": "hp-choice", "run": owner, "name": hp.name}, value=value, size="sm",
+            html.Label(name, htmlFor=dom_id(choice_id), className="param-label", title=title),
+            dbc.Select(id=choice_id, value=value, size="sm",
                        options=[{"label": c, "value": c} for c in hp.choices], className="param-select"),
         ], className="param-row param-choice")
     spec = _slider_spec(hp)
     return html.Div([
-        html.Label(name, className="param-label", title=title),
+        html.Label(name, htmlFor=dom_id(ids.hp(owner, hp.name)), className="param-label", title=title),
         html.Div([
             dbc.Input(id=ids.hp(owner, hp.name), type="text", value=value, debounce=True,
                       size="sm", className="param-input", inputMode="decimal"),
@@ -110,7 +114,7 @@ def param_controls(owner: str, hp: Hyperparameter, value: Any, *, label: str | N
         dcc.Slider(id=ids.hp_slider(owner, hp.name, False), min=spec["min"], max=spec["max"], step=spec["step"],
                    value=_slider_position(hp, spec, value), marks=spec["marks"], allow_direct_input=False,
                    updatemode="mouseup", className="param-slider log-slider" if spec["log"] else "param-slider"),
-    ], className="param-row")
+    ], className="param-row", **{SLIDER_LABEL: f"{name} (log scale)" if spec["log"] else name})
 
 
 # -- runs ------------------------------------------------------------------------------------------
@@ -142,6 +146,8 @@ def run_card(run: Run, position: int | None = None) -> dbc.Card:
     spec = run.spec
     color = COLORS[run.color % len(COLORS)]
     symbol = SYMBOL_CHARS[SYMBOLS[run.color % len(SYMBOLS)]]
+    # a run is known by its marker's shape (its colour and label change; the shape does not)
+    shape = SYMBOLS[run.color % len(SYMBOLS)].replace("-", " ")
     values = run.values
     rows = [param_controls(run.uid, h, values[h.name]) for h in spec.hyperparameters]
     primary, rest = rows[:PRIMARY], rows[PRIMARY:]
@@ -158,7 +164,10 @@ def run_card(run: Run, position: int | None = None) -> dbc.Card:
     ], className="about-optimizer"))
     return dbc.Card([
         dbc.CardHeader(html.Div([
-            html.Span(symbol, className="run-swatch", style={"color": color}, title=run_label(run)),
+            html.Span(symbol, className="run-swatch", style={"color": color}, title=run_label(run),
+                      **{"aria-hidden": "true"}),
+            html.Label(f"optimizer of the {shape} run", htmlFor=dom_id(ids.run_part(ids.RUN_OPTIMIZER, run.uid)),
+                       className="visually-hidden"),
             dbc.Select(id=ids.run_part(ids.RUN_OPTIMIZER, run.uid), options=_optimizer_options(),
                        value=run.optimizer, size="sm", className="run-optimizer"),
             dbc.Button(icon("copy", "duplicate"), id=ids.run_part(ids.RUN_DUPLICATE, run.uid), color="link", size="sm",
@@ -235,7 +244,10 @@ def about_optimizer(name: str):
     """What an optimizer computes, under its run card: its update rule in short, what it changes
     compared with its parent, and a button that opens the whole algorithm (see :func:`algorithm`)."""
     spec = optimizers.get(name)
-    about = [dcc.Markdown(f"$$\\small {spec.update}$$", mathjax=True, className="update-rule")]
+    # one equation per line (the rule's parts are written "a,\\quad b"), so it fits the panel
+    lines = " \\\\\n".join(f"&{part}" for part in re.split(r",\s*\\quad\s*", spec.update))
+    about = [dcc.Markdown(f"$$\\small \\begin{{aligned}}{lines}\\end{{aligned}}$$", mathjax=True,
+                          className="update-rule")]
     if spec.note:
         about.append(html.P(spec.note, className="mb-1"))
     lineage = getattr(spec, "lineage", "")
@@ -245,7 +257,7 @@ def about_optimizer(name: str):
     if ref:
         about.append(html.P(ref, className="text-muted small mb-1"))
     about.append(dbc.Button("the whole update rule", id={"type": ids.ALGORITHM_BUTTON, "optimizer": name},
-                            color="secondary", outline=True, size="sm", n_clicks=0, className="algorithm-button"))
+                            color="primary", outline=True, size="sm", n_clicks=0, className="algorithm-button"))
     return about
 
 
@@ -338,11 +350,15 @@ def _hp_field(id_: str, hp: Hyperparameter, value, label: str):
     return _number_field(id_, value, label, feedback=f"{hp.name} must be {hp.allowed}", help_text=hp.help)
 
 
+FREE_PLAY = "Free play: no lesson"
+
+
 def lesson_picker(config: Config):
     return dbc.Card(dbc.CardBody([
-        html.H2("Lesson", className="panel-title"),
-        dbc.Select(id=ids.LESSON_SELECT, value=config.lesson, size="sm",
-                   options=[{"label": "Free play: no lesson", "value": ""}] +
+        html.H2(html.Label("Lesson", htmlFor=ids.LESSON_SELECT), className="panel-title"),
+        # (the placeholder is what the select shows for "": dbc.Select's own hidden option has that value)
+        dbc.Select(id=ids.LESSON_SELECT, value=config.lesson, size="sm", placeholder=FREE_PLAY,
+                   options=[{"label": FREE_PLAY, "value": ""}] +
                            [{"label": lesson.title, "value": lesson.name} for lesson in lessons.all_lessons()]),
         html.P("A lesson loads a classic scene and says what to look at; change anything, and share the link.",
                className="hint mb-0"),
@@ -373,7 +389,7 @@ def _controls(config: Config):
     # (the exact range depends on the surface: the message above the runs gives it)
     feedback_x, feedback_y = ("start x must be a number near the map", "start y must be a number near the map")
     surface_card = dbc.Card(dbc.CardBody([
-        html.H2("Surface", className="panel-title"),
+        html.H2(html.Label("Surface", htmlFor=ids.SURFACE_SELECT), className="panel-title"),
         dbc.Select(id=ids.SURFACE_SELECT, value=config.surface,
                    options=[{"label": s.title, "value": s.name} for s in surfaces.all_surfaces()]),
         html.Div(surface_info(surface), id=ids.SURFACE_INFO, className="surface-info"),
@@ -409,6 +425,7 @@ def _controls(config: Config):
             dbc.Col(dbc.Switch(id=ids.CLIP_SWITCH, value=clip_on, label="clip gradient norm",
                                label_class_name="param-label"), width="auto", className="pt-1"),
             dbc.Col(html.Div([
+                html.Label("gradient norm to clip at", htmlFor=ids.CLIP_INPUT, className="visually-hidden"),
                 dbc.Input(id=ids.CLIP_INPUT, type="text", value=config.clip if clip_on else CLIP.default,
                           debounce=True, size="sm", inputMode="decimal"),
                 dbc.FormFeedback(f"clip must be {CLIP.allowed}", type="invalid"),
@@ -448,9 +465,10 @@ def _transport(config: Config):
         ], className="transport-buttons"),
         html.Div(dcc.Slider(id=ids.STEP_SLIDER, min=0, max=config.steps, step=1, value=config.steps,
                             marks=step_marks(config.steps), updatemode="drag", allow_direct_input=False),
-                 className="step-slider-wrap"),
+                 className="step-slider-wrap", **{SLIDER_LABEL: "step"}),
         # written by assets/optviz.js (never by a callback: playback updates it every frame)
         html.Div(f"step {config.steps:,} / {config.steps:,}", id=ids.STEP_READOUT, className="step-readout"),
+        html.Label("playback speed", htmlFor=ids.SPEED_SELECT, className="visually-hidden"),
         dbc.Select(id=ids.SPEED_SELECT, value=str(DEFAULT_SPEED), size="sm", className="speed-select",
                    options=[{"label": f"{s} steps/s", "value": str(s)} for s in SPEEDS]),
         html.Div([
@@ -463,7 +481,7 @@ def _transport(config: Config):
                            "(no control panel or top bar; this switch turns it off)", className="present-wrap"),
         ], className="reveal-wrap"),
         dcc.Store(id=ids.STEP_STORE),
-    ], className="transport")), className="panel transport-card")
+    ], className="transport")), className="panel transport-card", id=ids.PLAYBACK)
 
 
 def play_label(playing: bool):
@@ -573,7 +591,7 @@ def inspector_table(config: Config, rows) -> Any:
 def build_layout(config: Config):
     """The whole page, showing ``config`` (the callbacks then load the configuration in the URL)."""
     navbar = html.Header(html.Div([
-        html.Div([html.Span("optviz", className="brand"),
+        html.Div([html.H1("optviz", className="brand"),
                   html.Span("see how optimizers move across a loss landscape", className="tagline")]),
         html.Div([
             html.Button("☰ controls", id=ids.CONTROLS_BUTTON, className="controls-button",
@@ -592,9 +610,12 @@ def build_layout(config: Config):
         dcc.Store(id=ids.CONFIG_STORE),
         dcc.Store(id=ids.RENDER_STORE),
         dcc.Store(id=ids.MAP_CLICK),
+        # the first Tab stop: past the control panel's many fields to the playback bar (assets/optviz.js
+        # moves the focus to the play button)
+        html.A("skip to the playback controls", href=f"#{ids.PLAYBACK}", className="skip-link"),
         navbar,
         dbc.Modal([dbc.ModalHeader(dbc.ModalTitle(id=ids.ALGORITHM_TITLE)), dbc.ModalBody(id=ids.ALGORITHM_BODY)],
-                  id=ids.ALGORITHM_MODAL, size="xl", scrollable=True, is_open=False),
+                  id=ids.ALGORITHM_MODAL, size="xl", scrollable=True, is_open=False, labelledby=ids.ALGORITHM_TITLE),
         html.Main(dbc.Row([
             dbc.Col([html.Button("✕ close", className="drawer-close", title="Close the control panel",
                                  **{"type": "button", "aria-controls": "sidebar"}),
