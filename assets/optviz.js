@@ -701,6 +701,11 @@
   document.addEventListener("click", function (ev) {
     var t = ev.target;
     if (!t || !t.closest) return;
+    if (t.closest(".skip-link")) {
+      var play = document.getElementById("play-button");
+      if (play) { ev.preventDefault(); play.focus(); play.scrollIntoView({block: "nearest"}); }
+      return;
+    }
     var fill = t.closest(".fill-button");
     if (fill) { fillView(fill.getAttribute("data-view")); return; }
     if (t.closest("#controls-button")) { toggleDrawer(); return; }
@@ -720,6 +725,39 @@
     }
   });
   window.optvizTouch = {coarse: coarse, setStart: setStart};
+
+  /* Screen readers: dcc.Slider takes no aria-label, so each slider's handle gets the name its
+     box gives in data-slider-label (optviz/ui/layout.py); a log-scale slider also says its value
+     as the number box shows it (aria-valuetext 0.01, not its position -2). Run again whenever
+     elements are added (new run cards, a new surface's parameters) or a handle moves. */
+  function nameSliders() {
+    var thumbs = document.querySelectorAll("[data-slider-label] [role=slider]");
+    for (var i = 0; i < thumbs.length; i++) {
+      var thumb = thumbs[i];
+      var label = thumb.closest("[data-slider-label]").getAttribute("data-slider-label");
+      if (thumb.getAttribute("aria-label") !== label) thumb.setAttribute("aria-label", label);
+      if (thumb.closest(".log-slider")) {
+        var now = Number(thumb.getAttribute("aria-valuenow"));
+        var text = isFinite(now) ? String(Number(Math.pow(10, now).toPrecision(2))) : "";
+        if (thumb.getAttribute("aria-valuetext") !== text) thumb.setAttribute("aria-valuetext", text);
+      }
+    }
+  }
+  var naming = null;
+  function nameSoon() {
+    if (naming === null) naming = window.requestAnimationFrame(function () { naming = null; nameSliders(); });
+  }
+  new MutationObserver(function (records) {
+    for (var r = 0; r < records.length; r++) {
+      var rec = records[r];
+      if (rec.type === "attributes") { nameSoon(); return; }
+      for (var n = 0; n < rec.addedNodes.length; n++) {
+        if (rec.addedNodes[n].nodeType === 1) { nameSoon(); return; }   /* elements, not the readout's text */
+      }
+    }
+  }).observe(document.documentElement, {childList: true, subtree: true, attributes: true,
+                                        attributeFilter: ["aria-valuenow"]});
+  nameSoon();
 
   /* Keyboard: space plays/pauses, arrows step, Home/End jump (not while typing). */
   document.addEventListener("keydown", function (ev) {
