@@ -688,9 +688,15 @@
     var page = document.getElementById("page-root");
     var button = document.getElementById("controls-button");
     if (!page) return;
-    var now = open === undefined ? !page.classList.contains("controls-open") : open;
+    var was = page.classList.contains("controls-open");
+    var now = open === undefined ? !was : open;
     page.classList.toggle("controls-open", now);
     if (button) button.setAttribute("aria-expanded", now ? "true" : "false");
+    /* the keyboard's focus goes into the drawer, and back to its button when it closes */
+    var close = document.querySelector(".drawer-close");
+    var sidebar = document.getElementById("sidebar");
+    if (now && !was && close && close.offsetParent !== null) close.focus();
+    else if (!now && was && button && sidebar && sidebar.contains(document.activeElement)) button.focus();
   }
 
   /* Touch screens: a swipe over a graph scrolls the page (no drag-to-zoom or turn), and a tap on
