@@ -378,3 +378,41 @@ def test_a11y007_run_colours_stay_apart_for_colour_blind_viewers():
     for i, j in ((i, j) for i in range(len(colours)) for j in range(i + 1, len(colours))
                  if figures.SYMBOLS_3D[i] == figures.SYMBOLS_3D[j]):
         assert (colours[i], colours[j]) not in close, (i, j)
+
+
+# -- every control has a name, in the layout itself (no browser) --------------------------------------
+def _walk(component, ancestors=()):
+    yield component, ancestors
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, (list, tuple)) else [children]:
+        if hasattr(child, "to_plotly_json"):
+            yield from _walk(child, (*ancestors, component))
+
+
+def unnamed_controls(root) -> list[str]:
+    """Text boxes and selects with no <label for> them, sliders with no data-slider-label around them."""
+    import dash_bootstrap_components as dbc
+    from dash import dcc, html
+
+    from optviz.ui import layout
+    parts = list(_walk(root))
+    labelled = {getattr(c, "htmlFor", None) for c, _ in parts if isinstance(c, html.Label)}
+    labelled |= {getattr(c, "html_for", None) for c, _ in parts if isinstance(c, dbc.Label)}
+    missing = []
+    for c, ancestors in parts:
+        if isinstance(c, (dbc.Input, dbc.Select)) and layout.dom_id(c.id) not in labelled:
+            missing.append(f"{type(c).__name__} {c.id}")
+        if isinstance(c, dcc.Slider) and not any(layout.SLIDER_LABEL in a.to_plotly_json()["props"] for a in ancestors):
+            missing.append(f"Slider {c.id}")
+    return missing
+
+
+def test_a11y008_every_control_of_the_layout_is_named():
+    from optviz import lessons, optimizers
+    from optviz.ui import layout, state
+    assert unnamed_controls(layout.build_layout(state.default_config())) == []
+    for name in lessons.names():
+        assert unnamed_controls(layout.build_layout(lessons.get(name).scene)) == [], name
+    for name in optimizers.names():
+        run = state.new_run([], name)
+        assert unnamed_controls(layout.run_card(run)) == [], name
