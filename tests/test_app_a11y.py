@@ -256,10 +256,10 @@ MACHADO_2009 = {
 #: not a standard.  Below it a pair must differ in marker shape, in 2-D and 3-D alike (figures.SYMBOLS,
 #: SYMBOLS_3D): the current-step markers and the legend show the shape; the paths' lines do not.
 MIN_DELTA_E = 10.0
-#: Pairs known to fall below MIN_DELTA_E (and so relying on their shapes): Tol's olive, which replaced
-#: Okabe-Ito's yellow, is close to the vermillion for deuteranopes (ΔE00 5.1) and to the orange for
-#: protanopes (6.1).  A change of palette that adds a pair fails here, to be looked at.
-KNOWN_CLOSE = {("#D55E00", "#999933"), ("#E69F00", "#999933")}
+#: Pairs known to fall below MIN_DELTA_E (and so relying on their shapes): none since Tol's wine
+#: replaced Tol's olive (which was within 5.1 of the vermillion for deuteranopes and 6.1 of the
+#: orange for protanopes).  A change of palette that adds a pair fails here, to be looked at.
+KNOWN_CLOSE: set[tuple[str, str]] = set()
 _SRGB_TO_XYZ = ((0.4124564, 0.3575761, 0.1804375), (0.2126729, 0.7151522, 0.0721750),
                 (0.0193339, 0.1191920, 0.9503041))
 

@@ -27,9 +27,11 @@ __all__ = ["RunView", "COLORS", "SYMBOLS", "MAX_POINTS", "contour_figure", "cont
            "surface3d_figure", "surface3d_run_traces", "loss_figure", "distance_figure", "map_steps", "series_steps",
            "level_transform", "diverged_label", "stopped_label", "surface_key", "static_trace_count"]
 
-#: Okabe-Ito's colour-blind-safe palette, yellow replaced by Tol's olive (yellow vanishes on a
-#: light map and on projectors); in order of contrast against the map.
-COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#999933")
+#: Okabe-Ito's colour-blind-safe palette, yellow replaced by Tol's wine (yellow vanishes on a
+#: light map and on projectors; Tol's olive, tried first, came within ΔE00 5 of the vermillion for
+#: deuteranopes); in order of contrast against the map.  tests/test_app_a11y.py checks every pair
+#: stays 10 apart under simulated protanopia, deuteranopia and tritanopia.
+COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#882255")
 #: Marker shapes, so runs differ by more than colour.
 SYMBOLS = ("circle", "square", "diamond", "triangle-up", "pentagon", "hexagon", "star-diamond", "triangle-down")
 #: WebGL draws 3-D markers as font glyphs: "x" is an emoji most fonts lack, so it is not used.
