@@ -229,3 +229,23 @@ def test_exp010_every_state_column_is_named_after_its_optimizer(link):
     for run in data["runs"]:
         expected += [f"{run['optimizer']}.{k}" for k in run["state"] if f"{run['optimizer']}.{k}" not in expected]
     assert header[13:] == expected
+
+
+def test_exp011_every_formula_reads_as_text_on_a_slide():
+    from optviz.ui.export_panel import formula_text, scene_data
+    scenes = scene_data()
+    assert set(scenes) == set(surfaces.names())
+    for name, scene in scenes.items():
+        text = scene["formula"]
+        assert text.startswith("f(x, y) = ") and not any(c in text for c in "\\{}_"), (name, text)
+        assert text.count("(") == text.count(")") and text.count("[") == text.count("]"), (name, text)
+    assert scenes["rosenbrock"]["formula"] == "f(x, y) = (1 − x)² + 100 (y − x²)²"
+    assert scenes["rastrigin"]["formula"] == "f(x, y) = 20 + x² − 10 cos(2πx) + y² − 10 cos(2πy)"
+    assert scenes["quadratic"]["params"] == {"condition": 10.0, "rotation": 0.0}
+    assert formula_text(r"\tfrac{x^6}{6} + \sqrt{1 + x^2}") == "x⁶/6 + √(1 + x²)"
+
+
+def test_exp012_the_menu_links_the_data_of_the_view_it_opens_with():
+    layout = json.dumps(web.app.layout.to_plotly_json(), cls=__import__("plotly").utils.PlotlyJSONEncoder)
+    search = links.serialize(links.parse("")[0])
+    assert f'"href": "/export/data.csv{search}"' in layout and f'"href": "/export/data.json{search}"' in layout
