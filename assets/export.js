@@ -854,7 +854,7 @@
         encoder = recorderEncoder(renderer.canvas, o.fps, mime, seconds);
         kind = mime.indexOf("mp4") >= 0 ? "mp4" : "webm";
       }
-      var first = 0;
+      var first = 0, setup = (performance.now() - began) / 1000;
       for (var i = 0; i < o.frames; i++) {
         if (state.cancelled) throw new Error("cancelled");
         var step = Math.round(o.from + (o.to - o.from) * i / (o.frames - 1));
@@ -864,12 +864,12 @@
         var bytes = encoder.bytes(), elapsed = (performance.now() - began) / 1000;
         if (i === 0) first = bytes;
         var expected = i >= 3 ? first + (bytes - first) * (o.frames - 1) / i : bytes;
-        if (bytes > LIMITS.bytes || (kind === "gif" && i >= 3 && expected > 1.1 * LIMITS.bytes)) {
+        if (bytes > LIMITS.bytes || (kind === "gif" && i >= 3 && expected > LIMITS.bytes)) {
           throw new Error("this animation would be about " + sizeText(Math.max(bytes, expected)) + ", more than the limit of " +
                           sizeText(LIMITS.bytes) + ": choose fewer frames or a smaller size");
         }
-        var eta = elapsed * o.frames / (i + 1);
-        if (elapsed > LIMITS.seconds || (i >= 3 && eta > 1.2 * LIMITS.seconds)) {
+        var eta = setup + (elapsed - setup) * o.frames / (i + 1);   // the first frames show the pace
+        if (elapsed > LIMITS.seconds || (i >= 5 && eta > LIMITS.seconds)) {
           throw new Error("this animation would take about " + Math.round(eta) + " s to make, more than the limit of " +
                           LIMITS.seconds + " s: choose fewer frames or a smaller size");
         }
