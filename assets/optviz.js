@@ -27,6 +27,7 @@
   var busy = {};
   var costs = {};  // how long each graph's last update took, drawing included (ms)
   var pending = {};
+  var drawnData = {};   /* the gd.data each graph's last update worked on */
   var player = {playing: false, pos: 0, step: 0, max: 0, speed: 60, last: 0, lastSync: 0, raf: null,
                 synced: null};
   var shown = {step: null, max: 0};  // the step every view shows now
@@ -283,6 +284,24 @@
     });
   }
 
+  /* On a touch screen a swipe over a graph scrolls the page: no drag mode (zoom, pan, turn). */
+  function touchable(gd) {
+    if (!(window.optvizTouch && window.optvizTouch.coarse) || !gd._fullLayout) return;
+    var scene = gd._fullLayout.scene;
+    if (scene ? scene.dragmode !== false : gd._fullLayout.dragmode !== false) {
+      window.Plotly.relayout(gd, scene ? {"scene.dragmode": false} : {dragmode: false});
+    }
+  }
+
+  /* On a narrow screen the map has no colour bar, so the (square) map gets the screen's whole
+     width (the contours' shading still shows high and low; the loss plot gives the values). */
+  var NARROW = 576;
+  function narrowMap(gd) {
+    if (window.innerWidth >= NARROW || !gd._fullData || !gd._fullData.length) return;
+    if (gd._fullData[0].showscale === false || gd._fullData[0].type !== "contour") return;
+    window.Plotly.restyle(gd, {showscale: false}, [0]);
+  }
+
   /* Redraw the current step after Plotly redraws a graph (new figures, zoom, resize); on the
      map, a click sets the start at the point under the pointer (Plotly's own clickData would
      give the nearest point of a trace: a star or a path). */
@@ -291,13 +310,20 @@
     if (gd._optvizHooked || !gd.on) return;
     gd._optvizHooked = true;
     gd.on("plotly_afterplot", function () {
-      if (shown.step !== null && !busy[id]) schedule(id, shown.step);
+      /* our own restyles redraw too: only a new figure (Plotly.react swaps gd.data) or a
+         redraw while idle needs the step again; a new figure mid-update queues it */
+      if (shown.step !== null && (!busy[id] || gd.data !== drawnData[id])) schedule(id, shown.step);
       applyHidden(gd);
+      touchable(gd);
+      if (id === "contour-graph") narrowMap(gd);
     });
+    touchable(gd);
+    if (id === "contour-graph") narrowMap(gd);
     if (id === "contour-graph") {
       gd.addEventListener("click", function (ev) {
         var target = ev.target;
         if (!target || !target.classList || !target.classList.contains("nsewdrag")) return;
+        if (window.optvizTouch && window.optvizTouch.coarse && !window.optvizTouch.setStart.on) return;
         var fl = gd._fullLayout, rect = target.getBoundingClientRect();
         if (!fl || !fl.xaxis || !fl.yaxis) return;
         var x = fl.xaxis.p2c(ev.clientX - rect.left), y = fl.yaxis.p2c(ev.clientY - rect.top);
@@ -311,6 +337,7 @@
     var gd = graphDiv(id);
     if (!gd || !gd._fullData || !gd.data || !gd._fullLayout || !window.Plotly) return Promise.resolve();
     hook(id, gd);
+    drawnData[id] = gd.data;
     var todo = targets(gd, step);
     var reveal = revealTargets(gd, step);
     if (!reveal.some(function (t) { return !t.whole && t.show === undefined; }) &&
@@ -594,6 +621,15 @@
         return search;
       },
 
+      /* Presentation mode (the configuration's `present`) is a class on the page. */
+      presenting: function (data, className) {
+        var cls = (className || "").replace(/\s*presenting/g, "");
+        var on = !!(data && data.present);
+        var next = on ? (cls + " presenting").trim() : cls;
+        if (next !== className) setTimeout(resizeAll, 50);
+        return next === className ? window.dash_clientside.no_update : next;
+      },
+
       /* Open or close a collapsible body (collapsed by CSS, so MathJax can measure it). */
       toggle: function (n, className) {
         var cls = className || "";
@@ -614,6 +650,120 @@
   });
 
   window.optviz = {moveMarkers: moveMarkers, targets: targets, player: player, costs: costs, shown: shown};
+
+  /* The graphs follow their boxes' new size (a filled view, presentation mode, the drawer). */
+  function resizeAll() {
+    if (!window.Plotly) return;
+    GRAPHS.forEach(function (id) {
+      var gd = graphDiv(id);
+      if (gd && gd.offsetParent !== null) window.Plotly.Plots.resize(gd);
+    });
+  }
+
+  /* One view fills the window; its button again (or Escape) shows all four. */
+  function fillView(view) {
+    var page = document.getElementById("page-root");
+    if (!page) return;
+    var current = page.getAttribute("data-filled");
+    if (!view || current === view) page.removeAttribute("data-filled");
+    else page.setAttribute("data-filled", view);
+    var buttons = document.querySelectorAll(".fill-button");
+    for (var i = 0; i < buttons.length; i++) {
+      buttons[i].setAttribute("aria-pressed", page.getAttribute("data-filled") === buttons[i].getAttribute("data-view") ? "true" : "false");
+    }
+    setTimeout(function () {
+      resizeAll();
+      /* the filled view's top at the window's top (presenting, it is already under the playback bar) */
+      var filled = page.getAttribute("data-filled") && document.querySelector(".view-" + page.getAttribute("data-filled"));
+      if (filled && !page.classList.contains("presenting")) {
+        var bar = document.querySelector(".transport-card");
+        var under = bar ? bar.getBoundingClientRect().height + 10 : 0;   /* the playback bar stays in view */
+        window.scrollBy({top: filled.getBoundingClientRect().top - under, behavior: "instant"});
+      }
+    }, 50);
+  }
+
+  /* On a phone the control panel is a drawer over the views. */
+  function toggleDrawer(open) {
+    var page = document.getElementById("page-root");
+    var button = document.getElementById("controls-button");
+    if (!page) return;
+    var was = page.classList.contains("controls-open");
+    var now = open === undefined ? !was : open;
+    page.classList.toggle("controls-open", now);
+    if (button) button.setAttribute("aria-expanded", now ? "true" : "false");
+    /* the keyboard's focus goes into the drawer, and back to its button when it closes */
+    var close = document.querySelector(".drawer-close");
+    var sidebar = document.getElementById("sidebar");
+    if (now && !was && close && close.offsetParent !== null) close.focus();
+    else if (!now && was && button && sidebar && sidebar.contains(document.activeElement)) button.focus();
+  }
+
+  /* Touch screens: a swipe over a graph scrolls the page (no drag-to-zoom or turn), and a tap on
+     the map sets the start only in "set start" mode. */
+  var coarse = window.matchMedia && window.matchMedia("(pointer: coarse)").matches;
+  var setStart = {on: false};
+
+  document.addEventListener("click", function (ev) {
+    var t = ev.target;
+    if (!t || !t.closest) return;
+    if (t.closest(".skip-link")) {
+      var play = document.getElementById("play-button");
+      if (play) { ev.preventDefault(); play.focus(); play.scrollIntoView({block: "nearest"}); }
+      return;
+    }
+    var fill = t.closest(".fill-button");
+    if (fill) { fillView(fill.getAttribute("data-view")); return; }
+    if (t.closest("#controls-button")) { toggleDrawer(); return; }
+    if (t.closest(".drawer-backdrop") || t.closest(".drawer-close")) { toggleDrawer(false); return; }
+    var set = t.closest("#set-start-button");
+    if (set) {
+      setStart.on = !setStart.on;
+      set.setAttribute("aria-pressed", setStart.on ? "true" : "false");
+      set.classList.toggle("active", setStart.on);
+    }
+  });
+  document.addEventListener("keydown", function (ev) {
+    if (ev.key === "Escape") {
+      var page = document.getElementById("page-root");
+      if (page && page.hasAttribute("data-filled")) fillView(null);
+      toggleDrawer(false);
+    }
+  });
+  window.optvizTouch = {coarse: coarse, setStart: setStart};
+
+  /* Screen readers: dcc.Slider takes no aria-label, so each slider's handle gets the name its
+     box gives in data-slider-label (optviz/ui/layout.py); a log-scale slider also says its value
+     as the number box shows it (aria-valuetext 0.01, not its position -2). Run again whenever
+     elements are added (new run cards, a new surface's parameters) or a handle moves. */
+  function nameSliders() {
+    var thumbs = document.querySelectorAll("[data-slider-label] [role=slider]");
+    for (var i = 0; i < thumbs.length; i++) {
+      var thumb = thumbs[i];
+      var label = thumb.closest("[data-slider-label]").getAttribute("data-slider-label");
+      if (thumb.getAttribute("aria-label") !== label) thumb.setAttribute("aria-label", label);
+      if (thumb.closest(".log-slider")) {
+        var now = Number(thumb.getAttribute("aria-valuenow"));
+        var text = isFinite(now) ? String(Number(Math.pow(10, now).toPrecision(2))) : "";
+        if (thumb.getAttribute("aria-valuetext") !== text) thumb.setAttribute("aria-valuetext", text);
+      }
+    }
+  }
+  var naming = null;
+  function nameSoon() {
+    if (naming === null) naming = window.requestAnimationFrame(function () { naming = null; nameSliders(); });
+  }
+  new MutationObserver(function (records) {
+    for (var r = 0; r < records.length; r++) {
+      var rec = records[r];
+      if (rec.type === "attributes") { nameSoon(); return; }
+      for (var n = 0; n < rec.addedNodes.length; n++) {
+        if (rec.addedNodes[n].nodeType === 1) { nameSoon(); return; }   /* elements, not the readout's text */
+      }
+    }
+  }).observe(document.documentElement, {childList: true, subtree: true, attributes: true,
+                                        attributeFilter: ["aria-valuenow"]});
+  nameSoon();
 
   /* Keyboard: space plays/pauses, arrows step, Home/End jump (not while typing). */
   document.addEventListener("keydown", function (ev) {

@@ -47,7 +47,7 @@ MAX_RUNS = 8
 LOSS_AXES = ("step", "cost")
 #: The keys of the canonical dict, and of each of its runs.
 KEYS = ("lesson", "surface", "surface_params", "start", "steps", "noise", "seed", "schedule", "schedule_params",
-        "clip", "lossx", "reveal", "runs")
+        "clip", "lossx", "reveal", "present", "runs")
 RUN_KEYS = ("optimizer", "hyperparameters", "uid", "color", "conditions", "auto")
 #: The conditions a run may set for itself (``schedule_params`` goes with ``schedule``).
 CONDITION_KEYS = ("noise", "seed", "schedule", "schedule_params", "clip")
@@ -213,6 +213,8 @@ class Config:
     lesson: str = ""
     #: Playback draws the paths only up to the current step.
     reveal: bool = False
+    #: Presentation mode: no control panel, larger fonts, lines and markers.
+    present: bool = False
 
     # -- derived -----------------------------------------------------------------------------------
     def surface_obj(self) -> surfaces.Surface:
@@ -247,7 +249,7 @@ class Config:
             "surface": self.surface, "surface_params": dict(self.surface_params),
             "start": list(self.start), "steps": self.steps, "noise": self.noise, "seed": self.seed,
             "schedule": self.schedule, "schedule_params": dict(self.schedule_params), "clip": self.clip,
-            "lossx": self.lossx, "lesson": self.lesson, "reveal": self.reveal,
+            "lossx": self.lossx, "lesson": self.lesson, "reveal": self.reveal, "present": self.present,
             "runs": [_run_data(r) for r in self.runs],
         }
 
@@ -325,6 +327,7 @@ class Config:
             problems.add(f"unknown lesson {shown(lesson)}; choose one of: {', '.join(_lesson_names())}", "showing none")
             lesson = ""
         reveal = _checked(_REVEAL, get("reveal"), problems)
+        present = _checked(_PRESENT, get("present"), problems)
 
         raw_runs = get("runs")
         if raw_runs is None:
@@ -337,12 +340,14 @@ class Config:
 
         config = cls(surface=surface_name, surface_params=surface_params, start=start, steps=steps, noise=noise,
                      seed=seed, schedule=schedule, schedule_params=schedule_params, clip=clip, runs=runs,
-                     lossx=lossx, lesson=lesson, reveal=reveal)
+                     lossx=lossx, lesson=lesson, reveal=reveal, present=present)
         return config, problems
 
 
 #: The reveal switch of the view, as a declared value (``on``/``off`` in a link).
 _REVEAL = Hyperparameter("reveal", False, kind="bool", help="Draw the paths only up to the current step.")
+_PRESENT = Hyperparameter("present", False, kind="bool",
+                          help="Presentation mode: no control panel; larger fonts, lines and markers.")
 
 
 def _lesson_names() -> list[str]:

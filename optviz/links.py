@@ -29,6 +29,7 @@ key            value                                               when absent
                keys change it
 ``reveal``     ``on`` or ``off``: playback draws the paths only    off (on in a lesson)
                up to the current step
+``present``    ``on`` or ``off``: presentation mode                off
 =============  ==================================================  ===============================
 
 Hyperparameters not named take their optimizer's defaults, so only non-default values are
@@ -50,7 +51,8 @@ from optviz.config import Config, default_config, default_runs, format_number
 
 __all__ = ["parse", "serialize", "KEYS"]
 
-KEYS = ("lesson", "surface", "start", "steps", "run", "noise", "seed", "schedule", "clip", "lossx", "reveal")
+KEYS = ("lesson", "surface", "start", "steps", "run", "noise", "seed", "schedule", "clip", "lossx", "reveal",
+        "present")
 _SAFE = ":,=.-_;"  # left unescaped, so links stay readable
 _MAX_LENGTH = 20_000  # longer query strings are cut (a link is never this long)
 
@@ -124,7 +126,7 @@ def to_data(search: Any) -> tuple[dict, list[str]]:
             data["start"] = parts
         else:
             problems.append(f"start must be two numbers x,y; got {_short(single['start'])!r}; used the surface's start.")
-    for key in ("steps", "noise", "seed", "lossx", "reveal"):
+    for key in ("steps", "noise", "seed", "lossx", "reveal", "present"):
         if key in single:
             data[key] = single[key]
     if "clip" in single:
@@ -232,6 +234,8 @@ def serialize(config: Config) -> str:
         parts.append(("lossx", config.lossx))
     if config.reveal != base.reveal:
         parts.append(("reveal", "on" if config.reveal else "off"))
+    if config.present != base.present:
+        parts.append(("present", "on" if config.present else "off"))
     for run in config.runs:
         parts.append(("run", _named_value(run.optimizer, run.non_default()) + _own_conditions(run)))
     if not config.runs:

@@ -489,3 +489,188 @@ def test_app017_the_legend_follows_the_step_and_hides_a_run(dash_duo, app, artif
     item.send_keys(Keys.ENTER)   # and back, from the keyboard
     until(lambda: item.get_attribute("aria-pressed") == "true", 5)
     assert dash_duo.get_logs() == []
+
+
+# -- screen sizes: a projector and a phone (Chrome's device emulation, as DevTools does it) -------
+def emulate(duo, width: int, height: int, phone: bool = False):
+    """Make the page ``width`` x ``height`` CSS pixels; a phone also gets touch (a coarse pointer)."""
+    duo.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": width, "height": height, "deviceScaleFactor": 2 if phone else 1, "mobile": phone})
+    duo.driver.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": phone, "maxTouchPoints": 5})
+
+
+PLOT_AREA_JS = """
+const drag = document.querySelector('#' + arguments[0] + ' .nsewdrag');
+if (!drag) return null;
+const r = drag.getBoundingClientRect();
+return {width: r.width, height: r.height, top: r.top};
+"""
+
+
+def open_sized(duo, app, width: int, height: int, search: str, phone: bool = False, runs: int | None = None):
+    duo.start_server(app)
+    emulate(duo, width, height, phone)
+    duo.driver.get(duo.server_url + "/" + search)
+    duo.wait_for_element("#contour-graph .js-plotly-plot", timeout=20)
+    wait_ready(duo, runs)
+
+
+def press(duo, selector: str):
+    """Scroll ``selector`` to the middle of the (emulated) screen and click it."""
+    elem = duo.find_element(selector)
+    duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", elem)
+    elem.click()
+    return elem
+
+
+def visible(duo, selector: str) -> bool:
+    return duo.driver.execute_script(
+        "const e = document.querySelector(arguments[0]); if (!e) return false;"
+        "const r = e.getBoundingClientRect(), s = getComputedStyle(e);"
+        "return s.display !== 'none' && s.visibility !== 'hidden' && r.width > 0 && r.height > 0"
+        " && r.right > 0 && r.left < window.innerWidth", selector)
+
+
+def test_app018_presentation_mode_at_a_projectors_size(dash_duo, app, artifacts):
+    """1280 x 720: no control panel, the map's plot at least 550 px square, larger lines; the
+    switch and the link agree; a view fills the window and Escape brings all four back."""
+    open_sized(dash_duo, app, 1280, 720, "?surface=rosenbrock&steps=150&run=adam:lr=0.05&run=momentum:lr=0.001"
+               "&present=on", runs=2)
+    until(lambda: "presenting" in (dash_duo.find_element("#page-root").get_attribute("class") or ""), 5)
+    assert not visible(dash_duo, ".sidebar"), "presentation mode hides the control panel"
+    until(lambda: (dash_duo.driver.execute_script(PLOT_AREA_JS, "contour-graph") or {}).get("height", 0) >= 550, 8,
+          msg="the map's plot area is at least 550 px high when presenting at 1280 x 720")
+    area = dash_duo.driver.execute_script(PLOT_AREA_JS, "contour-graph")
+    assert area["width"] >= 550, area
+    widths = [t["line"]["width"] for t in dash_duo.driver.execute_script(
+        "return document.querySelector('#contour-graph .js-plotly-plot')._fullData"
+        ".filter(t => t.meta && t.meta.role === 'path').map(t => ({line: {width: t.line.width}}))")]
+    screenshot(dash_duo, artifacts, "present-1280x720.png")
+    assert visible(dash_duo, "#legend-bar") and dash_duo.driver.execute_script(
+        "return document.querySelector('#legend-bar').getBoundingClientRect().left") > area["width"], \
+        "presenting, the legend is a column beside the map"
+    # the 3-D view fills the screen under the playback bar; Escape brings all four back
+    press(dash_duo, ".view-3-D .fill-button")
+    until(lambda: dash_duo.find_element("#page-root").get_attribute("data-filled") == "3-D", 3)
+    assert not visible(dash_duo, ".view-map") and not visible(dash_duo, ".view-loss")
+    box = "return document.querySelector(arguments[0]).getBoundingClientRect().toJSON()"
+    until(lambda: dash_duo.driver.execute_script(box, "#surface3d-graph")["height"] >= 620, 5,
+          msg="the filled 3-D view takes the screen's height")
+    assert dash_duo.driver.execute_script(box, "#surface3d-graph")["top"] < 100
+    screenshot(dash_duo, artifacts, "present-1280x720-3d-filled.png")
+    dash_duo.find_element("body").send_keys(Keys.ESCAPE)
+    until(lambda: dash_duo.find_element("#page-root").get_attribute("data-filled") is None, 3)
+    assert visible(dash_duo, ".view-map") and visible(dash_duo, ".view-3-D")
+    # switching presentation off brings the panel back, thinner lines, and a link without it
+    press(dash_duo, "#present-switch")
+    until(lambda: "present" not in search_of(dash_duo), 5, msg="the link drops present=on")
+    until(lambda: visible(dash_duo, ".sidebar"), 5)
+    until(lambda: "presenting" not in (dash_duo.find_element("#page-root").get_attribute("class") or ""), 5)
+    thinner = dash_duo.driver.execute_script(
+        "return document.querySelector('#contour-graph .js-plotly-plot')._fullData"
+        ".filter(t => t.meta && t.meta.role === 'path').map(t => t.line.width)")
+    until(lambda: dash_duo.driver.execute_script(
+        "return document.querySelector('#contour-graph .js-plotly-plot')._fullData"
+        ".filter(t => t.meta && t.meta.role === 'path').map(t => t.line.width)")[0] < widths[0], 5,
+        msg=f"lines are thinner out of presentation mode ({widths} then {thinner})")
+    screenshot(dash_duo, artifacts, "desktop-1280x720.png")
+    # out of presentation mode, a filled map is scrolled to the window's top and whole on screen
+    press(dash_duo, ".view-map .fill-button")
+    until(lambda: (dash_duo.driver.execute_script(PLOT_AREA_JS, "contour-graph") or {}).get("height", 0) >= 500, 5,
+          msg="the filled map's plot is at least 500 px high")
+    transport = dash_duo.driver.execute_script(box, ".transport-card")
+    until(lambda: transport["bottom"] <= dash_duo.driver.execute_script(box, ".view-map")["top"] <= transport["bottom"] + 12,
+          3, msg="the filled map is scrolled to just under the playback bar")
+    graph = dash_duo.driver.execute_script(box, "#contour-graph")
+    assert graph["bottom"] <= 721, f"the filled map fits the window: {graph}"
+    screenshot(dash_duo, artifacts, "desktop-1280x720-map-filled.png")
+    assert dash_duo.get_logs() == []
+
+
+def test_app019_a_phone_gets_a_drawer_a_compact_bar_and_scrolls_on_a_swipe(dash_duo, app, artifacts):
+    """390 x 844 with touch: the views come first, the playback bar is at most 15% of the
+    screen, the controls open as a drawer, a swipe over a graph scrolls the page (no drag
+    mode), and a tap on the map moves the start only in "set start" mode."""
+    open_sized(dash_duo, app, 390, 844, "?surface=himmelblau&steps=100&run=adam:lr=0.1", phone=True, runs=1)
+    assert dash_duo.driver.execute_script("return window.optvizTouch.coarse"), "touch emulation gives a coarse pointer"
+    assert dash_duo.driver.execute_script("return window.innerWidth") == 390
+    assert not visible(dash_duo, ".sidebar"), "on a phone the control panel starts closed"
+    transport = dash_duo.driver.execute_script(
+        "return document.querySelector('.transport-card').getBoundingClientRect().height")
+    assert transport <= 0.15 * 844, f"the playback bar takes {transport:.0f} px of 844"
+    map_top = dash_duo.driver.execute_script(PLOT_AREA_JS, "contour-graph")["top"]
+    assert map_top < 844, "the map is on the first screen"
+    overflow = dash_duo.driver.execute_script("return document.documentElement.scrollWidth")
+    assert overflow <= 391, f"nothing is wider than the phone ({overflow} px)"
+    until(lambda: dash_duo.driver.execute_script(
+        "return document.querySelector('#contour-graph .js-plotly-plot')._fullLayout.dragmode") is False, 5,
+        msg="no drag mode on a touch screen, so a swipe scrolls")
+    touch_action = dash_duo.driver.execute_script(
+        "return getComputedStyle(document.querySelector('#contour-graph .main-svg')).touchAction")
+    assert touch_action == "pan-y", touch_action
+    screenshot(dash_duo, artifacts, "phone-390x844.png")
+
+    # a tap on the map does not move the start...
+    start = search_of(dash_duo)
+    drag = dash_duo.find_element("#contour-graph .nsewdrag")
+    drag.click()
+    time.sleep(1.0)
+    assert search_of(dash_duo) == start, "a tap outside set-start mode leaves the start"
+    # ...until "set start" is on
+    dash_duo.find_element("#set-start-button").click()
+    assert dash_duo.find_element("#set-start-button").get_attribute("aria-pressed") == "true"
+    drag.click()
+    until(lambda: "start=" in search_of(dash_duo) and search_of(dash_duo) != start, 5,
+          msg="in set-start mode a tap moves the start")
+
+    # the drawer: opens over the views with the surface picker, closes on the backdrop
+    dash_duo.find_element("#controls-button").click()
+    until(lambda: visible(dash_duo, ".sidebar") and dash_duo.driver.execute_script(
+        "return document.querySelector('.sidebar').getBoundingClientRect().left") >= -1, 3)
+    assert dash_duo.find_element("#controls-button").get_attribute("aria-expanded") == "true"
+    picker = dash_duo.driver.execute_script(
+        "const r = document.querySelector('.sidebar #surface-select').getBoundingClientRect();"
+        "return {left: r.left, right: r.right, top: r.top, height: r.height}")
+    assert picker["left"] >= 0 and picker["right"] <= 390 and 0 <= picker["top"] < 844 and picker["height"] > 0, \
+        f"the surface picker is on the drawer's first screen: {picker}"
+    screenshot(dash_duo, artifacts, "phone-390x844-drawer.png")
+    drawer_top = dash_duo.driver.execute_script("return document.querySelector('.sidebar').getBoundingClientRect().top")
+    assert abs(drawer_top) <= 1, f"the drawer covers the screen from its top ({drawer_top})"
+    dash_duo.driver.execute_script("document.querySelector('.drawer-backdrop').click()")
+    until(lambda: "controls-open" not in dash_duo.find_element("#page-root").get_attribute("class"), 3)
+    dash_duo.find_element("#controls-button").click()
+    until(lambda: "controls-open" in dash_duo.find_element("#page-root").get_attribute("class"), 3)
+    dash_duo.find_element(".drawer-close").click()
+    until(lambda: "controls-open" not in dash_duo.find_element("#page-root").get_attribute("class"), 3)
+    assert dash_duo.find_element("#controls-button").get_attribute("aria-expanded") == "false"
+    assert dash_duo.get_logs() == []
+
+
+def test_app020_a_wide_desktop_shows_the_panel_and_four_views_side_by_side(dash_duo, app, artifacts):
+    """1600 x 1000: the control panel beside the views, the map and the 3-D view side by side
+    with square-enough plots, nothing wider than the window, and an "about" arrow that turns."""
+    open_sized(dash_duo, app, 1600, 1000, "?surface=rosenbrock&steps=200&run=radam&run=gd:lr=0.001&run=adam"
+               "&run=momentum:lr=0.001", runs=4)
+    assert visible(dash_duo, ".sidebar") and not visible(dash_duo, "#controls-button")
+    box = "return document.querySelector(arguments[0]).getBoundingClientRect().toJSON()"
+    sidebar, map_view, view3d = (dash_duo.driver.execute_script(box, s) for s in (".sidebar", ".view-map", ".view-3-D"))
+    assert sidebar["right"] <= map_view["left"], "the panel is beside the views"
+    assert abs(map_view["top"] - view3d["top"]) < 2 and map_view["right"] <= view3d["left"], \
+        "the map and the 3-D view are side by side"
+    area = dash_duo.driver.execute_script(PLOT_AREA_JS, "contour-graph")
+    assert area["height"] >= 380 and area["width"] >= 380, area
+    assert dash_duo.driver.execute_script("return document.documentElement.scrollWidth") <= 1600
+    toggle = dash_duo.find_element(".about-toggle")
+    arrow = "return getComputedStyle(arguments[0], '::before').content"
+    assert "▸" in dash_duo.driver.execute_script(arrow, toggle)
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", toggle)
+    toggle.click()
+    until(lambda: "▾" in dash_duo.driver.execute_script(arrow, toggle), 3, msg="the about arrow turns down when open")
+    # RAdam's rule (the longest) is typeset one equation per line, with no horizontal scrolling
+    until(lambda: dash_duo.driver.execute_script("return !!document.querySelector('.update-rule svg')"), 10,
+          msg="the update rule is typeset")
+    widths = dash_duo.driver.execute_script(
+        "const e = document.querySelector('.update-rule'); return [e.scrollWidth, e.clientWidth]")
+    assert widths[0] <= widths[1], f"the update rule scrolls sideways: {widths}"
+    screenshot(dash_duo, artifacts, "desktop-1600x1000.png")
+    assert dash_duo.get_logs() == []

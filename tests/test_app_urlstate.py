@@ -218,7 +218,8 @@ def configs(draw):
                   schedule_params=tuple((h.name, draw(_value(h))) for h in sched.parameters),
                   clip=draw(st.none() | st.floats(1e-6, 1e6)), runs=tuple(runs),
                   lossx=draw(st.sampled_from(state.LOSS_AXES)),
-                  lesson=draw(st.sampled_from(["", *lessons.names()])), reveal=draw(st.booleans()))
+                  lesson=draw(st.sampled_from(["", *lessons.names()])), reveal=draw(st.booleans()),
+                  present=draw(st.booleans()))
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

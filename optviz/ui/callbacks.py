@@ -90,6 +90,7 @@ _STATIC_OUTPUTS = {
     "schedule": (ids.SCHEDULE_SELECT, "value"), "clip_on": (ids.CLIP_SWITCH, "value"),
     "clip": (ids.CLIP_INPUT, "value"), "lossx": (ids.LOSSX_RADIO, "value"),
     "reveal": (ids.REVEAL_SWITCH, "value"), "lesson": (ids.LESSON_SELECT, "value"),
+    "present": (ids.PRESENT_SWITCH, "value"),
 }
 _INVALID_IDS = {"start_x": ids.START_X, "start_y": ids.START_Y, "steps": ids.STEPS_INPUT,
                 "noise": ids.NOISE_INPUT, "seed": ids.SEED_INPUT, "clip": ids.CLIP_INPUT}
@@ -99,7 +100,7 @@ def _static_values(config: Config) -> dict:
     return {"surface": config.surface, "start_x": config.start[0], "start_y": config.start[1],
             "steps": config.steps, "noise": config.noise, "seed": config.seed, "schedule": config.schedule,
             "clip_on": config.clip is not None, "clip": config.clip if config.clip is not None else CLIP.default,
-            "lossx": config.lossx, "reveal": config.reveal, "lesson": config.lesson}
+            "lossx": config.lossx, "reveal": config.reveal, "lesson": config.lesson, "present": config.present}
 
 
 def _controls_from(values: dict) -> controller.Controls:
@@ -270,6 +271,10 @@ def _problem_list(title: str, problems: list[str]):
 
 
 # -- render: configuration -> figures --------------------------------------------------------------
+#: How much larger lines, markers and fonts are in presentation mode.
+PRESENT_SCALE = 1.4
+
+
 def simulate_runs(config: Config) -> tuple[list[figures.RunView], list[str]]:
     """Every run of ``config`` as a figure-ready view (cached per run, within one request's work
     limit), and a message for each run that could not be simulated or was stopped on the limit."""
@@ -290,7 +295,8 @@ def simulate_runs(config: Config) -> tuple[list[figures.RunView], list[str]]:
                             f"and this run's arithmetic was slow (numbers near the smallest a float can hold "
                             f"cost ten times more). Take fewer steps or runs to see it whole.")
         views.append(figures.RunView(uid=run.uid, label=run_label(run), color=figures.COLORS[run.color % 8],
-                                     symbol_index=run.color, trajectory=traj, reveal=config.reveal))
+                                     symbol_index=run.color, trajectory=traj, reveal=config.reveal,
+                                     scale=PRESENT_SCALE if config.present else 1.0))
     return views, messages
 
 
@@ -337,7 +343,7 @@ def render_outputs(config: Config, step: Any, rendered: Any) -> dict:
     step = min(max(step, 0), config.steps)
     surface = config.surface_obj()
     views, errors = simulate_runs(config)
-    key = repr(figures.surface_key(surface))
+    key = repr((figures.surface_key(surface), config.present))   # a new size redraws everything
     n_static = figures.static_trace_count(surface)
     out: dict[str, Any] = {}
     same = (isinstance(rendered, dict) and rendered.get("key") == key
@@ -577,6 +583,12 @@ def register() -> None:
         Input({"type": ids.ABOUT_TOGGLE, "run": MATCH}, "n_clicks"),
         State({"type": ids.ABOUT_BODY, "run": MATCH}, "className"),
         prevent_initial_call=True,
+    )
+    dash.clientside_callback(
+        ClientsideFunction("optviz", "presenting"),
+        Output(ids.PAGE, "className"),
+        Input(ids.CONFIG_STORE, "data"),
+        State(ids.PAGE, "className"),
     )
     dash.clientside_callback(
         ClientsideFunction("optviz", "writeUrl"),

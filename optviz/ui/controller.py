@@ -40,6 +40,7 @@ class Controls:
     clip: Any = None
     lossx: Any = None
     reveal: Any = None
+    present: Any = None
     #: (owner, name) -> value, where owner is a run uid, "surface", "schedule" or "<uid>/schedule"
     #: (a run's own schedule).
     params: dict = field(default_factory=dict)
@@ -136,11 +137,14 @@ def apply_controls(config: Config, controls: Controls, *, skip: frozenset = froz
         else:
             out.messages.append(f"the clip switch must be on or off; got {_show(on)}.")
 
-    if "reveal" not in skip and controls.reveal is not None:
-        if isinstance(controls.reveal, bool):
-            c = replace(c, reveal=controls.reveal)
+    for name in ("reveal", "present"):
+        value = getattr(controls, name)
+        if name in skip or value is None:
+            continue
+        if isinstance(value, bool):
+            c = replace(c, **{name: value})
         else:
-            out.messages.append(f"the reveal switch must be on or off; got {_show(controls.reveal)}.")
+            out.messages.append(f"the {name} switch must be on or off; got {_show(value)}.")
 
     if "lossx" not in skip and controls.lossx is not None:
         if controls.lossx in LOSS_AXES:

@@ -59,6 +59,8 @@ class RunView:
     trajectory: Trajectory
     #: Playback draws the path only up to the current step (assets/optviz.js, reveal mode).
     reveal: bool = False
+    #: Lines, markers and fonts grow by this factor (presentation mode: 1.4).
+    scale: float = 1.0
 
     @property
     def legend(self) -> str:
@@ -220,11 +222,18 @@ _AXIS = dict(gridcolor="#e6ebf1", linecolor="#aab7c4", showline=True, zeroline=F
              tickcolor="#aab7c4", ticklen=4, automargin=True)
 
 
-def _base_layout(**extra) -> dict:
-    """Shared look (no named template: a template would add kilobytes to every response)."""
+def _scale_of(runs: Sequence[RunView]) -> float:
+    """The size factor of a figure's lines, markers and fonts (every run of a figure shares it)."""
+    return runs[0].scale if runs else 1.0
+
+
+def _base_layout(scale: float = 1.0, **extra) -> dict:
+    """Shared look (no named template: a template would add kilobytes to every response); fonts
+    grow by ``scale`` (presentation mode)."""
     layout = dict(
-        font=FONT, showlegend=False, hovermode="closest", paper_bgcolor="white", plot_bgcolor="white",
-        margin=dict(l=56, r=16, t=36, b=48), hoverlabel=dict(font_size=14), colorway=list(COLORS),
+        font=dict(FONT, size=round(FONT["size"] * scale)), showlegend=False, hovermode="closest",
+        paper_bgcolor="white", plot_bgcolor="white", margin=dict(l=56, r=16, t=36, b=48),
+        hoverlabel=dict(font_size=round(14 * scale)), colorway=list(COLORS),
     )
     for key, value in extra.items():
         if key in ("xaxis", "yaxis") and isinstance(value, dict):
@@ -356,7 +365,8 @@ def contour_run_traces(surface: surfaces.Surface, runs: Sequence[RunView], step:
         traces.append(_trace("scatter", 
             x=_f32(xy[:, 0]), y=_f32(xy[:, 1]), name=rv.legend, legendgroup=rv.uid, customdata=idx.astype(np.int32),
             mode="lines+markers" if n <= 160 else "lines", opacity=0.5 if faint else 1.0,
-            line=dict(color=rv.color, width=2 if faint else 3), marker=dict(size=4 if faint else 5, color=rv.color),
+            line=dict(color=rv.color, width=(2 if faint else 3) * rv.scale),
+            marker=dict(size=(4 if faint else 5) * rv.scale, color=rv.color),
             hovertemplate=f"<b>{rv.legend}</b><br>step %{{customdata:,}}<br>x=%{{x:.4g}}, y=%{{y:.4g}}<extra></extra>",
             meta=_path_meta(rv), uid=f"{rv.uid}-path",
         ))
@@ -365,7 +375,7 @@ def contour_run_traces(surface: surfaces.Surface, runs: Sequence[RunView], step:
         traces.append(_trace("scatter", 
             x=_f32(np.clip(xy[k:k + 1, 0], x0, x1)), y=_f32(np.clip(xy[k:k + 1, 1], y0, y1)), name=rv.legend,
             legendgroup=rv.uid, mode="markers", cliponaxis=False,
-            marker=dict(symbol=symbol, size=17, color=rv.color, line=dict(width=2, color="white")),
+            marker=dict(symbol=symbol, size=17 * rv.scale, color=rv.color, line=dict(width=2, color="white")),
             hoverinfo="skip", meta={"role": "marker", "run": rv.uid, "path": path_index},
             uid=f"{rv.uid}-marker",
         ))
@@ -411,6 +421,7 @@ def contour_figure(surface: surfaces.Surface, runs: Sequence[RunView], start, st
     traces += contour_run_traces(surface, runs, step, len(traces))
     (x0, x1), (y0, y1) = surface.domain
     layout = _base_layout(
+        _scale_of(runs),
         xaxis=dict(range=[x0, x1], title=dict(text="x", standoff=4), showgrid=False, zeroline=False,
                    constrain="domain"),
         yaxis=dict(range=[y0, y1], title=dict(text="y", standoff=4), showgrid=False, zeroline=False,
@@ -507,13 +518,15 @@ def surface3d_run_traces(surface: surfaces.Surface, runs: Sequence[RunView], ste
         traces.append(_trace("scatter3d", 
             x=_f32_gaps(x), y=_f32_gaps(y), z=_f32_gaps(z), mode="lines", name=rv.legend,
             customdata=idx.astype(np.int32),
-            line=dict(color=rv.color, width=6), connectgaps=False, hovertemplate=f"<b>{rv.legend}</b><br>x=%{{x:.4g}}, y=%{{y:.4g}}<extra></extra>",
+            line=dict(color=rv.color, width=6 * rv.scale), connectgaps=False,
+            hovertemplate=f"<b>{rv.legend}</b><br>x=%{{x:.4g}}, y=%{{y:.4g}}<extra></extra>",
             meta=_path_meta(rv), uid=f"{rv.uid}-path3d",
         ))
         k = _at(step, idx)
         traces.append(_trace("scatter3d", 
             x=_f32_gaps(x[k:k + 1]), y=_f32_gaps(y[k:k + 1]), z=_f32_gaps(z[k:k + 1]), mode="markers",
-            name=rv.legend, marker=dict(size=8, color=rv.color, symbol=SYMBOLS_3D[rv.symbol_index % len(SYMBOLS_3D)],
+            name=rv.legend, marker=dict(size=8 * rv.scale, color=rv.color,
+                                        symbol=SYMBOLS_3D[rv.symbol_index % len(SYMBOLS_3D)],
                         line=dict(width=2, color="white")),
             hoverinfo="skip", meta={"role": "marker", "run": rv.uid, "path": path_index},
             uid=f"{rv.uid}-marker3d",
@@ -522,7 +535,7 @@ def surface3d_run_traces(surface: surfaces.Surface, runs: Sequence[RunView], ste
             sx, sy, sz = stubs
             traces.append(_trace("scatter3d", 
                 x=_f32_gaps(sx), y=_f32_gaps(sy), z=_f32_gaps(sz), mode="lines", name=rv.legend, connectgaps=False,
-                line=dict(color=rv.color, width=6), hoverinfo="skip", showlegend=False,
+                line=dict(color=rv.color, width=6 * rv.scale), hoverinfo="skip", showlegend=False,
                 meta={"role": "edge", "run": rv.uid}, uid=f"{rv.uid}-edge3d",
             ))
         if traj.diverged:
@@ -557,9 +570,11 @@ def surface3d_figure(surface: surfaces.Surface, runs: Sequence[RunView], start, 
     traces += surface3d_run_traces(surface, runs, step, len(traces))
     tickvals, ticktext = ticks(lo, hi, 5)
     (x0, x1), (y0, y1) = surface.domain
-    axis = dict(showbackground=False, gridcolor="#dde3ea", zerolinecolor="#c5ced8", title_font=dict(size=14),
-                tickfont=dict(size=11))
+    scale = _scale_of(runs)
+    axis = dict(showbackground=False, gridcolor="#dde3ea", zerolinecolor="#c5ced8",
+                title_font=dict(size=round(14 * scale)), tickfont=dict(size=round(11 * scale)))
     layout = _base_layout(
+        scale,
         scene=dict(
             xaxis=dict(axis, range=[x0, x1], title=dict(text="x")),
             yaxis=dict(axis, range=[y0, y1], title=dict(text="y")),
@@ -621,7 +636,7 @@ def _series_figure(runs, step, values_of, *, xaxis: str, ytitle: str, ylog: bool
             xspec = dict(x=idx.astype(np.int32))
             xtext = "step %{x:,.0f}"
         traces.append(_trace(
-            "scatter", y=y, mode="lines", name=rv.legend, line=dict(color=rv.color, width=3),
+            "scatter", y=y, mode="lines", name=rv.legend, line=dict(color=rv.color, width=3 * rv.scale),
             customdata=idx.astype(np.int32),
             hovertemplate=f"<b>{rv.legend}</b><br>{xtext}<br>{ytitle} = %{{y:.4g}}<extra></extra>",
             meta=_path_meta(rv), uid=f"{rv.uid}-series", **xspec,
@@ -630,7 +645,7 @@ def _series_figure(runs, step, values_of, *, xaxis: str, ytitle: str, ylog: bool
         xk = float(traj.cost[idx[k]]) if xaxis == "cost" else float(idx[k])
         traces.append(_trace(
             "scatter", x=[xk], y=y[k:k + 1], mode="markers", name=rv.legend, hoverinfo="skip",
-            marker=dict(symbol=SYMBOLS[rv.symbol_index % len(SYMBOLS)], size=12, color=rv.color,
+            marker=dict(symbol=SYMBOLS[rv.symbol_index % len(SYMBOLS)], size=12 * rv.scale, color=rv.color,
                         line=dict(width=1.5, color="white")),
             meta={"role": "marker", "run": rv.uid, "path": path_index}, uid=f"{rv.uid}-smarker",
         ))
@@ -657,6 +672,7 @@ def _series_figure(runs, step, values_of, *, xaxis: str, ytitle: str, ylog: bool
             else:  # whole decades, or every few on very wide ranges
                 yaxis["dtick"] = max(1, math.ceil(decades / 7))
     layout = _base_layout(
+        _scale_of(runs),
         xaxis=dict(title=dict(text=xtitle, standoff=6), zeroline=False, rangemode="tozero"),
         yaxis=yaxis,
         shapes=[_cursor(step)] if xaxis == "step" else [],

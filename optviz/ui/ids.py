@@ -52,6 +52,11 @@ SHARE_BUTTON = "share-button"
 LESSON_SELECT = "lesson-select"      # the lesson picker ("" = free play)
 LESSON_CAPTION = "lesson-caption"    # what to look at in the lesson, and what to try
 REVEAL_SWITCH = "reveal-switch"      # playback draws the paths only up to the current step
+PRESENT_SWITCH = "present-switch"    # presentation mode
+PAGE = "page-root"                   # the page: class "presenting" in presentation mode
+PLAYBACK = "playback"                # the playback bar (the skip link's target)
+CONTROLS_BUTTON = "controls-button"  # on a phone: opens the control panel as a drawer
+SET_START_BUTTON = "set-start-button"  # on a touch screen: a tap on the map sets the start only in this mode
 INSPECTOR = "step-inspector"         # the numbers of every run at the current step
 OVERLAYS = "overlay-options"         # the inspector's table and what the map draws at the current step
 SCHEDULE_PLOT = "schedule-plot"      # the shared schedule's factor over the run
