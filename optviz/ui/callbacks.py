@@ -32,6 +32,7 @@ from optviz import runner, settings
 from optviz.spec import as_float
 from optviz.ui import controller, figures, ids, inspector, layout, state, urlstate
 from optviz.ui.state import CLIP, MAX_RUNS, Config, run_label
+from optviz.ui import export_panel  # the export menu's clientside callbacks
 
 log = logging.getLogger(__name__)
 
@@ -426,6 +427,7 @@ def register() -> None:
     if _registered:
         return
     _registered = True
+    export_panel.register()
 
     hp_in, switch_in, choice_in = _param_inputs()
 

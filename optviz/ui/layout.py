@@ -19,6 +19,7 @@ import surfaces
 from optviz import __version__, lessons, links, optimizers, schedules
 from optviz.spec import Hyperparameter
 from optviz.ui import ids
+from optviz.ui import export_panel  # the top bar's export menu (slides, animations, data)
 from optviz.ui.figures import COLORS, SYMBOLS
 from optviz.ui.state import (CLIP, MAX_RUNS, NOISE, SEED, STEPS, Config, Run, format_number,
                              own_conditions_label, run_label)
@@ -599,6 +600,7 @@ def build_layout(config: Config):
                                                                      "aria-controls": "sidebar"}),
             dbc.Button([html.Span(className="ov-icon ov-icon-link"), " copy link to this view"], id=ids.SHARE_BUTTON, color="light", size="sm", n_clicks=0,
                        title="The address reproduces exactly what you see"),
+            *export_panel.components(config),
             html.A("reset", href="/", className="reset-link", title="Back to the default view"),
             html.Span(f"v{__version__}", className="version"),
         ], className="nav-actions"),
