@@ -408,8 +408,10 @@
       var k = indexAt(path, step);
       if (k >= n - 1) { status.textContent = status.getAttribute("data-final"); continue; }
       var v = coord(path, "y", k);
-      status.textContent = (status.getAttribute("data-title") || "f") + " = " +
-        (isFinite(v) ? String(Number(v.toPrecision(3))) : "—");
+      /* a log plot floors a loss of 0 at its lowest value: written as the final text writes it */
+      var tiny = gd._fullLayout.yaxis && gd._fullLayout.yaxis.type === "log" && v <= 1e-15;
+      status.textContent = (status.getAttribute("data-title") || "f") +
+        (tiny ? " < 1e-15" : " = " + (isFinite(v) ? String(Number(v.toPrecision(3))) : "—"));
     }
   }
 

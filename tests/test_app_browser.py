@@ -674,3 +674,18 @@ def test_app020_a_wide_desktop_shows_the_panel_and_four_views_side_by_side(dash_
     assert widths[0] <= widths[1], f"the update rule scrolls sideways: {widths}"
     screenshot(dash_duo, artifacts, "desktop-1600x1000.png")
     assert dash_duo.get_logs() == []
+
+
+def test_app021_the_legend_writes_a_loss_below_the_floor_as_the_final_text_does(dash_duo, app):
+    """Newton on the quadratic reaches f = 2e-31 at step 1: while scrubbing, the legend says
+    "< 1e-15" (as at the end), never the log plot's floor as if it were the loss."""
+    open_page(dash_duo, app, "?surface=quadratic&start=1,1&steps=10&run=newton&run=gd:lr=0.01", runs=2)
+    dash_duo.find_element("#step-first-button").click()
+    for _ in range(2):
+        dash_duo.find_element("#step-forward-button").click()
+    dash_duo.wait_for_text_to_equal("#step-readout", "step 2 / 10")
+    item = "#legend-bar .legend-item[data-run='r0'] .legend-status"
+    until(lambda: dash_duo.find_element(item).text.endswith("< 1e-15"), 5,
+          msg="Newton's loss at step 2 reads < 1e-15")
+    assert "=" in dash_duo.find_element("#legend-bar .legend-item[data-run='r1'] .legend-status").text
+    assert dash_duo.get_logs() == []

@@ -718,8 +718,12 @@ def distance_figure(surface: surfaces.Surface, runs: Sequence[RunView], step: in
                               yref="paper", x=0.5, y=0.5, font=dict(size=16, color="#555"))]))
         return fig
 
+    computed: dict[int, np.ndarray] = {}   # the range and the traces both ask for each run's
+
     def distance(traj):
-        return np.maximum(surface.nearest_minimum_distance(traj.xy), 1e-16)
+        if id(traj) not in computed:
+            computed[id(traj)] = np.maximum(surface.nearest_minimum_distance(traj.xy), 1e-16)
+        return computed[id(traj)]
 
     return _series_figure(runs, step, distance, xaxis=xaxis, ytitle="distance", ylog=True)
 
