@@ -17,6 +17,9 @@ from optviz.ui import callbacks, layout, state
 
 app = dash.Dash(__name__, title="optviz", update_title=None, suppress_callback_exceptions=True, compress=True,
                 meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}])
+# The page's language, for screen readers (Dash has no option for <html lang>: its own page, with it).
+app.index_string = app.index_string.replace("<html>", '<html lang="en">', 1)
+assert 'lang="en"' in app.index_string, "Dash's page template changed: set <html lang> another way"
 app.layout = layout.build_layout(state.default_config())
 callbacks.register()
 http.harden(app)

@@ -83,7 +83,8 @@ def hyperparameter_data(h: Hyperparameter) -> dict:
 
 def optimizer_data(spec) -> dict:
     return {"name": spec.name, "title": spec.title, "family": spec.family, "update": spec.update,
-            "note": spec.note, "reference": spec.reference, "torch": spec.torch, "state": list(spec.state),
+            "note": spec.note, "lineage": spec.lineage, "reference": spec.reference, "torch": spec.torch,
+            "state": list(spec.state),
             "hyperparameters": [hyperparameter_data(h) for h in spec.hyperparameters]}
 
 

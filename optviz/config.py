@@ -7,7 +7,13 @@ canonical form is the plain dict of :meth:`Config.to_data`::
     {"surface": "quadratic", "surface_params": {"condition": 100},
      "start": [-2.5, 1.5], "steps": 300, "noise": 0.0, "seed": 0,
      "schedule": "step", "schedule_params": {"step_size": 50}, "clip": null, "lossx": "step",
-     "runs": [{"optimizer": "adam", "hyperparameters": {"lr": 0.05}, "uid": "r0", "color": 0}]}
+     "runs": [{"optimizer": "adam", "hyperparameters": {"lr": 0.05}, "uid": "r0", "color": 0},
+              {"optimizer": "adam", "hyperparameters": {"lr": 0.05},
+               "conditions": {"noise": 0.5, "seed": 3, "schedule": "cosine", "clip": null}}]}
+
+A run's ``conditions`` override the shared ones for that run only: its own gradient noise and
+seed, learning-rate schedule (``schedule`` and ``schedule_params``) or clipping (``clip``, null
+for none); a condition it does not name is the shared one.
 
 Every key may be left out (it takes its default).  :meth:`Config.from_data` is the checker: the
 share URL (:mod:`optviz.ui.urlstate` turns a query string into this dict), the browser's copy of
@@ -21,7 +27,8 @@ from __future__ import annotations
 
 import math
 import numbers
-from dataclasses import dataclass, replace
+import re
+from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
 import surfaces
@@ -29,19 +36,21 @@ from optviz import optimizers, schedules
 from optviz.options import CLIP, NOISE, SEED, STEPS
 from optviz.spec import Hyperparameter, as_float, shown
 
-__all__ = ["Config", "Run", "MAX_RUNS", "LOSS_AXES", "KEYS", "RUN_KEYS", "STEPS", "NOISE", "SEED", "CLIP",
-           "default_config", "default_surface", "default_runs", "new_run", "next_uid", "free_color",
+__all__ = ["Config", "Run", "MAX_RUNS", "LOSS_AXES", "KEYS", "RUN_KEYS", "CONDITION_KEYS", "STEPS", "NOISE", "SEED",
+           "CLIP", "default_config", "default_surface", "default_runs", "new_run", "next_uid", "free_color",
            "validate_value", "resolve_values", "start_bounds", "check_start", "format_number", "with_changes",
-           "Problems"]
+           "Problems", "suited", "read_text"]
 
 #: At most this many runs are compared at once (one colour each).
 MAX_RUNS = 8
 #: The loss plot's horizontal axis: optimizer steps, or cost (function + gradient evaluations).
 LOSS_AXES = ("step", "cost")
 #: The keys of the canonical dict, and of each of its runs.
-KEYS = ("surface", "surface_params", "start", "steps", "noise", "seed", "schedule", "schedule_params", "clip",
-        "lossx", "runs")
-RUN_KEYS = ("optimizer", "hyperparameters", "uid", "color")
+KEYS = ("lesson", "surface", "surface_params", "start", "steps", "noise", "seed", "schedule", "schedule_params",
+        "clip", "lossx", "reveal", "present", "runs")
+RUN_KEYS = ("optimizer", "hyperparameters", "uid", "color", "conditions", "auto")
+#: The conditions a run may set for itself (``schedule_params`` goes with ``schedule``).
+CONDITION_KEYS = ("noise", "seed", "schedule", "schedule_params", "clip")
 
 #: The surface the app opens on: the first of these that is registered.
 _PREFERRED_SURFACES = ("rosenbrock", "beale")
@@ -71,11 +80,25 @@ def format_number(value: Any) -> str:
     return str(value)
 
 
+_DECIMAL_COMMA = re.compile(r"\s*[+-]?\d+,\d+\s*")
+
+
+def read_text(value: Any) -> Any:
+    """What a number box or a link's value says, for the checkers: text with a decimal comma
+    (``0,05``, as many keyboards write it) is read with a point; anything else is left as it is.
+    The one reader of typed numbers: the controls and the links both go through it."""
+    if isinstance(value, str) and _DECIMAL_COMMA.fullmatch(value):
+        return value.replace(",", ".")
+    return value
+
+
 def validate_value(hp: Hyperparameter, value: Any, strict: bool = False) -> Any:
     """``hp.validate`` that never raises anything but ``ValueError`` and says "empty" rather than
     "None" for an empty box (a number box that holds no number reports ``None``)."""
     if value is None or (isinstance(value, str) and not value.strip()):
         raise ValueError(f"{hp.name} must be {hp.allowed}; the box is empty or holds no number")
+    if not strict:
+        value = read_text(value)
     try:
         return hp.validate(value, strict)
     except ValueError:
@@ -131,7 +154,7 @@ def check_start(surface: surfaces.Surface, x: Any, y: Any, strict: bool = False)
     (xlo, xhi), (ylo, yhi) = start_bounds(surface)
     out = []
     for name, value, lo, hi in (("start x", x, xlo, xhi), ("start y", y, ylo, yhi)):
-        number = as_float(value, strict)
+        number = as_float(value if strict else read_text(value), strict)
         if number is None or not math.isfinite(number) or not lo <= number <= hi:
             allowed = f"a number from {format_number(lo)} to {format_number(hi)} on {surface.title}"
             raise ValueError(f"{name} must be {allowed}; got {shown(value)}")
@@ -142,12 +165,20 @@ def check_start(surface: surfaces.Surface, x: Any, y: Any, strict: bool = False)
 # -- records ----------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Run:
-    """One run of the comparison: an optimizer with its own hyperparameters and a fixed colour."""
+    """One run of the comparison: an optimizer with its own hyperparameters and a fixed colour,
+    and the training conditions it sets for itself (``conditions``: pairs of ``noise``, ``seed``,
+    ``schedule`` (with ``schedule_params``) and ``clip`` (``None``: no clipping), each overriding
+    the shared one)."""
 
     uid: str
     optimizer: str
     hyperparameters: tuple[tuple[str, Any], ...]
     color: int
+    conditions: tuple[tuple[str, Any], ...] = ()
+    #: The app chose its hyperparameters (a default run, or one just added): a new surface then
+    #: gives it the surface's own suggestions.  Never true for a run from a link or one the user set.
+    #: Where a run came from is not what it shows: two runs that differ only here are equal.
+    auto: bool = field(default=False, compare=False)
 
     @property
     def spec(self):
@@ -178,20 +209,33 @@ class Config:
     clip: float | None
     runs: tuple[Run, ...]
     lossx: str = "step"
+    #: The lesson this scene comes from (``optviz.lessons``), or "" for none.
+    lesson: str = ""
+    #: Playback draws the paths only up to the current step.
+    reveal: bool = False
+    #: Presentation mode: no control panel, larger fonts, lines and markers.
+    present: bool = False
 
     # -- derived -----------------------------------------------------------------------------------
     def surface_obj(self) -> surfaces.Surface:
         return _surface(self.surface, self.surface_params)
 
-    def schedule_arg(self) -> dict | None:
-        if self.schedule == "constant":
+    def schedule_arg(self, run: Run | None = None) -> dict | None:
+        """The schedule of ``run`` (its own, or the shared one) as ``simulate`` takes it."""
+        own = dict(run.conditions) if run is not None else {}
+        name = own.get("schedule", self.schedule)
+        params = own.get("schedule_params", ()) if "schedule" in own else self.schedule_params
+        if name == "constant":
             return None
-        return {"name": self.schedule, **dict(self.schedule_params)}
+        return {"name": name, **dict(params)}
 
-    def simulate_kwargs(self) -> dict:
-        """The keyword arguments shared by every run's ``optviz.simulate``."""
-        return dict(start=self.start, steps=self.steps, noise=self.noise, seed=self.seed,
-                    clip=self.clip, schedule=self.schedule_arg())
+    def simulate_kwargs(self, run: Run | None = None) -> dict:
+        """The keyword arguments of ``run``'s ``optviz.simulate`` but its hyperparameters: the
+        shared conditions, overridden by the run's own."""
+        own = dict(run.conditions) if run is not None else {}
+        return dict(start=self.start, steps=self.steps, noise=own.get("noise", self.noise),
+                    seed=own.get("seed", self.seed), clip=own.get("clip", self.clip),
+                    schedule=self.schedule_arg(run))
 
     def run(self, uid: str) -> Run | None:
         return next((r for r in self.runs if r.uid == uid), None)
@@ -205,9 +249,8 @@ class Config:
             "surface": self.surface, "surface_params": dict(self.surface_params),
             "start": list(self.start), "steps": self.steps, "noise": self.noise, "seed": self.seed,
             "schedule": self.schedule, "schedule_params": dict(self.schedule_params), "clip": self.clip,
-            "lossx": self.lossx,
-            "runs": [{"uid": r.uid, "optimizer": r.optimizer, "hyperparameters": dict(r.hyperparameters),
-                      "color": r.color} for r in self.runs],
+            "lossx": self.lossx, "lesson": self.lesson, "reveal": self.reveal, "present": self.present,
+            "runs": [_run_data(r) for r in self.runs],
         }
 
     @classmethod
@@ -277,9 +320,18 @@ class Config:
             problems.add(f"lossx must be one of {', '.join(LOSS_AXES)}; got {shown(lossx)}", "used step")
             lossx = "step"
 
+        lesson = get("lesson")
+        if lesson is None:
+            lesson = ""
+        elif lesson != "" and lesson not in _lesson_names():
+            problems.add(f"unknown lesson {shown(lesson)}; choose one of: {', '.join(_lesson_names())}", "showing none")
+            lesson = ""
+        reveal = _checked(_REVEAL, get("reveal"), problems)
+        present = _checked(_PRESENT, get("present"), problems)
+
         raw_runs = get("runs")
         if raw_runs is None:
-            runs = default_runs()
+            runs = default_runs(surface)
         elif not isinstance(raw_runs, (list, tuple)):
             problems.add(f"runs must be a list of runs; got {shown(raw_runs)}", "showing no runs")
             runs = ()
@@ -288,8 +340,32 @@ class Config:
 
         config = cls(surface=surface_name, surface_params=surface_params, start=start, steps=steps, noise=noise,
                      seed=seed, schedule=schedule, schedule_params=schedule_params, clip=clip, runs=runs,
-                     lossx=lossx)
+                     lossx=lossx, lesson=lesson, reveal=reveal, present=present)
         return config, problems
+
+
+#: The reveal switch of the view, as a declared value (``on``/``off`` in a link).
+_REVEAL = Hyperparameter("reveal", False, kind="bool", help="Draw the paths only up to the current step.")
+_PRESENT = Hyperparameter("present", False, kind="bool",
+                          help="Presentation mode: no control panel; larger fonts, lines and markers.")
+
+
+def _lesson_names() -> list[str]:
+    from optviz import lessons   # lessons are built from configurations
+    return lessons.names()
+
+
+def _run_data(run: Run) -> dict:
+    data = {"uid": run.uid, "optimizer": run.optimizer, "hyperparameters": dict(run.hyperparameters),
+            "color": run.color}
+    if run.auto:
+        data["auto"] = True
+    if run.conditions:
+        own = dict(run.conditions)
+        if "schedule_params" in own:
+            own["schedule_params"] = dict(own["schedule_params"])
+        data["conditions"] = own
+    return data
 
 
 def _checked(hp: Hyperparameter, value: Any, problems: Problems, fallback: Any = ...) -> Any:
@@ -356,7 +432,52 @@ def _run(item: Any, number: int, taken: list[Run], problems: Problems, strict: b
     if isinstance(color, bool) or not isinstance(color, int) or not 0 <= color < MAX_RUNS \
             or color in {r.color for r in taken}:
         color = free_color(taken)
-    return Run(uid=uid, optimizer=name, hyperparameters=values, color=color)
+    conditions = _conditions(item.get("conditions"), f"run {number} ({spec.title})", problems, strict)
+    return Run(uid=uid, optimizer=name, hyperparameters=values, color=color, conditions=conditions,
+               auto=item.get("auto") is True)
+
+
+def _conditions(given: Any, owner: str, problems: Problems, strict: bool) -> tuple[tuple[str, Any], ...]:
+    """A run's own conditions, checked by the same declarations as the shared ones; a bad one is
+    left out (the run then follows the shared condition)."""
+    if given is None:
+        return ()
+    if not isinstance(given, Mapping):
+        problems.add(f"{owner}: conditions must be an object of noise, seed, schedule, clip; got {shown(given)}",
+                     "used the shared ones")
+        return ()
+    out: dict[str, Any] = {}
+    for key in given:
+        if key not in CONDITION_KEYS:
+            problems.add(f"{owner}: unknown condition {shown(key)} (known: {', '.join(CONDITION_KEYS)})", "ignored it")
+    for hp in (NOISE, SEED):
+        if given.get(hp.name) is not None:
+            try:
+                out[hp.name] = validate_value(hp, given[hp.name], strict)
+            except ValueError as err:
+                problems.add(f"{owner}: {err}", "used the shared one")
+    if "clip" in given:
+        try:
+            out["clip"] = None if given["clip"] is None else validate_value(CLIP, given["clip"], strict)
+        except ValueError as err:
+            problems.add(f"{owner}: {err} (or null for no clipping)", "used the shared one")
+    name = given.get("schedule")
+    if name is not None:
+        if name not in schedules.names():
+            problems.add(f"{owner}: unknown schedule {shown(name)}; choose one of: {', '.join(schedules.names())}",
+                         "used the shared one")
+        else:
+            params = given.get("schedule_params")
+            if params is not None and not isinstance(params, Mapping):
+                problems.add(f"{owner}: schedule_params must be an object of parameter values; got {shown(params)}",
+                             "used the defaults")
+                params = None
+            out["schedule"] = name
+            out["schedule_params"] = resolve_values(schedules.get(name).parameters, params or {},
+                                                    f"{owner}: schedule {name!r}", problems, strict)
+    elif given.get("schedule_params") is not None:
+        problems.add(f"{owner}: schedule_params without a schedule", "ignored them")
+    return tuple((k, out[k]) for k in CONDITION_KEYS if k in out)
 
 
 # -- defaults and new runs ------------------------------------------------------------------------
@@ -394,7 +515,8 @@ def new_run(runs, optimizer: str | None = None, given: Mapping[str, Any] | None 
     return Run(uid=next_uid(runs), optimizer=optimizer, hyperparameters=values, color=free_color(runs))
 
 
-def default_runs() -> tuple[Run, ...]:
+def default_runs(surface: surfaces.Surface | None = None) -> tuple[Run, ...]:
+    """The first view's runs (marked ``auto``), with ``surface``'s suggestions where it has some."""
     runs: list[Run] = []
     known = set(optimizers.names())
     for name, given in _PREFERRED_RUNS:
@@ -407,7 +529,18 @@ def default_runs() -> tuple[Run, ...]:
             break
         if name not in {r.optimizer for r in runs}:
             runs.append(new_run(runs, name))
-    return tuple(runs)
+    runs = [replace(r, auto=True) for r in runs]
+    return tuple(suited(r, surface) for r in runs) if surface is not None else tuple(runs)
+
+
+def suited(run: Run, surface: surfaces.Surface) -> Run:
+    """``run`` with the hyperparameters ``surface`` suggests for its optimizer (those it does not
+    name keep their values); unchanged when the surface suggests nothing for it."""
+    given = surface.suggestions().get(run.optimizer)
+    if not given:
+        return run
+    values = {**dict(run.hyperparameters), **given}
+    return replace(run, hyperparameters=tuple(run.spec.resolve(values).items()))
 
 
 def default_config(surface: str | None = None) -> Config:
@@ -417,7 +550,7 @@ def default_config(surface: str | None = None) -> Config:
     return Config(surface=name, surface_params=tuple(surf.values), start=tuple(surf.start), steps=STEPS.default,
                   noise=NOISE.default, seed=SEED.default, schedule=sched.name,
                   schedule_params=tuple((h.name, h.default) for h in sched.parameters), clip=None,
-                  runs=default_runs(), lossx="step")
+                  runs=default_runs(surf), lossx="step")
 
 
 def with_changes(config: Config, **changes) -> Config:

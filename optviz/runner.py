@@ -31,9 +31,10 @@ __all__ = ["trajectory", "simulate_config"]
 
 
 def _key(config: Config, run: Run) -> tuple:
-    schedule = tuple(sorted(config.schedule_arg().items())) if config.schedule_arg() else None
+    kwargs = config.simulate_kwargs(run)
+    schedule = tuple(sorted(kwargs["schedule"].items())) if kwargs["schedule"] else None
     return ("run", run.optimizer, config.surface, config.surface_params, run.hyperparameters, tuple(config.start),
-            config.steps, config.noise, config.seed, config.clip, schedule)
+            config.steps, kwargs["noise"], kwargs["seed"], kwargs["clip"], schedule)
 
 
 def trajectory(config: Config, run: Run, work_limit: int | None = None, time_limit: float | None = None) -> Trajectory:
@@ -48,7 +49,7 @@ def trajectory(config: Config, run: Run, work_limit: int | None = None, time_lim
         if traj.status != "work_limit" and traj.work <= limit or traj.status == "work_limit" and share == limit:
             return traj
     traj = optviz.simulate(run.optimizer, config.surface_obj(), work_limit=limit, time_limit=seconds,
-                           **config.simulate_kwargs(), **dict(run.hyperparameters))
+                           **config.simulate_kwargs(run), **dict(run.hyperparameters))
     if traj.status != "time_limit":
         cache.put(key, (traj, limit))
     return traj

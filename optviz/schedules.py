@@ -123,8 +123,9 @@ def lr_factor(kind, a, b, t, total):
     return a + (1.0 - a) * 0.5 * (1.0 + math.cos(math.pi * frac))
 
 
-def factors(schedule: Any, steps: int) -> np.ndarray:
-    """The factor at each of ``steps`` steps, for plotting a schedule."""
+def factors(schedule: Any, steps: int, at: Any = None) -> np.ndarray:
+    """The factor at each of ``steps`` steps (or at the steps ``at`` only), for plotting a schedule."""
     name, values = parse(schedule)
     kind, a, b = encode(name, values)
-    return np.array([lr_factor(kind, a, b, t, steps) for t in range(steps)])
+    ts = range(steps) if at is None else at
+    return np.array([lr_factor(kind, a, b, int(t), steps) for t in ts])

@@ -27,6 +27,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 import optviz
 from optviz import api, settings
+from optviz import export  # /export/data.csv, /export/data.json
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +89,7 @@ def harden(app: dash.Dash) -> None:
     server.config["MAX_CONTENT_LENGTH"] = settings.MAX_BODY_BYTES
     server.config["COMPRESS_MIN_SIZE"] = 1000
     server.register_blueprint(api.blueprint)
+    server.register_blueprint(export.blueprint)
     csp = content_security_policy(app)
     frame_options = {"'none'": "DENY", "'self'": "SAMEORIGIN"}.get(settings.FRAME_ANCESTORS)
 

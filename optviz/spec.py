@@ -12,7 +12,8 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-__all__ = ["Hyperparameter", "OptimizerSpec", "Trajectory", "STEPS_CAP", "STATUSES", "as_float", "shown"]
+__all__ = ["Hyperparameter", "OptimizerSpec", "Trajectory", "STEPS_CAP", "STATUSES", "HESSIAN_COST", "as_float",
+           "shown"]
 
 #: The most steps one run may take.
 STEPS_CAP = 100_000
@@ -179,6 +180,8 @@ class OptimizerSpec:
     :mod:`optviz.kernels`), which reads the hyperparameters in the order given here, followed by
     ``fixed`` (values that are not exposed, such as ``nesterov=True`` for the Nesterov variant).
     ``state`` names the columns of optimizer state the kernel records for drawing.
+    ``note`` says in a sentence what the method does; ``lineage``, in two or three sentences,
+    what this method changes compared with the one it grew from.
     """
 
     name: str
@@ -192,6 +195,7 @@ class OptimizerSpec:
     torch: str | None = None
     reference: str = ""
     note: str = ""
+    lineage: str = ""
 
     def defaults(self) -> dict:
         return {h.name: h.default for h in self.hyperparameters}
@@ -213,6 +217,13 @@ class OptimizerSpec:
         row += [float(v) for _, v in self.fixed]
         return np.array(row, dtype=np.float64)
 
+
+#: What a Hessian costs, in gradients, on the cost axis.  With automatic differentiation an
+#: n-dimensional Hessian is n Hessian-vector products, and one product costs about two gradients
+#: (forward-over-reverse, Pearlmutter 1994): 2n = 4 for these 2-D surfaces.  A function value
+#: counts 1, like a gradient (reverse mode makes a gradient a small multiple of a value; here
+#: both are one closure call, as torch's LBFGS counts them).
+HESSIAN_COST = 4
 
 #: How a run ended: it took every step, or diverged, or stopped on its work limit or its deadline.
 STATUSES = ("ok", "diverged", "work_limit", "time_limit")
@@ -252,8 +263,14 @@ class Trajectory:
 
     @property
     def evaluations(self) -> np.ndarray:
-        """Cumulative function plus gradient evaluations at each iterate (the app's cost axis)."""
+        """Cumulative function plus gradient evaluations at each iterate."""
         return self.f_evals + self.g_evals
+
+    @property
+    def cost(self) -> np.ndarray:
+        """Cumulative cost at each iterate, in gradient evaluations (the app's cost axis): each
+        function value 1, each gradient 1, each Hessian :data:`HESSIAN_COST`."""
+        return self.f_evals + self.g_evals + HESSIAN_COST * self.h_evals
 
     @property
     def nbytes(self) -> int:

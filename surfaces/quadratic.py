@@ -31,6 +31,17 @@ def matrix(condition, rotation):
     return np.array([c * c + condition * s * s, (1.0 - condition) * c * s, s * s + condition * c * c])
 
 
+def suggested(condition, rotation):
+    """Learning rates that show the lesson at any condition number kappa (curvatures 1 and kappa):
+    gradient descent at its best constant rate 2 / (kappa + 1), which zig-zags across the steep
+    axis and crawls along the flat one at the same rate (kappa - 1) / (kappa + 1); heavy-ball
+    momentum at Polyak's best rate and momentum, which converge at (sqrt(kappa) - 1) / (sqrt(kappa) + 1)."""
+    root = math.sqrt(condition)
+    heavy_ball = {"lr": 4.0 / (root + 1.0) ** 2, "momentum": ((root - 1.0) / (root + 1.0)) ** 2}
+    return {"gd": {"lr": 2.0 / (condition + 1.0)}, "momentum": heavy_ball, "nesterov": heavy_ball,
+            "adam": {"lr": 0.1}, "rmsprop": {"lr": 0.05}}
+
+
 SURFACE = Surface(
     name="quadratic",
     title="Ill-conditioned quadratic",
@@ -46,6 +57,7 @@ SURFACE = Surface(
         Hyperparameter("rotation", 0.0, -90.0, 90.0, help="theta: angle of the bowl's long axis, in degrees."),
     ),
     make_params=matrix,
+    suggested=suggested,
     note=("The simplest picture of ill-conditioning. Gradient descent is stable only for "
           "lr < 2 / kappa, so it crawls along the flat axis while oscillating across the steep one; "
           "momentum damps the zig-zag, and Newton's method reaches the minimum in a single step. "

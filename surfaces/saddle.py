@@ -32,6 +32,8 @@ SURFACE = Surface(
     value_fn=value, gradient_fn=gradient, hessian_fn=hessian,
     domain=((-1.5, 1.5), (-1.5, 1.5)),
     start=(1.0, 1e-3),
+    # gradient descent slow enough to slide into the saddle and linger, the others as in the lesson
+    suggested={"gd": {"lr": 0.02}, "momentum": {"lr": 0.02}, "adam": {"lr": 0.05}, "rmsprop": {"lr": 0.01}},
     minima=(),
     note=("There is no minimum: the way down is along y, away from the saddle at the origin. The "
           "start sits a hair off the ridge y = 0, so the gradient points almost straight at the "

@@ -21,6 +21,7 @@ return gd._fullData.map(t => ({
   name: t.name, meta: t.meta || null, type: t.type,
   x: t.x ? Array.from(t.x).map(Number) : null, y: t.y ? Array.from(t.y).map(Number) : null,
   color: t.line ? t.line.color : null,
+  steps: t.customdata ? Array.from(t.customdata).map(Number) : null,
 }));
 """
 
@@ -65,6 +66,13 @@ def open_page(duo, app, search: str = "", runs: int | None = None):
         duo.driver.get(duo.server_url + "/" + search)
     duo.wait_for_element("#contour-graph .js-plotly-plot", timeout=20)
     wait_ready(duo, runs)
+
+
+def drawn(path: dict, step: int) -> tuple[float, float]:
+    """The point a path draws for ``step``: the last drawn point at or before it (long runs are
+    thinned by shape; the step of each drawn point is the trace's customdata)."""
+    i = max(j for j, s in enumerate(path["steps"]) if s <= step)
+    return path["x"][i], path["y"][i]
 
 
 def by_id(duo, element_id: str):
@@ -174,12 +182,12 @@ def test_app004_url_round_trip(dash_duo, app, artifacts):
     assert beta1.get_attribute("value") == "0.8"
     cond = by_id(dash_duo, dom_id({"type": "hp", "run": "surface", "name": "condition"}))
     assert cond.get_attribute("value") == "50"
-    assert len(runs_of(dash_duo)["r0"]["path"]["x"]) == 151
+    assert runs_of(dash_duo)["r0"]["path"]["steps"][-1] == 150
     # the page writes back exactly the link it was opened with
     until(lambda: search_of(dash_duo) == link, 5, msg=f"URL {search_of(dash_duo)!r} != {link!r}")
     type_into(dash_duo, "steps-input", "80")
     until(lambda: "steps=80" in search_of(dash_duo), 10, msg="changing steps did not update the URL")
-    until(lambda: len(runs_of(dash_duo)["r0"]["path"]["x"]) == 81, 10)
+    until(lambda: runs_of(dash_duo)["r0"]["path"]["steps"][-1] == 80, 10)
     assert not dash_duo.driver.find_elements(By.CSS_SELECTOR, "#url-alert"), "a clean link shows no warning"
     assert dash_duo.get_logs() == []
 
@@ -218,12 +226,12 @@ def test_app005_play_moves_the_markers(dash_duo, app, artifacts):
     assert 0 < step < 1000
     # every view moved to that step, with the same run at the same iterate
     path = runs_of(dash_duo)["r2"]["path"]
-    assert marker() == (path["x"][step], path["y"][step])
-    loss = runs_of(dash_duo, "loss-graph")["r2"]["marker"]
-    assert loss["x"][0] == step
+    assert marker() == drawn(path, step)
+    loss = runs_of(dash_duo, "loss-graph")["r2"]
+    assert loss["marker"]["x"][0] == drawn(loss["path"], step)[0] <= step
     dash_duo.find_element("#step-forward-button").click()
     dash_duo.wait_for_text_to_equal("#step-readout", f"step {step + 1:,} / 1,000")
-    until(lambda: marker() == (path["x"][step + 1], path["y"][step + 1]), 3)
+    until(lambda: marker() == drawn(path, step + 1), 3)
     assert dash_duo.get_logs() == []
 
 
@@ -329,4 +337,355 @@ def test_app011_the_update_rule_is_typeset_under_the_content_security_policy(das
           15, msg="the update rule was not typeset")
     assert dash_duo.driver.execute_script("return document.querySelectorAll('#surface3d-graph canvas').length") > 0
     screenshot(dash_duo, artifacts, "about-adam.png")
+    assert dash_duo.get_logs() == []
+
+
+# -- the teaching layer ----------------------------------------------------------------------------
+PATH_D_JS = """
+const gd = document.querySelector('#' + arguments[0] + ' .js-plotly-plot');
+const out = {};
+for (const g of gd.querySelectorAll('g.trace.scatter')) {
+  const t = g.__data__ && g.__data__[0] && g.__data__[0].trace;
+  if (!t || !t.meta || t.meta.role !== 'path') continue;
+  const line = g.querySelector('path.js-line');
+  const d = line ? line.getAttribute('d') : '';
+  const points = Array.from(g.querySelectorAll('path.point')).filter(p => p.style.display !== 'none').length;
+  out[t.meta.run] = {vertices: (d.match(/[ML]/g) || []).length, points: points};
+}
+return out;
+"""
+
+
+def test_app012_every_lesson_opens_clean(dash_duo, app, artifacts):
+    from optviz import lessons
+    dash_duo.start_server(app)
+    for name in lessons.names():
+        lesson = lessons.get(name)
+        dash_duo.driver.get(dash_duo.server_url + f"/?lesson={name}")
+        dash_duo.wait_for_element("#contour-graph .js-plotly-plot", timeout=20)
+        wait_ready(dash_duo, len(lesson.scene.runs))
+        until(lambda: lesson.title in dash_duo.find_element("#lesson-caption").text, 10)
+        assert dash_duo.find_element("#lesson-select").get_attribute("value") == name
+        assert f"lesson={name}" in search_of(dash_duo)
+        dash_duo.wait_for_text_to_equal("#step-readout", f"step 0 / {lesson.scene.steps:,}")
+        dash_duo.find_element("#step-last-button").click()
+        dash_duo.wait_for_text_to_equal("#step-readout", f"step {lesson.scene.steps:,} / {lesson.scene.steps:,}")
+        time.sleep(0.5)
+        screenshot(dash_duo, artifacts, f"lesson-{name}.png")
+        assert dash_duo.get_logs() == [], name
+
+
+def test_app013_reveal_draws_exactly_the_steps_up_to_the_current_one(dash_duo, app, artifacts):
+    open_page(dash_duo, app, "?lesson=learning_rate", runs=3)
+    for graph in ("contour-graph", "loss-graph"):
+        until(lambda: all(v["vertices"] == 1 for v in dash_duo.driver.execute_script(PATH_D_JS, graph).values()), 5,
+              msg=f"{graph}: at step 0 only the start is drawn")
+    for _ in range(7):
+        dash_duo.find_element("#step-forward-button").click()
+    dash_duo.wait_for_text_to_equal("#step-readout", "step 7 / 30")
+    for graph in ("contour-graph", "loss-graph"):
+        until(lambda: all(v["vertices"] == 8 for v in dash_duo.driver.execute_script(PATH_D_JS, graph).values()), 5,
+              msg=f"{graph}: at step 7 the paths have exactly the points of steps 0..7")
+    drawn = dash_duo.driver.execute_script(PATH_D_JS, "contour-graph")
+    assert set(drawn) == {"r0", "r1", "r2"} and all(v["points"] == 8 for v in drawn.values())
+    screenshot(dash_duo, artifacts, "reveal-step-7.png")
+    dash_duo.find_element("#reveal-switch").click()   # off: whole paths again
+    until(lambda: all(v["vertices"] > 8 for v in dash_duo.driver.execute_script(PATH_D_JS, "contour-graph").values()),
+          10, msg="reveal off draws every path whole")
+    until(lambda: "reveal=off" in search_of(dash_duo), 5)
+    assert dash_duo.get_logs() == []
+
+
+def test_app014_a_run_sets_its_own_conditions_in_its_card(dash_duo, app, artifacts):
+    open_page(dash_duo, app, "?surface=rosenbrock&steps=200&run=gd:lr=0.001&run=gd:lr=0.001", runs=2)
+    before = runs_of(dash_duo)["r1"]["path"]["x"]
+    card = by_id(dash_duo, dom_id({"type": "run-card", "run": "r1"}))
+    summary = card.find_element(By.CSS_SELECTOR, ".own-conditions > summary")
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].click()", summary)
+    type_into(dash_duo, dom_id({"type": "cond", "run": "r1", "name": "noise"}), "0.5")
+    until(lambda: ";noise=0.5" in search_of(dash_duo), 10, msg="the link carries the run's own noise")
+    until(lambda: runs_of(dash_duo)["r1"]["path"]["x"] != before, 10)
+    assert runs_of(dash_duo)["r0"]["path"]["name"] == "Gradient descent lr=0.001", "the other run is untouched"
+    until(lambda: "noise 0.5" in dash_duo.find_element("#legend-bar").text, 5)
+    screenshot(dash_duo, artifacts, "own-conditions.png")
+    assert dash_duo.get_logs() == []
+
+
+def test_app015_a_lesson_from_the_picker_and_the_inspector(dash_duo, app, artifacts):
+    open_page(dash_duo, app, "?surface=rosenbrock&steps=50&run=adam:lr=0.05", runs=1)
+    Select(dash_duo.find_element("#lesson-select")).select_by_value("saddle")
+    until(lambda: "A saddle point" in dash_duo.find_element("#lesson-caption").text, 10)
+    until(lambda: "lesson=saddle" in search_of(dash_duo) and len(runs_of(dash_duo)) >= 4, 10)
+    assert dash_duo.find_element("#surface-select").get_attribute("value") == "saddle"
+    numbers = dash_duo.driver.execute_script(
+        "return Array.from(document.querySelectorAll('#overlay-options input')).find(i => i.value === 'numbers')")
+    dash_duo.driver.execute_script("arguments[0].click()", numbers)
+    until(lambda: len(dash_duo.find_elements("#step-inspector .inspector-run")) >= 4, 10,
+          msg="the inspector shows every run")
+    assert "position (x, y)" in dash_duo.find_element("#step-inspector").text
+    screenshot(dash_duo, artifacts, "inspector.png")
+    assert dash_duo.get_logs() == []
+
+
+def test_app016_back_and_forward_undo_and_redo_and_a_click_is_never_snapped(dash_duo, app, artifacts):
+    open_page(dash_duo, app, "?surface=rosenbrock&steps=50&run=adam:lr=0.05", runs=1)
+    first = search_of(dash_duo)
+    type_into(dash_duo, "steps-input", "80")
+    until(lambda: "steps=80" in search_of(dash_duo), 10)
+    # a click just beside the minimum's star at (1, 1): the start is where the pointer was
+    graph = dash_duo.find_element("#contour-graph .nsewdrag")
+    dash_duo.driver.execute_script("""
+        const el = arguments[0], gd = document.querySelector('#contour-graph .js-plotly-plot');
+        const r = el.getBoundingClientRect(), xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+        const opts = {bubbles: true, clientX: r.left + xa.c2p(1.05), clientY: r.top + ya.c2p(0.95)};
+        el.dispatchEvent(new MouseEvent('click', opts));
+    """, graph)
+    until(lambda: "start=1.0" in search_of(dash_duo), 10, msg="the click did not move the start")
+    x = float(dash_duo.find_element("#start-x").get_attribute("value"))
+    y = float(dash_duo.find_element("#start-y").get_attribute("value"))
+    assert abs(x - 1.05) < 0.02 and abs(y - 0.95) < 0.02 and (x, y) != (1.0, 1.0), "not snapped onto the star"
+    dash_duo.driver.back()
+    until(lambda: "start=-1.2,1" in search_of(dash_duo) and "steps=80" in search_of(dash_duo), 10,
+          msg="Back undoes the click")
+    until(lambda: dash_duo.find_element("#start-x").get_attribute("value") == "-1.2", 10)
+    dash_duo.driver.back()
+    until(lambda: search_of(dash_duo) == first, 10, msg="Back again undoes the steps")
+    until(lambda: dash_duo.find_element("#steps-input").get_attribute("value") == "50", 10)
+    dash_duo.driver.forward()
+    until(lambda: "steps=80" in search_of(dash_duo), 10, msg="Forward redoes")
+    until(lambda: dash_duo.find_element("#steps-input").get_attribute("value") == "80", 10)
+    assert dash_duo.driver.current_url.startswith(dash_duo.server_url), "still in the app"
+    assert dash_duo.get_logs() == []
+
+
+def test_app017_the_legend_follows_the_step_and_hides_a_run(dash_duo, app, artifacts):
+    open_page(dash_duo, app, "?surface=rosenbrock&steps=100&run=adam:lr=0.05&run=bfgs&run=momentum:lr=0.01", runs=3)
+    legend = dash_duo.find_element("#legend-bar").text
+    assert "final f" in legend and "BFGS lr" not in legend, "BFGS's lr is not a step size: not in its label"
+    dash_duo.find_element("#step-first-button").click()
+    for _ in range(3):
+        dash_duo.find_element("#step-forward-button").click()
+    dash_duo.wait_for_text_to_equal("#step-readout", "step 3 / 100")
+    from optviz import runner
+    from optviz.ui import urlstate as U
+    config = U.parse(search_of(dash_duo))[0]
+    adam = runner.simulate_config(config)[0]
+    until(lambda: f"f = {float(f'{adam.loss[3]:.3g}'):g}" in dash_duo.find_element("#legend-bar").text, 5,
+          msg="the legend shows f at step 3")
+    dash_duo.find_element("#step-last-button").click()
+    until(lambda: "final f" in dash_duo.find_element("#legend-bar").text, 5)
+    assert "diverged at step" in dash_duo.find_element("#legend-bar").text
+    item = dash_duo.find_element("#legend-bar .legend-item[data-run='r0']")
+    item.click()
+    hidden_js = ("const gd = document.querySelector('#' + arguments[0] + ' .js-plotly-plot');"
+                 "const mine = gd.data.filter(t => t.meta && t.meta.run === 'r0');"
+                 "return mine.length > 0 && mine.every(t => t.visible === false)")
+    until(lambda: dash_duo.driver.execute_script(hidden_js, "contour-graph"), 5,
+          msg="a click on the legend hides the run on the map")
+    for graph in ("surface3d-graph", "loss-graph", "distance-graph"):
+        assert dash_duo.driver.execute_script(hidden_js, graph), graph
+    assert item.get_attribute("aria-pressed") == "false"
+    screenshot(dash_duo, artifacts, "legend-hidden-run.png")
+    item.send_keys(Keys.ENTER)   # and back, from the keyboard
+    until(lambda: item.get_attribute("aria-pressed") == "true", 5)
+    assert dash_duo.get_logs() == []
+
+
+# -- screen sizes: a projector and a phone (Chrome's device emulation, as DevTools does it) -------
+def emulate(duo, width: int, height: int, phone: bool = False):
+    """Make the page ``width`` x ``height`` CSS pixels; a phone also gets touch (a coarse pointer)."""
+    duo.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": width, "height": height, "deviceScaleFactor": 2 if phone else 1, "mobile": phone})
+    duo.driver.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": phone, "maxTouchPoints": 5})
+
+
+PLOT_AREA_JS = """
+const drag = document.querySelector('#' + arguments[0] + ' .nsewdrag');
+if (!drag) return null;
+const r = drag.getBoundingClientRect();
+return {width: r.width, height: r.height, top: r.top};
+"""
+
+
+def open_sized(duo, app, width: int, height: int, search: str, phone: bool = False, runs: int | None = None):
+    duo.start_server(app)
+    emulate(duo, width, height, phone)
+    duo.driver.get(duo.server_url + "/" + search)
+    duo.wait_for_element("#contour-graph .js-plotly-plot", timeout=20)
+    wait_ready(duo, runs)
+
+
+def press(duo, selector: str):
+    """Scroll ``selector`` to the middle of the (emulated) screen and click it."""
+    elem = duo.find_element(selector)
+    duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", elem)
+    elem.click()
+    return elem
+
+
+def visible(duo, selector: str) -> bool:
+    return duo.driver.execute_script(
+        "const e = document.querySelector(arguments[0]); if (!e) return false;"
+        "const r = e.getBoundingClientRect(), s = getComputedStyle(e);"
+        "return s.display !== 'none' && s.visibility !== 'hidden' && r.width > 0 && r.height > 0"
+        " && r.right > 0 && r.left < window.innerWidth", selector)
+
+
+def test_app018_presentation_mode_at_a_projectors_size(dash_duo, app, artifacts):
+    """1280 x 720: no control panel, the map's plot at least 550 px square, larger lines; the
+    switch and the link agree; a view fills the window and Escape brings all four back."""
+    open_sized(dash_duo, app, 1280, 720, "?surface=rosenbrock&steps=150&run=adam:lr=0.05&run=momentum:lr=0.001"
+               "&present=on", runs=2)
+    until(lambda: "presenting" in (dash_duo.find_element("#page-root").get_attribute("class") or ""), 5)
+    assert not visible(dash_duo, ".sidebar"), "presentation mode hides the control panel"
+    until(lambda: (dash_duo.driver.execute_script(PLOT_AREA_JS, "contour-graph") or {}).get("height", 0) >= 550, 8,
+          msg="the map's plot area is at least 550 px high when presenting at 1280 x 720")
+    area = dash_duo.driver.execute_script(PLOT_AREA_JS, "contour-graph")
+    assert area["width"] >= 550, area
+    widths = [t["line"]["width"] for t in dash_duo.driver.execute_script(
+        "return document.querySelector('#contour-graph .js-plotly-plot')._fullData"
+        ".filter(t => t.meta && t.meta.role === 'path').map(t => ({line: {width: t.line.width}}))")]
+    screenshot(dash_duo, artifacts, "present-1280x720.png")
+    assert visible(dash_duo, "#legend-bar") and dash_duo.driver.execute_script(
+        "return document.querySelector('#legend-bar').getBoundingClientRect().left") > area["width"], \
+        "presenting, the legend is a column beside the map"
+    # the 3-D view fills the screen under the playback bar; Escape brings all four back
+    press(dash_duo, ".view-3-D .fill-button")
+    until(lambda: dash_duo.find_element("#page-root").get_attribute("data-filled") == "3-D", 3)
+    assert not visible(dash_duo, ".view-map") and not visible(dash_duo, ".view-loss")
+    box = "return document.querySelector(arguments[0]).getBoundingClientRect().toJSON()"
+    until(lambda: dash_duo.driver.execute_script(box, "#surface3d-graph")["height"] >= 620, 5,
+          msg="the filled 3-D view takes the screen's height")
+    assert dash_duo.driver.execute_script(box, "#surface3d-graph")["top"] < 100
+    screenshot(dash_duo, artifacts, "present-1280x720-3d-filled.png")
+    dash_duo.find_element("body").send_keys(Keys.ESCAPE)
+    until(lambda: dash_duo.find_element("#page-root").get_attribute("data-filled") is None, 3)
+    assert visible(dash_duo, ".view-map") and visible(dash_duo, ".view-3-D")
+    # switching presentation off brings the panel back, thinner lines, and a link without it
+    press(dash_duo, "#present-switch")
+    until(lambda: "present" not in search_of(dash_duo), 5, msg="the link drops present=on")
+    until(lambda: visible(dash_duo, ".sidebar"), 5)
+    until(lambda: "presenting" not in (dash_duo.find_element("#page-root").get_attribute("class") or ""), 5)
+    thinner = dash_duo.driver.execute_script(
+        "return document.querySelector('#contour-graph .js-plotly-plot')._fullData"
+        ".filter(t => t.meta && t.meta.role === 'path').map(t => t.line.width)")
+    until(lambda: dash_duo.driver.execute_script(
+        "return document.querySelector('#contour-graph .js-plotly-plot')._fullData"
+        ".filter(t => t.meta && t.meta.role === 'path').map(t => t.line.width)")[0] < widths[0], 5,
+        msg=f"lines are thinner out of presentation mode ({widths} then {thinner})")
+    screenshot(dash_duo, artifacts, "desktop-1280x720.png")
+    # out of presentation mode, a filled map is scrolled to the window's top and whole on screen
+    press(dash_duo, ".view-map .fill-button")
+    until(lambda: (dash_duo.driver.execute_script(PLOT_AREA_JS, "contour-graph") or {}).get("height", 0) >= 500, 5,
+          msg="the filled map's plot is at least 500 px high")
+    transport = dash_duo.driver.execute_script(box, ".transport-card")
+    until(lambda: transport["bottom"] <= dash_duo.driver.execute_script(box, ".view-map")["top"] <= transport["bottom"] + 12,
+          3, msg="the filled map is scrolled to just under the playback bar")
+    graph = dash_duo.driver.execute_script(box, "#contour-graph")
+    assert graph["bottom"] <= 721, f"the filled map fits the window: {graph}"
+    screenshot(dash_duo, artifacts, "desktop-1280x720-map-filled.png")
+    assert dash_duo.get_logs() == []
+
+
+def test_app019_a_phone_gets_a_drawer_a_compact_bar_and_scrolls_on_a_swipe(dash_duo, app, artifacts):
+    """390 x 844 with touch: the views come first, the playback bar is at most 15% of the
+    screen, the controls open as a drawer, a swipe over a graph scrolls the page (no drag
+    mode), and a tap on the map moves the start only in "set start" mode."""
+    open_sized(dash_duo, app, 390, 844, "?surface=himmelblau&steps=100&run=adam:lr=0.1", phone=True, runs=1)
+    assert dash_duo.driver.execute_script("return window.optvizTouch.coarse"), "touch emulation gives a coarse pointer"
+    assert dash_duo.driver.execute_script("return window.innerWidth") == 390
+    assert not visible(dash_duo, ".sidebar"), "on a phone the control panel starts closed"
+    transport = dash_duo.driver.execute_script(
+        "return document.querySelector('.transport-card').getBoundingClientRect().height")
+    assert transport <= 0.15 * 844, f"the playback bar takes {transport:.0f} px of 844"
+    map_top = dash_duo.driver.execute_script(PLOT_AREA_JS, "contour-graph")["top"]
+    assert map_top < 844, "the map is on the first screen"
+    overflow = dash_duo.driver.execute_script("return document.documentElement.scrollWidth")
+    assert overflow <= 391, f"nothing is wider than the phone ({overflow} px)"
+    until(lambda: dash_duo.driver.execute_script(
+        "return document.querySelector('#contour-graph .js-plotly-plot')._fullLayout.dragmode") is False, 5,
+        msg="no drag mode on a touch screen, so a swipe scrolls")
+    touch_action = dash_duo.driver.execute_script(
+        "return getComputedStyle(document.querySelector('#contour-graph .main-svg')).touchAction")
+    assert touch_action == "pan-y", touch_action
+    screenshot(dash_duo, artifacts, "phone-390x844.png")
+
+    # a tap on the map does not move the start...
+    start = search_of(dash_duo)
+    drag = dash_duo.find_element("#contour-graph .nsewdrag")
+    drag.click()
+    time.sleep(1.0)
+    assert search_of(dash_duo) == start, "a tap outside set-start mode leaves the start"
+    # ...until "set start" is on
+    dash_duo.find_element("#set-start-button").click()
+    assert dash_duo.find_element("#set-start-button").get_attribute("aria-pressed") == "true"
+    drag.click()
+    until(lambda: "start=" in search_of(dash_duo) and search_of(dash_duo) != start, 5,
+          msg="in set-start mode a tap moves the start")
+
+    # the drawer: opens over the views with the surface picker, closes on the backdrop
+    dash_duo.find_element("#controls-button").click()
+    until(lambda: visible(dash_duo, ".sidebar") and dash_duo.driver.execute_script(
+        "return document.querySelector('.sidebar').getBoundingClientRect().left") >= -1, 3)
+    assert dash_duo.find_element("#controls-button").get_attribute("aria-expanded") == "true"
+    picker = dash_duo.driver.execute_script(
+        "const r = document.querySelector('.sidebar #surface-select').getBoundingClientRect();"
+        "return {left: r.left, right: r.right, top: r.top, height: r.height}")
+    assert picker["left"] >= 0 and picker["right"] <= 390 and 0 <= picker["top"] < 844 and picker["height"] > 0, \
+        f"the surface picker is on the drawer's first screen: {picker}"
+    screenshot(dash_duo, artifacts, "phone-390x844-drawer.png")
+    drawer_top = dash_duo.driver.execute_script("return document.querySelector('.sidebar').getBoundingClientRect().top")
+    assert abs(drawer_top) <= 1, f"the drawer covers the screen from its top ({drawer_top})"
+    dash_duo.driver.execute_script("document.querySelector('.drawer-backdrop').click()")
+    until(lambda: "controls-open" not in dash_duo.find_element("#page-root").get_attribute("class"), 3)
+    dash_duo.find_element("#controls-button").click()
+    until(lambda: "controls-open" in dash_duo.find_element("#page-root").get_attribute("class"), 3)
+    dash_duo.find_element(".drawer-close").click()
+    until(lambda: "controls-open" not in dash_duo.find_element("#page-root").get_attribute("class"), 3)
+    assert dash_duo.find_element("#controls-button").get_attribute("aria-expanded") == "false"
+    assert dash_duo.get_logs() == []
+
+
+def test_app020_a_wide_desktop_shows_the_panel_and_four_views_side_by_side(dash_duo, app, artifacts):
+    """1600 x 1000: the control panel beside the views, the map and the 3-D view side by side
+    with square-enough plots, nothing wider than the window, and an "about" arrow that turns."""
+    open_sized(dash_duo, app, 1600, 1000, "?surface=rosenbrock&steps=200&run=radam&run=gd:lr=0.001&run=adam"
+               "&run=momentum:lr=0.001", runs=4)
+    assert visible(dash_duo, ".sidebar") and not visible(dash_duo, "#controls-button")
+    box = "return document.querySelector(arguments[0]).getBoundingClientRect().toJSON()"
+    sidebar, map_view, view3d = (dash_duo.driver.execute_script(box, s) for s in (".sidebar", ".view-map", ".view-3-D"))
+    assert sidebar["right"] <= map_view["left"], "the panel is beside the views"
+    assert abs(map_view["top"] - view3d["top"]) < 2 and map_view["right"] <= view3d["left"], \
+        "the map and the 3-D view are side by side"
+    area = dash_duo.driver.execute_script(PLOT_AREA_JS, "contour-graph")
+    assert area["height"] >= 380 and area["width"] >= 380, area
+    assert dash_duo.driver.execute_script("return document.documentElement.scrollWidth") <= 1600
+    toggle = dash_duo.find_element(".about-toggle")
+    arrow = "return getComputedStyle(arguments[0], '::before').content"
+    assert "▸" in dash_duo.driver.execute_script(arrow, toggle)
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", toggle)
+    toggle.click()
+    until(lambda: "▾" in dash_duo.driver.execute_script(arrow, toggle), 3, msg="the about arrow turns down when open")
+    # RAdam's rule (the longest) is typeset one equation per line, with no horizontal scrolling
+    until(lambda: dash_duo.driver.execute_script("return !!document.querySelector('.update-rule svg')"), 10,
+          msg="the update rule is typeset")
+    widths = dash_duo.driver.execute_script(
+        "const e = document.querySelector('.update-rule'); return [e.scrollWidth, e.clientWidth]")
+    assert widths[0] <= widths[1], f"the update rule scrolls sideways: {widths}"
+    screenshot(dash_duo, artifacts, "desktop-1600x1000.png")
+    assert dash_duo.get_logs() == []
+
+
+def test_app021_the_legend_writes_a_loss_below_the_floor_as_the_final_text_does(dash_duo, app):
+    """Newton on the quadratic reaches f = 2e-31 at step 1: while scrubbing, the legend says
+    "< 1e-15" (as at the end), never the log plot's floor as if it were the loss."""
+    open_page(dash_duo, app, "?surface=quadratic&start=1,1&steps=10&run=newton&run=gd:lr=0.01", runs=2)
+    dash_duo.find_element("#step-first-button").click()
+    for _ in range(2):
+        dash_duo.find_element("#step-forward-button").click()
+    dash_duo.wait_for_text_to_equal("#step-readout", "step 2 / 10")
+    item = "#legend-bar .legend-item[data-run='r0'] .legend-status"
+    until(lambda: dash_duo.find_element(item).text.endswith("< 1e-15"), 5,
+          msg="Newton's loss at step 2 reads < 1e-15")
+    assert "=" in dash_duo.find_element("#legend-bar .legend-item[data-run='r1'] .legend-status").text
     assert dash_duo.get_logs() == []

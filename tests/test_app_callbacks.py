@@ -7,6 +7,7 @@ import json
 import math
 from dataclasses import replace
 
+import numpy as np
 import pytest
 from dash import Patch, no_update
 
@@ -122,12 +123,14 @@ def test_cb012_change_optimizer_keeps_the_colour():
 
 
 def test_cb013_click_sets_a_rounded_start():
-    c, err = controller.start_from_click(BASE, {"points": [{"x": 0.123456, "y": 2.987654, "curveNumber": 0}]})
+    c, err = controller.start_from_click(BASE, {"x": 0.123456, "y": 2.987654, "n": 1})
     assert err is None and c.start == (0.123, 2.988)
-    assert controller.start_from_click(BASE, {"points": []}) == (BASE, None)
+    assert controller.start_from_click(BASE, {}) == (BASE, None)
     assert controller.start_from_click(BASE, "garbage") == (BASE, None)
-    assert "start x" in controller.start_from_click(BASE, {"points": [{"x": 99, "y": 0}]})[1]
-    assert "two numbers" in controller.start_from_click(BASE, {"points": [{"x": "a", "y": 0}]})[1]
+    assert "start x" in controller.start_from_click(BASE, {"x": 99, "y": 0})[1]
+    assert "two numbers" in controller.start_from_click(BASE, {"x": "a", "y": 0})[1]
+    near_the_star, _ = controller.start_from_click(BASE, {"x": 1.004, "y": 0.9968})
+    assert near_the_star.start == (1.004, 0.997), "a click beside the minimum's star is not snapped onto it"
 
 
 def test_cb014_set_surface_resets_start_and_parameters():
@@ -255,7 +258,7 @@ def test_cb031_forged_garbage_never_answers_500(endpoint):
     garbage = [None, "x" * 10_000, -1e308, [1, 2], {"$": "ne"}, True, float("inf")]
     for field in ("steps-input.value", "start-x.value", "noise-input.value", "seed-input.value",
                   "surface-select.value", "schedule-select.value", "clip-switch.value", "lossx-radio.value",
-                  "config-store.data", "url.search", "contour-graph.clickData"):
+                  "config-store.data", "url.search", "map-click.data"):
         for value in garbage:
             values = _page_values(BASE)
             values[field] = value if not isinstance(value, float) or math.isfinite(value) else "Infinity"
@@ -294,3 +297,64 @@ def test_a_new_run_gets_a_learning_rate_that_does_not_diverge_here():
     parabola = S.default_config("parabola")   # the default already converges there: left alone
     assert controller.tamed(parabola, S.new_run(parabola.runs, "adam")).hyperparameters == \
         S.new_run(parabola.runs, "adam").hyperparameters
+
+
+# -- runs the app set up suit the surface --------------------------------------------------------
+def _steps_to(run, level):
+    below = np.flatnonzero(run.loss <= level)
+    return int(below[0]) if below.size else None
+
+
+@pytest.mark.parametrize("condition", [10, 100, 1000])
+def test_cb040_the_default_runs_show_the_ravine_lesson_at_any_condition_number(condition):
+    """On the ill-conditioned quadratic the default gradient descent zig-zags across the steep
+    axis and momentum gets there in far fewer steps, whatever the condition number."""
+    from optviz import runner
+    config, err = controller.set_surface(state.default_config(), "quadratic")
+    assert err is None
+    out = controller.apply_controls(config, controls_of(config, steps=3000,
+                                                        params={("surface", "condition"): condition}))
+    config = out.config
+    gd, momentum = (t for r, t in zip(config.runs, runner.simulate_config(config)) if r.optimizer in ("gd", "momentum"))
+    assert not gd.diverged and not momentum.diverged
+    gd_steps, momentum_steps = _steps_to(gd, 1e-6), _steps_to(momentum, 1e-6)
+    assert momentum_steps is not None and (gd_steps is None or momentum_steps * 3 < gd_steps or condition == 10)
+    if condition == 10:
+        assert momentum_steps < gd_steps
+    steep = gd.xy[:40] @ np.array([0.0, 1.0])          # rotation 0: y is the steep axis
+    assert np.count_nonzero(np.diff(np.sign(steep)) != 0) > 10, "gradient descent zig-zags across the ravine"
+
+
+def test_cb041_the_default_runs_reach_the_saddle():
+    from optviz import runner
+    config, _ = controller.set_surface(state.default_config(), "saddle")
+    gd = next(t for r, t in zip(config.runs, runner.simulate_config(config)) if r.optimizer == "gd")
+    assert np.hypot(*gd.xy.T).min() < 0.1, "gradient descent slides into the saddle"
+
+
+def test_cb042_runs_the_user_set_or_from_a_link_are_never_retuned():
+    linked = urlstate.parse("?surface=rosenbrock&run=gd:lr=0.001&run=momentum:lr=0.001")[0]
+    moved, _ = controller.set_surface(linked, "quadratic")
+    assert moved.runs == linked.runs, "runs from a link keep their settings"
+    config = state.default_config()
+    edited = controller.apply_controls(config, controls_of(config, params={("r0", "lr"): 0.0005})).config
+    assert not edited.runs[0].auto and edited.runs[1].auto
+    moved, _ = controller.set_surface(edited, "quadratic")
+    assert moved.runs[0].values["lr"] == 0.0005, "the run the user set keeps its lr"
+    assert moved.runs[1].values["lr"] != edited.runs[1].values["lr"], "the default momentum run is retuned"
+    added, run, _ = controller.add_run(moved)
+    assert run.auto
+
+
+@pytest.mark.parametrize("typed, value", [("0,05", 0.05), ("0.05", 0.05), (" 1,5 ", 1.5), ("5e-2", 0.05)])
+def test_cb050_a_decimal_comma_reads_as_a_point(typed, value):
+    out = controller.apply_controls(BASE, controls_of(BASE, params={("r0", "lr"): typed}, start_x=typed))
+    assert out.config.runs[0].values["lr"] == value and out.config.start[0] == value and not out.messages
+    linked, problems = urlstate.parse(f"?noise={typed.strip()}")   # the link's values, the same reader
+    assert problems == [] and linked.noise == value
+
+
+def test_cb051_a_comma_that_is_not_a_decimal_comma_is_refused_not_misread():
+    out = controller.apply_controls(BASE, controls_of(BASE, params={("r0", "lr"): "0,05,1"}))
+    assert out.config.runs[0].values["lr"] == 0.05 and out.invalid_params == {("r0", "lr")}
+    assert "lr must be a number in (0, 10]; got '0,05,1'" in out.messages[0]

@@ -63,18 +63,27 @@ def test_fig001_contour_has_every_run_and_validates(runs):
     fig = F.contour_figure(ROSEN, runs, ROSEN.start, step=10)
     valid(fig)
     paths, markers = by_role(fig, "path"), by_role(fig, "marker")
-    assert [p["meta"]["run"] for p in paths] == ["r0", "r1", "r2"]
-    assert [m["meta"]["run"] for m in markers] == ["r0", "r1", "r2"]
-    for p, rv in zip(paths, runs):
+    # runs that diverged first, under the others, and lighter (they must not hide the others)
+    order = [rv.uid for rv in runs if rv.trajectory.diverged] + [rv.uid for rv in runs if not rv.trajectory.diverged]
+    assert order != ["r0", "r1", "r2"], "the fixture has a diverged run that is not the first"
+    assert [p["meta"]["run"] for p in paths] == order and [m["meta"]["run"] for m in markers] == order
+    for p in paths:
+        diverged = next(rv for rv in runs if rv.uid == p["meta"]["run"]).trajectory.diverged
+        assert (p["opacity"] < 1) == diverged
+    by_uid = {rv.uid: rv for rv in runs}
+    for p in paths:
+        rv = by_uid[p["meta"]["run"]]
         assert p["line"]["color"] == rv.color and p["name"].startswith(rv.label)
         xy = np.column_stack([decode(p["x"]), decode(p["y"])])
-        np.testing.assert_allclose(xy, rv.trajectory.xy, rtol=1e-6, atol=1e-6)  # the whole path, from step 0
+        steps = decode(p["customdata"])   # the drawn steps: from the start to the end, by shape
+        assert steps[0] == 0 and steps[-1] == rv.trajectory.steps
+        np.testing.assert_allclose(xy, rv.trajectory.xy[steps], rtol=1e-6, atol=1e-6)
     data = fig.to_dict()["data"]
     for m in markers:  # each marker names its path and sits on its point at the step
         path = data[m["meta"]["path"]]
-        assert path["meta"] == {"role": "path", "run": m["meta"]["run"], "stride": 1}
-        px, py = decode(path["x"]), decode(path["y"])
-        k = min(10, len(px) - 1)  # a diverged run's marker stays at its end
+        assert path["meta"] == {"role": "path", "run": m["meta"]["run"]}
+        px, py, steps = decode(path["x"]), decode(path["y"]), decode(path["customdata"])
+        k = int(np.searchsorted(steps, 10, side="right")) - 1  # the last drawn point at or before step 10
         (x0, x1), (y0, y1) = ROSEN.domain  # and a marker off the map is pinned to its edge
         assert decode(m["x"])[0] == np.clip(px[k], np.float32(x0), np.float32(x1))
         assert decode(m["y"])[0] == np.clip(py[k], np.float32(y0), np.float32(y1))
@@ -103,6 +112,9 @@ def test_fig002b_3d_paths_break_outside_the_window_and_run_to_its_edge():
     fig = F.surface3d_figure(ROSEN, [newton], ROSEN.start, step=2)
     (path,) = by_role(fig, "path")
     x, y, z = (decode(path[k]) for k in "xyz")
+    steps = decode(path["customdata"])
+    assert list(steps[:4]) == [0, 1, 2, 3], "every step that moves is drawn"
+    xy, inside = xy[steps], inside[steps]
     assert (np.isnan(z) == ~inside).all() and (np.isnan(x) == ~inside).all()
     np.testing.assert_allclose(x[inside], xy[inside, 0], rtol=1e-6)
     (marker,) = by_role(fig, "marker")
@@ -217,14 +229,43 @@ def test_fig009_surface_without_minimum():
     assert not dist.data and "no minimum" in dist.layout.annotations[0].text
 
 
-def test_fig010_long_runs_are_sampled():
-    idx, stride = F.sample_indices(100_001)
-    assert len(idx) <= F.MAX_POINTS + 1 and idx[0] == 0 and idx[-1] == 100_000 and stride == 51
+def test_fig010_long_runs_are_thinned_by_shape():
+    """A long run draws the points that show its shape: every dropped iterate lies within a
+    1,500th of the window of the point drawn before it, so paths and markers are off by at most a
+    pixel; the steps where it sits still cost nothing."""
     rv = view("adam", steps=20_000, lr=0.01)
     fig = F.contour_figure(ROSEN, [rv], ROSEN.start, step=20_000)
     path, marker = by_role(fig, "path")[0], by_role(fig, "marker")[0]
-    assert len(decode(path["x"])) <= F.MAX_POINTS + 1 and marker["meta"]["stride"] == path["meta"]["stride"] == 11
-    assert decode(marker["x"])[0] == pytest.approx(rv.trajectory.xy[-1, 0], rel=1e-6)
+    steps = decode(path["customdata"])
+    assert len(steps) <= F.MAX_POINTS and steps[0] == 0 and steps[-1] == 20_000
+    xy = rv.trajectory.xy
+    kept = np.searchsorted(steps, np.arange(len(xy)), side="right") - 1      # each step's drawn point
+    (x0, x1), (y0, y1) = ROSEN.domain
+    off = np.hypot(*(xy - xy[steps[kept]]).T) / max(x1 - x0, y1 - y0)
+    assert off.max() <= 1 / 1500 + 1e-12
+    assert decode(marker["x"])[0] == pytest.approx(xy[-1, 0], rel=1e-6)
+
+
+def test_fig012_a_long_run_draws_its_first_steps_as_a_short_one():
+    """BFGS converges in about 30 steps: at 100,000 steps it used to be drawn as one straight jump
+    (even sampling); now its first 35 iterates are drawn exactly as at 200 steps, on every view."""
+    short, long = view("bfgs", steps=200), view("bfgs", steps=100_000)
+    for figure in (F.contour_figure, F.surface3d_figure):
+        a, b = (by_role(figure(ROSEN, [rv], ROSEN.start, step=0), "path")[0] for rv in (short, long))
+        n = int(np.searchsorted(decode(a["customdata"]), 35))
+        assert n >= 10
+        for key in ("x", "y", "customdata"):
+            assert np.array_equal(decode(a[key])[:n], decode(b[key])[:n]), (figure.__name__, key)
+    (b,) = by_role(F.contour_figure(ROSEN, [long], ROSEN.start), "path")
+    assert len(decode(b["x"])) < 50, "on the map, the 99,970 steps where BFGS sits still cost nothing"
+    (b,) = by_role(F.loss_figure(ROSEN, [long], 0), "path")
+    assert len(decode(b["x"])) <= 1600, "on the loss plot, about a point per pixel of its step axis"
+
+
+def test_fig013_an_oscillating_run_is_thinned_to_the_limit():
+    rv = view("gd", steps=100_000, lr=0.0019)     # zig-zags across Rosenbrock's valley every step
+    fig = F.contour_figure(ROSEN, [rv], ROSEN.start, step=0)
+    assert len(decode(by_role(fig, "path")[0]["x"])) <= F.MAX_POINTS
 
 
 def test_fig011_nelder_mead_draws_its_simplex():

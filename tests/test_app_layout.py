@@ -56,7 +56,7 @@ def test_lay002_every_hyperparameter_has_its_control(name):
             assert [o["value"] for o in found[key("hp-choice")].options] == list(h.choices)
         else:
             box, slider = found[key("hp")], found[key("hp-slider")]
-            assert box.value == h.default and box.type == "number"
+            assert box.value == h.default and box.type == "text" and box.inputMode == "decimal"  # a comma reaches us
             assert slider.min <= slider.value <= slider.max
             lo, hi = h.slider_range
             if h.log and lo > 0:

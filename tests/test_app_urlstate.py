@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import surfaces
-from optviz import optimizers, schedules
+from optviz import lessons, optimizers, schedules
 from optviz.spec import STEPS_CAP
 from optviz.ui import state, urlstate
 from optviz.ui.state import MAX_RUNS, Config, Run
@@ -49,7 +49,7 @@ def test_url003_defaults_fill_what_is_missing():
     assert problems == [] and config == state.default_config()
     config, problems = urlstate.parse("?surface=quadratic")
     assert problems == []
-    assert config.start == surfaces.get("quadratic").start and config.runs == state.default_config().runs
+    assert config.start == surfaces.get("quadratic").start and config.runs == state.default_config("quadratic").runs
 
 
 def test_url004_empty_comparison_round_trips():
@@ -182,6 +182,23 @@ def _valid(h, v):
 
 
 @st.composite
+def own_conditions(draw):
+    """A run's own conditions: any subset of noise, seed, schedule (with parameters) and clip."""
+    out = []
+    if draw(st.booleans()):
+        out.append(("noise", draw(st.floats(0, 1e3))))
+    if draw(st.booleans()):
+        out.append(("seed", draw(st.integers(0, 2 ** 32 - 1))))
+    if draw(st.booleans()):
+        sched = schedules.get(draw(st.sampled_from(schedules.names())))
+        out += [("schedule", sched.name),
+                ("schedule_params", tuple((h.name, draw(_value(h))) for h in sched.parameters))]
+    if draw(st.booleans()):
+        out.append(("clip", draw(st.none() | st.floats(1e-6, 1e6))))
+    return tuple(out)
+
+
+@st.composite
 def configs(draw):
     surface = surfaces.get(draw(st.sampled_from(surfaces.names())))
     sp = tuple((h.name, draw(_value(h))) for h in surface.parameters)
@@ -194,13 +211,15 @@ def configs(draw):
         spec = optimizers.get(name)
         values = tuple((h.name, draw(_value(h))) for h in spec.hyperparameters)
         runs.append(Run(uid=state.next_uid(runs), optimizer=name, hyperparameters=values,
-                        color=state.free_color(runs)))
+                        color=state.free_color(runs), conditions=draw(own_conditions())))
     return Config(surface=surface.name, surface_params=sp, start=start,
                   steps=draw(st.integers(1, STEPS_CAP)), noise=draw(st.floats(0, 1e3)),
                   seed=draw(st.integers(0, 2 ** 32 - 1)), schedule=sched.name,
                   schedule_params=tuple((h.name, draw(_value(h))) for h in sched.parameters),
                   clip=draw(st.none() | st.floats(1e-6, 1e6)), runs=tuple(runs),
-                  lossx=draw(st.sampled_from(state.LOSS_AXES)))
+                  lossx=draw(st.sampled_from(state.LOSS_AXES)),
+                  lesson=draw(st.sampled_from(["", *lessons.names()])), reveal=draw(st.booleans()),
+                  present=draw(st.booleans()))
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -226,3 +245,67 @@ def test_a_link_with_too_many_runs_says_so_once():
     assert len(config.runs) == 8
     assert sum("at most 8 runs" in p for p in problems) == 1
     assert any("12 runs" in p for p in problems)
+
+
+# -- a run's own conditions -----------------------------------------------------------------------
+def test_url200_a_run_may_set_its_own_conditions():
+    link = ("?surface=rosenbrock&start=-1.2,1&steps=300&noise=0.1&run=gd:lr=0.001"
+            "&run=gd:lr=0.001;noise=0.5;seed=3;schedule=step:step_size=20;clip=off&run=adam;schedule=cosine")
+    config, problems = urlstate.parse(link)
+    assert problems == []
+    shared, own, cosine = config.runs
+    assert shared.conditions == () and config.simulate_kwargs(shared)["noise"] == 0.1
+    assert config.simulate_kwargs(own) == {"start": (-1.2, 1.0), "steps": 300, "noise": 0.5, "seed": 3, "clip": None,
+                                           "schedule": {"name": "step", "step_size": 20, "gamma": 0.5}}
+    assert config.simulate_kwargs(cosine)["schedule"] == {"name": "cosine", "end_factor": 0.0}
+    assert config.simulate_kwargs(cosine)["noise"] == 0.1, "what a run does not set is shared"
+    assert urlstate.serialize(config) == link
+    assert "noise 0.5, seed 3, step decay, no clip" in state.run_label(own)
+
+
+@pytest.mark.parametrize("link, names", [
+    ("?run=gd;noise=-1", ["run 1 (Gradient descent)", "noise", "[0, 1000]", "shared"]),
+    ("?run=gd;seed=x", ["seed", "'x'"]),
+    ("?run=gd;clip=0", ["clip", "null for no clipping"]),
+    ("?run=gd;schedule=warp", ["warp", "cosine"]),
+    ("?run=gd;schedule=step:gamma=9", ["gamma", "(0, 1]"]),
+    ("?run=gd;colour=red", ["colour", "noise, seed, schedule"]),
+    ("?run=gd;noise", ["noise", "condition=value"]),
+    ("?run=gd;noise=1;noise=2", ["noise", "twice"]),
+])
+def test_url201_bad_conditions_fall_back_to_the_shared_ones(link, names):
+    config, problems = urlstate.parse(link)
+    text = " ".join(problems)
+    for name in names:
+        assert name in text, f"{name!r} missing from {text}"
+    assert config.runs[0].optimizer == "gd"
+    assert urlstate.parse(urlstate.serialize(config)) == (config, [])
+
+
+def test_url202_links_without_conditions_mean_what_they_meant():
+    link = "?surface=quadratic:condition=100,rotation=30&start=-2.5,1.5&steps=200&noise=0.2&seed=4&clip=3&run=gd:lr=0.019"
+    config, _ = urlstate.parse(link)
+    assert config.runs[0].conditions == ()
+    assert config.simulate_kwargs(config.runs[0]) == config.simulate_kwargs()
+
+
+# -- lessons ------------------------------------------------------------------------------------
+def test_url300_a_lesson_link_opens_its_scene():
+    for name in lessons.names():
+        config, problems = urlstate.parse(f"?lesson={name}")
+        assert problems == [] and config == lessons.get(name).scene and config.lesson == name and config.reveal
+        assert urlstate.parse(urlstate.serialize(config)) == (config, [])
+
+
+def test_url301_the_other_keys_of_a_lesson_link_change_its_scene():
+    config, problems = urlstate.parse("?lesson=saddle&steps=40&noise=0.05&reveal=off&run=gd:lr=0.02")
+    assert problems == []
+    assert (config.surface, config.start, config.steps, config.noise, config.reveal) == \
+        ("saddle", (1.0, 0.001), 40, 0.05, False)
+    assert [r.optimizer for r in config.runs] == ["gd"] and config.lesson == "saddle"
+    moved, _ = urlstate.parse("?lesson=saddle&surface=rosenbrock")
+    assert moved.start == (-1.2, 1.0), "another surface brings its own start"
+    back, problems = urlstate.parse(urlstate.serialize(moved))
+    assert problems == [] and back == moved
+    unknown, problems = urlstate.parse("?lesson=nowhere")
+    assert unknown.lesson == "" and "nowhere" in problems[0] and "saddle" in problems[0]

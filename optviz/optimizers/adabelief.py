@@ -1,12 +1,16 @@
 r"""AdaBelief, as the authors' implementation (``adabelief-pytorch``, ``rectify=False``) computes it.
 
 .. math::
-    g_t &= \nabla f(\theta_{t-1}) + \lambda \theta_{t-1}  \quad\text{(L2 weight decay)} \\
-    \theta_{t-1} &\leftarrow \theta_{t-1} (1 - \eta_t \lambda) \quad\text{(decoupled, the default)} \\
+    m_0 &= s_0 = 0 \\
+    g_t &= \nabla f(\theta_{t-1}) + \lambda \theta_{t-1}
+        \quad\text{(L2 weight decay, } \mathtt{decoupled} \text{ off)} \\
+    \theta_{t-1} &\leftarrow \theta_{t-1} (1 - \eta_t \lambda)
+        \quad (\mathtt{decoupled}\text{, the default; no } \lambda \theta_{t-1} \text{ in } g_t) \\
     m_t &= \beta_1 m_{t-1} + (1 - \beta_1) g_t \\
     s_t &= \beta_2 s_{t-1} + (1 - \beta_2) (g_t - m_t)^2 + \epsilon \\
-    \theta_t &= \theta_{t-1} - \frac{\eta_t}{1 - \beta_1^t}\,
-                \frac{m_t}{\sqrt{s_t} / \sqrt{1 - \beta_2^t} + \epsilon}
+    c_1 &= 1 - \beta_1^t, \quad c_2 = 1 - \beta_2^t
+        \quad (c_1 = c_2 = 1 \text{ with } \mathtt{bias\_correction} \text{ off}) \\
+    \theta_t &= \theta_{t-1} - \frac{\eta_t}{c_1}\, \frac{m_t}{\sqrt{s_t} / \sqrt{c_2} + \epsilon}
 
 Adam with the second moment of the gradient replaced by that of its surprise, ``g_t - m_t``: the
 "belief" in the current direction.  Where gradients agree with their average (a straight slope)
@@ -90,5 +94,10 @@ SPECS = (
         kernel=adabelief, state=("m_x", "m_y", "s_x", "s_y"), torch=None,
         reference="Zhuang et al. (2020)",
         note="Adam dividing by how much the gradient deviates from its average: big steps where the slope is steady.",
+        lineage=("Adam with one change: the second moving average tracks (g − m)², how far the gradient strays "
+                 "from its own average, instead of g². Where the gradients agree with their average, as down a "
+                 "steady slope, the steps grow (to about 20 η after 1,000 steps of a constant gradient); where "
+                 "they keep changing, as across a valley, they shrink. ε is added inside that average at every "
+                 "step, hence its tiny default."),
     ),
 )

@@ -1,6 +1,7 @@
 r"""Adadelta, as ``torch.optim.Adadelta`` computes it.
 
 .. math::
+    v_0 &= u_0 = 0 \\
     g_t &= \nabla f(\theta_{t-1}) + \lambda \theta_{t-1} \\
     v_t &= \rho v_{t-1} + (1 - \rho) g_t^2 \\
     \Delta_t &= \frac{\sqrt{u_{t-1} + \epsilon}}{\sqrt{v_t + \epsilon}}\, g_t \\
@@ -72,5 +73,11 @@ SPECS = (
         kernel=adadelta, state=("v_x", "v_y", "u_x", "u_y"), torch="torch.optim.Adadelta",
         reference="Zeiler (2012)",
         note="RMSprop whose step size is a running RMS of past steps: no learning rate to tune, but a slow start.",
+        lineage=("RMSprop with its learning rate replaced by a second moving average, the root mean square of its "
+                 "own recent steps: the step is RMS(past steps) / RMS(gradients) times g, in the units of the "
+                 "parameters, and at lr = 1 (the paper's form) there is no rate to tune. Like RMSprop it fixes "
+                 "AdaGrad's dying steps. The cost is a slow start: both averages begin at zero, so the first steps "
+                 "are about √(ε / (1 − ρ)) long (0.003 with the defaults) and grow only as the steps' average "
+                 "builds up."),
     ),
 )

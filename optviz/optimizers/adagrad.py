@@ -1,9 +1,9 @@
 r"""Adagrad, as ``torch.optim.Adagrad`` computes it.
 
 .. math::
-    s_0 &= \tau \quad\text{(initial\_accumulator\_value)} \\
+    s_0 &= \tau \quad (\mathtt{initial\_accumulator\_value}) \\
     g_t &= \nabla f(\theta_{t-1}) + \lambda \theta_{t-1} \\
-    \tilde\eta_t &= \eta_t / (1 + (t - 1)\,\delta) \quad\text{(lr\_decay } \delta\text{)} \\
+    \tilde\eta_t &= \eta_t / (1 + (t - 1)\,\delta) \quad (\mathtt{lr\_decay}\ \delta) \\
     s_t &= s_{t-1} + g_t^2 \\
     \theta_t &= \theta_{t-1} - \tilde\eta_t\, \frac{g_t}{\sqrt{s_t} + \epsilon}
 
@@ -69,5 +69,9 @@ SPECS = (
         reference="Duchi, Hazan and Singer (2011)",
         note=("Divides each coordinate's step by the root of all its past squared gradients, "
               "so steps only ever shrink."),
+        lineage=("Gradient descent with a learning rate for each coordinate: the step is divided by the square "
+                 "root of the sum of all that coordinate's squared gradients so far. Steep coordinates slow down "
+                 "and flat ones keep moving, which suits badly scaled problems. But the sum only grows, so each "
+                 "coordinate's rate only shrinks, and on a long run the steps can die out well before the minimum."),
     ),
 )

@@ -1,13 +1,18 @@
 r"""Adam and AdamW, as ``torch.optim.Adam`` / ``torch.optim.AdamW`` compute them.
 
 .. math::
+    m_0 &= v_0 = s_0 = 0 \\
     g_t &= \nabla f(\theta_{t-1}) + \lambda \theta_{t-1}  \quad\text{(Adam's L2 weight decay)} \\
-    \theta_{t-1} &\leftarrow \theta_{t-1} (1 - \eta_t \lambda) \quad\text{(AdamW: decoupled)} \\
+    \theta_{t-1} &\leftarrow \theta_{t-1} (1 - \eta_t \lambda)
+        \quad\text{(AdamW: decoupled, and no } \lambda \theta_{t-1} \text{ in } g_t\text{)} \\
     m_t &= \beta_1 m_{t-1} + (1 - \beta_1) g_t \\
     v_t &= \beta_2 v_{t-1} + (1 - \beta_2) g_t^2 \\
-    \hat v_t &= \max(\hat v_{t-1}, v_t) \quad\text{(amsgrad)} \\
-    \theta_t &= \theta_{t-1} - \frac{\eta_t}{1 - \beta_1^t}\,
-                \frac{m_t}{\sqrt{v_t} / \sqrt{1 - \beta_2^t} + \epsilon}
+    s_t &= v_t \quad\text{or}\quad s_t = \max(s_{t-1}, v_t) \ (\mathtt{amsgrad}) \\
+    c_1 &= 1 - \beta_1^t, \quad c_2 = 1 - \beta_2^t
+        \quad (c_1 = c_2 = 1 \text{ with } \mathtt{bias\_correction} \text{ off}) \\
+    \theta_t &= \theta_{t-1} - \frac{\eta_t}{c_1}\, \frac{m_t}{\sqrt{s_t} / \sqrt{c_2} + \epsilon}
+        \quad\text{or}\quad \theta_{t-1} - \frac{\eta_t}{c_1}\, \frac{m_t}{\sqrt{s_t / c_2 + \epsilon}}
+        \ (\mathtt{eps\_inside})
 
 Switches for conventions met in the literature (torch's form is the default): ``bias_correction``
 off drops both ``1 - beta^t`` factors (RMSProp with momentum, as Adam's paper calls the
@@ -101,6 +106,12 @@ SPECS = (
         state=("m_x", "m_y", "v_x", "v_y"), torch="torch.optim.Adam",
         reference="Kingma and Ba (2015)",
         note="Momentum on the gradient, divided per coordinate by the root mean square of recent gradients.",
+        lineage=("Momentum and RMSprop together: Adam steps along a moving average m of the gradients (momentum), "
+                 "divided in each coordinate by the root of a moving average v of their squares (RMSprop's "
+                 "scaling). Both averages start at zero and are too small at first, v more than m, so they are "
+                 "divided by 1 − β₁^t and 1 − β₂^t; without that correction the first steps would be about three "
+                 "times too long. With it, the first step moves every coordinate by about η, whatever the "
+                 "gradient's size."),
     ),
     OptimizerSpec(
         name="adamw", title="AdamW", family="adaptive",
@@ -109,5 +120,9 @@ SPECS = (
         state=("m_x", "m_y", "v_x", "v_y"), torch="torch.optim.AdamW",
         reference="Loshchilov and Hutter (2019)",
         note="Adam with weight decay applied to the parameters directly instead of through the gradient.",
+        lineage=("Adam with the weight decay decoupled from the adaptive scaling. Adam adds λθ to the gradient, "
+                 "where the division by √v shrinks it, so coordinates with large gradients are hardly decayed; "
+                 "AdamW instead shrinks the parameters directly, θ ← θ(1 − ηλ), at the same rate in every "
+                 "coordinate. The adaptive step itself is unchanged: with λ = 0 the two are the same method."),
     ),
 )

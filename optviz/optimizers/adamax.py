@@ -1,10 +1,13 @@
 r"""AdaMax, as ``torch.optim.Adamax`` computes it.
 
 .. math::
+    m_0 &= u_0 = 0 \\
     g_t &= \nabla f(\theta_{t-1}) + \lambda \theta_{t-1} \\
     m_t &= \beta_1 m_{t-1} + (1 - \beta_1) g_t \\
-    u_t &= \max(\beta_2 u_{t-1},\ |g_t| + \epsilon) \\
-    \theta_t &= \theta_{t-1} - \frac{\eta_t}{1 - \beta_1^t}\, \frac{m_t}{u_t}
+    u_t &= \max(\beta_2 u_{t-1},\ |g_t| + \epsilon), \quad d_t = u_t \quad (\mathtt{eps\_in\_max}) \\
+    u_t &= \max(\beta_2 u_{t-1},\ |g_t|), \quad d_t = u_t + \epsilon \quad (\mathtt{eps\_in\_max} \text{ off}) \\
+    c_1 &= 1 - \beta_1^t \quad (c_1 = 1 \text{ with } \mathtt{bias\_correction} \text{ off}) \\
+    \theta_t &= \theta_{t-1} - \frac{\eta_t}{c_1}\, \frac{m_t}{d_t}
 
 Adam with the root mean square of past gradients replaced by a decaying maximum of their size
 (the limit of Adam's ``L^p`` norm as ``p`` goes to infinity).  ``u`` needs no bias correction.
@@ -83,5 +86,10 @@ SPECS = (
         reference="Kingma and Ba (2015)",
         note=("Adam dividing by a decaying maximum of |g| instead of a root mean square: "
               "no step is much longer than lr."),
+        lineage=("Adam with the root mean square of past gradients replaced by a decaying maximum of their size, u "
+                 "= max(β₂u, |g| + ε): the limit, as p grows, of Adam's scaling built from |g|^p instead of g². A "
+                 "maximum is not biased towards zero at the start, so only m needs Adam's correction, and with the "
+                 "default betas no step is much longer than η in any coordinate. One large gradient, though, keeps "
+                 "u high and the steps small for hundreds of steps."),
     ),
 )

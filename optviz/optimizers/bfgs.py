@@ -9,7 +9,8 @@ Nocedal and Wright, *Numerical Optimization* (2006), Algorithm 6.1:
     s_t &= \\alpha_t d_t, \\quad \\theta_t = \\theta_{t-1} + s_t, \\quad y_t = g_t - g_{t-1},
         \\quad \\rho_t = 1 / y_t^\\top s_t \\\\
     H_t &= (I - \\rho_t s_t y_t^\\top) H_{t-1} (I - \\rho_t y_t s_t^\\top) + \\rho_t s_t s_t^\\top
-        \\quad\\text{if } y_t^\\top s_t > 0, \\text{ else } H_t = H_{t-1}
+        \\quad\\text{if } y_t^\\top s_t > 0, \\text{ else } H_t = H_{t-1} \\\\
+    H_t &= I, \\ \\theta_t = \\theta_{t-1} \\quad\\text{if the search finds no step}
 
 ``H_0 = I`` as in ``scipy.optimize.minimize(method="BFGS")`` (Nocedal and Wright suggest scaling
 it after the first step instead); ``eta_t`` is ``lr`` (1: the quasi-Newton step is tried first)
@@ -109,5 +110,10 @@ SPECS = (
         reference="Broyden, Fletcher, Goldfarb and Shanno (1970); Nocedal and Wright (2006), Algorithm 6.1",
         note=("Newton's method without the Hessian: each step's change in gradient teaches it the curvature, "
               "and a line search keeps every step downhill."),
+        lineage=("Newton's method without second derivatives: BFGS keeps an estimate H of the inverse Hessian, "
+                 "starting from the identity (a gradient step), and corrects it after each step by a rank-two "
+                 "update so that it maps the change in gradient y to the step s. A strong Wolfe line search keeps "
+                 "every step downhill and H positive definite, and near a minimum it converges almost as fast as "
+                 "Newton. It stores a matrix the size of the Hessian."),
     ),
 )

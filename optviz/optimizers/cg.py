@@ -8,6 +8,10 @@
     \\beta^{FR} = \\frac{g_t^\\top g_t}{g_{t-1}^\\top g_{t-1}}, \\quad
     \\beta^{HS} = \\frac{g_t^\\top y_t}{d_t^\\top y_t}, \\quad
     \\beta^{DY} = \\frac{g_t^\\top g_t}{d_t^\\top y_t} \\\\
+    \\beta_t &= \\beta^{PR+}, \\beta^{FR}, \\beta^{HS} \\text{ or } \\beta^{DY} \\ (\\mathtt{beta});
+        \\quad \\beta_t = 0 \\text{ (a restart) every } \\mathtt{restart} \\text{ iterations} \\\\
+    &\\qquad \\text{and whenever the } d_{t+1} \\text{ below would not point downhill }
+        (g_t^\\top d_{t+1} \\ge 0) \\\\
     d_{t+1} &= -g_t + \\beta_t d_t \\qquad (d_1 = -g_0)
 
 The direction restarts with steepest descent (``beta = 0``) every ``restart`` iterations (the
@@ -142,5 +146,10 @@ SPECS = (
         note=("Each direction mixes the new gradient with the previous direction, so that on a quadratic "
               "successive directions do not undo each other: with exact line searches, the minimum of a "
               "2-D quadratic in two iterations."),
+        lineage=("Gradient descent with a line search, whose new direction also keeps part of the last one: d = −g "
+                 "+ βd. With exact line searches on a quadratic, all four choices of β (Fletcher-Reeves, "
+                 "Polak-Ribiere, Hestenes-Stiefel, Dai-Yuan) agree and make successive directions conjugate, so "
+                 "they stop undoing each other and a 2-D quadratic is solved in two iterations instead of a "
+                 "zig-zag. It stores one extra vector but needs accurate line searches and restarts (β = 0)."),
     ),
 )

@@ -2,9 +2,9 @@
 
 .. math::
     g_t &= \\nabla f(\\theta_{t-1}) + \\lambda \\theta_{t-1} \\\\
-    \\alpha_t &= \\eta_t \\quad\\text{(line_search = none)} \\\\
+    \\alpha_t &= \\eta_t \\quad (\\mathtt{line\\_search} = \\mathtt{none}) \\\\
     \\alpha_t &= \\text{search along } -g_t \\text{ from } \\alpha = \\eta_t
-        \\quad\\text{(armijo, wolfe)} \\\\
+        \\quad (\\mathtt{armijo}, \\mathtt{wolfe}) \\\\
     \\theta_t &= \\theta_{t-1} - \\alpha_t g_t
 
 ``eta_t`` is ``lr`` times the schedule's factor.  The line searches (see :mod:`optviz.linesearch`)
@@ -106,5 +106,10 @@ SPECS = (
         reference="Cauchy (1847); Armijo (1966); Wolfe (1969); Nocedal and Wright (2006), ch. 3",
         note=("Step straight downhill. With a fixed step it is stable only below 2 / (largest curvature); "
               "a line search picks the step at each iteration and trades evaluations for safety."),
+        lineage=("The root of the family: step against the gradient, η times it, remembering nothing from one step "
+                 "to the next. Momentum, the adaptive methods (AdaGrad, RMSprop, Adam and their kin) and the sign "
+                 "methods grew from it by changing how a step is built from gradients, and conjugate gradient by "
+                 "adding a memory of the last direction to its line search. Its weakness is one rate for every "
+                 "direction: small enough for the steepest, it crawls along the flattest."),
     ),
 )

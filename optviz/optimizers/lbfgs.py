@@ -5,16 +5,17 @@ The iterates are those of ``torch.optim.LBFGS(params, max_iter=1, max_eval=max_e
 
 .. math::
     &\\text{evaluate } f, g \\text{ at } \\theta; \\ \\text{if } \\lVert g \\rVert_\\infty \\le
-        \\text{tolerance\\_grad}: \\text{ stay} \\\\
+        \\mathtt{tolerance\\_grad}: \\text{ stay} \\\\
     &y = g - g_{\\text{prev}},\\ s = t_{\\text{prev}} d_{\\text{prev}}; \\ \\text{if } y^\\top s > 10^{-10}:
-        \\text{ store } (s, y, \\rho = 1/y^\\top s) \\text{ (the oldest goes beyond history\\_size)},
+        \\text{ store } (s, y, \\rho = 1/y^\\top s)
+        \\text{ (dropping the oldest beyond } \\mathtt{history\\_size} \\text{ pairs)},
         \\ \\gamma = y^\\top s / y^\\top y \\\\
     &d = -\\gamma\\text{-scaled two-loop recursion on } g
         \\quad (d = -g \\text{ at the first iteration}) \\\\
     &t = \\min(1, 1/\\lVert g \\rVert_1)\\,\\eta \\text{ at the first iteration, else } \\eta \\\\
-    &\\text{if } g^\\top d > -\\text{tolerance\\_change}: \\text{ stay} \\\\
-    &t \\leftarrow \\text{torch's strong Wolfe search from } t \\ (\\text{line\\_search\\_fn}
-        = \\text{strong\\_wolfe}); \\quad \\theta \\leftarrow \\theta + t d
+    &\\text{if } g^\\top d > -\\mathtt{tolerance\\_change}: \\text{ stay} \\\\
+    &t \\leftarrow \\text{torch's strong Wolfe search from } t \\ (\\mathtt{line\\_search\\_fn}
+        = \\mathtt{strong\\_wolfe}); \\quad \\theta \\leftarrow \\theta + t d
 
 What carries across ``.step()`` calls is torch's state: ``d``, ``t``, the history, ``H_diag``
 (gamma), the previous gradient and the iteration count ``n_iter`` (only the very first iteration
@@ -182,5 +183,10 @@ SPECS = (
         reference="Liu and Nocedal (1989); Nocedal and Wright (2006), Algorithm 7.4; torch.optim.LBFGS",
         note=("BFGS that remembers only the last few steps and gradient changes: the quasi-Newton direction "
               "costs a few dot products, which is why it scales to large models."),
+        lineage=("BFGS without the matrix: L-BFGS remembers only the last m pairs (s, y), m = history_size, and "
+                 "rebuilds the direction from them by the two-loop recursion, starting from a scaled identity γ = "
+                 "yᵀs / yᵀy. For n parameters the memory falls from n² numbers to about 2mn, which is why it "
+                 "scales to large models. As torch does by default, it takes the fixed step lr along that "
+                 "direction unless line_search_fn is strong_wolfe."),
     ),
 )

@@ -1,6 +1,7 @@
 r"""Lion (EvoLved Sign Momentum), as the paper's Algorithm 2 states it.
 
 .. math::
+    m_0 &= 0 \\
     g_t &= \nabla f(\theta_{t-1}) \\
     c_t &= \beta_1 m_{t-1} + (1 - \beta_1) g_t \\
     \theta_t &= \theta_{t-1} - \eta_t \bigl(\operatorname{sign}(c_t) + \lambda \theta_{t-1}\bigr) \\
@@ -67,5 +68,10 @@ SPECS = (
         kernel=lion, state=("m_x", "m_y"), torch=None,
         reference="Chen et al. (2023)",
         note="Steps of fixed size lr in each coordinate, in the sign of a blend of momentum and gradient.",
+        lineage=("Found by a computer search over programs, Lion is close to Signum: every coordinate moves by "
+                 "exactly η in the direction of a sign, plus AdamW's decoupled weight decay. Unlike Signum it has "
+                 "two betas: the sign is taken of a blend that gives the fresh gradient weight 1 − β₁, while the "
+                 "momentum it keeps is updated afterwards with the slower β₂ (with β₁ = β₂ it would be Signum). It "
+                 "stores one average instead of Adam's two."),
     ),
 )

@@ -1,8 +1,10 @@
 r"""NAdam, as ``torch.optim.NAdam`` computes it.
 
 .. math::
+    m_0 &= v_0 = 0 \\
     g_t &= \nabla f(\theta_{t-1}) + \lambda \theta_{t-1}  \quad\text{(L2 weight decay)} \\
-    \theta_{t-1} &\leftarrow \theta_{t-1} (1 - \eta_t \lambda) \quad\text{(decoupled\_weight\_decay)} \\
+    \theta_{t-1} &\leftarrow \theta_{t-1} (1 - \eta_t \lambda)
+        \quad (\mathtt{decoupled\_weight\_decay}\text{, and no } \lambda \theta_{t-1} \text{ in } g_t) \\
     \mu_t &= \beta_1 \bigl(1 - \tfrac12\, 0.96^{t \psi}\bigr), \quad
         \mu_{t+1} = \beta_1 \bigl(1 - \tfrac12\, 0.96^{(t + 1) \psi}\bigr) \\
     m_t &= \beta_1 m_{t-1} + (1 - \beta_1) g_t \\
@@ -97,5 +99,10 @@ SPECS = (
         kernel=nadam, state=("m_x", "m_y", "v_x", "v_y"), torch="torch.optim.NAdam",
         reference="Dozat (2016)",
         note="Adam with Nesterov momentum: it steps with the momentum it is about to have, plus the fresh gradient.",
+        lineage=("Adam with Nesterov momentum: instead of stepping along m, it steps along a blend of the fresh "
+                 "gradient and the momentum it is about to have, each with its own bias correction. The blend is "
+                 "set by a factor μₜ = β₁(1 − 0.5 · 0.96^(tψ)) that warms up from β₁/2 towards β₁. With the "
+                 "default ψ = 0.004 it is still 0.46 after 100 steps and 0.52 after 1,000, so in a run here the "
+                 "fresh gradient and the momentum weigh about half each."),
     ),
 )

@@ -4,6 +4,9 @@ One step is one iteration on the simplex ``x_1, x_2, x_3`` sorted by value
 (``f_1 <= f_2 <= f_3``), with ``c = (x_1 + x_2) / 2`` the centroid of the best two:
 
 .. math::
+    (x_1, x_2, x_3) &= (\\theta_0,\\ \\theta_0 + (h, 0),\\ \\theta_0 + (0, h))
+        &&\\text{the initial simplex, } h = \\mathtt{initial\\_size} \\\\
+    c &= (x_1 + x_2) / 2 &&\\text{with the vertices sorted so that } f_1 \\le f_2 \\le f_3 \\\\
     x_r &= c + \\alpha (c - x_3) &&\\text{reflect; if } f_1 \\le f_r < f_2 \\text{: replace } x_3 \\\\
     x_e &= c + \\alpha\\gamma (c - x_3) &&\\text{expand if } f_r < f_1
         \\text{: keep the better of } x_e, x_r \\\\
@@ -11,7 +14,8 @@ One step is one iteration on the simplex ``x_1, x_2, x_3`` sorted by value
         \\text{: keep if } f_c \\le f_r \\\\
     x_{cc} &= c - \\rho (c - x_3) &&\\text{contract inside if } f_r \\ge f_3
         \\text{: keep if } f_{cc} < f_3 \\\\
-    x_i &= x_1 + \\sigma (x_i - x_1),\\ i = 2, 3 &&\\text{shrink, when a contraction is rejected}
+    x_i &= x_1 + \\sigma (x_i - x_1),\\ i = 2, 3 &&\\text{shrink, when a contraction is rejected} \\\\
+    \\theta_t &= x_1 &&\\text{the best vertex, once the simplex is sorted again}
 
 The arithmetic, the tests and the stable ordering of ties are those of
 ``scipy.optimize.minimize(method="Nelder-Mead")`` (no adaptive coefficients), so given the same
@@ -152,5 +156,10 @@ SPECS = (
         reference="Nelder and Mead (1965); Lagarias et al. (1998)",
         note=("Needs only function values: a triangle that reflects its worst corner away from trouble, "
               "stretches along good directions and shrinks around a minimum."),
+        lineage=("Nelder and Mead took the simplex method of Spendley, Hext and Himsworth (1962), which moves a "
+                 "regular simplex of fixed shape, mainly by reflecting its worst corner, and let the shape change: "
+                 "it expands along a good direction, contracts after a poor reflection and shrinks around the best "
+                 "corner. It needs only function values, no gradient; the price is slow progress in many "
+                 "dimensions and no guarantee: it can stall even on a smooth convex function."),
     ),
 )

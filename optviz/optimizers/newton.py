@@ -7,7 +7,8 @@
     M_t &= H_t + (\\lambda + \\max(0, \\delta - \\mu_{\\min})) I,
         \\ \\delta = 10^{-8} \\max_i |\\mu_i| \\quad\\text{(shift)} \\\\
     M_t &= \\textstyle\\sum_i |\\mu_i| v_i v_i^\\top + \\lambda I \\quad\\text{(abs)} \\\\
-    \\theta_t &= \\theta_{t-1} - \\eta_t M_t^{-1} g_t
+    \\theta_t &= \\theta_{t-1} - \\eta_t M_t^{-1} g_t, \\quad\\text{or}\\quad
+        \\theta_t = \\theta_{t-1} - \\eta_t g_t \\ \\text{if } M_t \\text{ is singular}
 
 ``eta_t`` is ``lr`` (a step multiplier, 1 for a full Newton step) times the schedule's factor.
 
@@ -120,5 +121,10 @@ SPECS = (
         reference="Nocedal and Wright (2006), ch. 3.4; Levenberg (1944); Dauphin et al. (2014)",
         note=("Jump to the minimum of the local quadratic model: one step on a quadratic bowl, fast near "
               "a minimum, but drawn to saddles and maxima as much as to minima unless modified."),
+        lineage=("Compared with gradient descent, Newton's method divides the gradient by the curvature (the "
+                 "Hessian), jumping to the stationary point of the local quadratic model: a quadratic bowl in one "
+                 "step, and very fast convergence near a minimum. But that point is wherever the gradient "
+                 "vanishes, a minimum, a maximum or a saddle alike, so pure Newton is drawn to saddles; the shift "
+                 "and abs modifications make it go downhill. Each step costs a Hessian and a linear solve."),
     ),
 )

@@ -1,11 +1,13 @@
 r"""RMSprop, as ``torch.optim.RMSprop`` computes it.
 
 .. math::
+    v_0 &= \bar g_0 = b_0 = 0 \\
     g_t &= \nabla f(\theta_{t-1}) + \lambda \theta_{t-1} \\
     v_t &= \alpha v_{t-1} + (1 - \alpha) g_t^2 \\
     \bar g_t &= \alpha \bar g_{t-1} + (1 - \alpha) g_t, \quad
-        \tilde v_t = v_t - \bar g_t^2 \quad\text{(centered; else } \tilde v_t = v_t\text{)} \\
-    d_t &= \sqrt{\tilde v_t} + \epsilon \\
+        \tilde v_t = v_t - \bar g_t^2 \quad (\mathtt{centered}\text{; else } \tilde v_t = v_t) \\
+    d_t &= \sqrt{\tilde v_t} + \epsilon \quad\text{or}\quad d_t = \sqrt{\tilde v_t + \epsilon}
+        \ (\mathtt{eps\_inside}) \\
     b_t &= \mu b_{t-1} + g_t / d_t, \quad \theta_t = \theta_{t-1} - \eta_t b_t
         \quad\text{(momentum } \mu > 0\text{)} \\
     \theta_t &= \theta_{t-1} - \eta_t\, g_t / d_t \quad\text{(}\mu = 0\text{)}
@@ -99,5 +101,9 @@ SPECS = (
         kernel=rmsprop, state=("v_x", "v_y", "b_x", "b_y"), torch="torch.optim.RMSprop",
         reference="Tieleman and Hinton (2012)",
         note="Divides each coordinate's step by the root of a moving average of its squared gradients.",
+        lineage=("AdaGrad that forgets: the sum of squared gradients becomes a moving average, v = αv + (1 − α)g², "
+                 "that mostly remembers the last 1/(1 − α) steps (100 at α = 0.99). The scaling per coordinate "
+                 "follows the landscape as it changes, and the step does not die out. The price is that the steps "
+                 "no longer shrink by themselves, so with a fixed rate it can hover around a minimum."),
     ),
 )

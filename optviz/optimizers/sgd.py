@@ -2,9 +2,15 @@ r"""Gradient descent with momentum, as ``torch.optim.SGD`` computes it.
 
 .. math::
     g_t &= \nabla f(\theta_{t-1}) + \lambda \theta_{t-1} \\
-    b_t &= \mu b_{t-1} + (1 - \tau) g_t \qquad (b_1 = g_1) \\
-    g_t &\leftarrow g_t + \mu b_t \ \text{(nesterov)} \quad\text{else}\quad g_t \leftarrow b_t \\
-    \theta_t &= \theta_{t-1} - \eta_t g_t
+    &\mathtt{form} = \mathtt{torch}\text{:} \\
+    b_t &= \mu b_{t-1} + (1 - \tau) g_t \qquad (b_1 = g_1) \qquad\text{(if } \mu > 0\text{)} \\
+    g_t &\leftarrow g_t + \mu b_t \ \text{(Nesterov)} \quad\text{else}\quad g_t \leftarrow b_t
+        \qquad\text{(if } \mu > 0\text{)} \\
+    \theta_t &= \theta_{t-1} - \eta_t g_t \\
+    &\mathtt{form} = \mathtt{classical}\text{ (}\tau\text{ unused):} \\
+    v_t &= \mu v_{t-1} - \eta_t g_t \qquad (v_0 = 0) \\
+    \theta_t &= \theta_{t-1} + v_t \ \text{(momentum)}, \quad
+        \theta_t = \theta_{t-1} + \mu v_t - \eta_t g_t \ \text{(Nesterov)}
 
 With ``dampening`` tau equal to the momentum mu, ``b`` is the moving average
 ``b = mu b + (1 - mu) g`` many texts use.  ``form="classical"`` switches to the Sutskever et al.
@@ -86,6 +92,11 @@ SPECS = (
         state=("velocity_x", "velocity_y"), torch="torch.optim.SGD(momentum=...)",
         reference="Polyak (1964)",
         note="A ball rolling downhill: past gradients keep pushing, which speeds it along valleys and makes it overshoot.",
+        lineage=("Gradient descent with a velocity: it steps along b = μb + g (torch's form), a sum of past "
+                 "gradients whose weights shrink by the factor μ at every step. Where the gradients agree the "
+                 "steps grow, up to 1/(1 − μ) times (ten times at μ = 0.9), while gradients that flip sign from "
+                 "step to step, as across a narrow valley, cancel out. The price is inertia: it overshoots and "
+                 "circles before it settles."),
     ),
     OptimizerSpec(
         name="nesterov", title="Nesterov momentum", family="momentum",
@@ -94,5 +105,9 @@ SPECS = (
         state=("velocity_x", "velocity_y"), torch="torch.optim.SGD(momentum=..., nesterov=True)",
         reference="Nesterov (1983); Sutskever et al. (2013)",
         note="Momentum that looks ahead: it corrects the step with the gradient where momentum is about to carry it.",
+        lineage=("Momentum that corrects its step with the gradient where the velocity is about to carry it. In "
+                 "torch's form it steps along g + μb instead of b, so the fresh gradient weighs 1 + μ and each "
+                 "older one a factor μ less than in plain momentum. A gradient that turns against the motion "
+                 "brakes it sooner, so it overshoots and oscillates less, at no extra cost."),
     ),
 )

@@ -1,8 +1,10 @@
 r"""signSGD and Signum (sign of the momentum), as Bernstein et al. state them.
 
 .. math::
+    m_0 &= 0 \\
     g_t &= \nabla f(\theta_{t-1}) + \lambda \theta_{t-1}  \quad\text{(L2 weight decay)} \\
-    \theta_{t-1} &\leftarrow \theta_{t-1} (1 - \eta_t \lambda) \quad\text{(decoupled)} \\
+    \theta_{t-1} &\leftarrow \theta_{t-1} (1 - \eta_t \lambda)
+        \quad (\mathtt{decoupled}\text{, and no } \lambda \theta_{t-1} \text{ in } g_t) \\
     m_t &= \mu m_{t-1} + (1 - \mu) g_t \qquad (m_t = g_t \text{ when } \mu = 0) \\
     \theta_t &= \theta_{t-1} - \eta_t \operatorname{sign}(m_t)
 
@@ -69,5 +71,10 @@ SPECS = (
         kernel=signsgd, state=("m_x", "m_y"), torch=None,
         reference="Bernstein et al. (2018)",
         note="Moves every coordinate by exactly lr in the direction of the gradient's (or momentum's) sign.",
+        lineage=("Gradient descent that keeps only the sign of each gradient component: every coordinate moves by "
+                 "exactly η, however steep or flat, which makes it indifferent to how the axes are scaled (not to "
+                 "a rotated valley) and cheap to send, one bit per coordinate. With a fixed rate it cannot settle "
+                 "and ends up bouncing around the minimum, about η away. Signum (μ > 0) takes the sign of a moving "
+                 "average instead, which evens out noise first."),
     ),
 )

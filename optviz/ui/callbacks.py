@@ -28,10 +28,11 @@ from dash import ALL, MATCH, ClientsideFunction, Input, Output, Patch, State, ct
 from dash.exceptions import PreventUpdate
 
 import optviz
-from optviz.spec import as_float
 from optviz import runner, settings
-from optviz.ui import controller, figures, ids, layout, state, urlstate
+from optviz.spec import as_float
+from optviz.ui import controller, figures, ids, inspector, layout, state, urlstate
 from optviz.ui.state import CLIP, MAX_RUNS, Config, run_label
+from optviz.ui import export_panel  # the export menu's clientside callbacks
 
 log = logging.getLogger(__name__)
 
@@ -59,9 +60,10 @@ def _safe(alert_key: str, open_key: str):
                 reference = getattr(flask.g, "request_id", "-")
                 log.exception("request %s: callback %s failed", reference, fn.__name__)
                 outputs = _no_updates(ctx.outputs_grouping)
-                outputs[alert_key] = (f"Something went wrong on the server (reference {reference}); the views show "
-                                      f"the last good state and nothing you set was lost.")
-                outputs[open_key] = True
+                if alert_key is not None:
+                    outputs[alert_key] = (f"Something went wrong on the server (reference {reference}); the views "
+                                          f"show the last good state and nothing you set was lost.")
+                    outputs[open_key] = True
                 return outputs
 
         return inner
@@ -87,6 +89,8 @@ _STATIC_OUTPUTS = {
     "steps": (ids.STEPS_INPUT, "value"), "noise": (ids.NOISE_INPUT, "value"), "seed": (ids.SEED_INPUT, "value"),
     "schedule": (ids.SCHEDULE_SELECT, "value"), "clip_on": (ids.CLIP_SWITCH, "value"),
     "clip": (ids.CLIP_INPUT, "value"), "lossx": (ids.LOSSX_RADIO, "value"),
+    "reveal": (ids.REVEAL_SWITCH, "value"), "lesson": (ids.LESSON_SELECT, "value"),
+    "present": (ids.PRESENT_SWITCH, "value"),
 }
 _INVALID_IDS = {"start_x": ids.START_X, "start_y": ids.START_Y, "steps": ids.STEPS_INPUT,
                 "noise": ids.NOISE_INPUT, "seed": ids.SEED_INPUT, "clip": ids.CLIP_INPUT}
@@ -96,7 +100,7 @@ def _static_values(config: Config) -> dict:
     return {"surface": config.surface, "start_x": config.start[0], "start_y": config.start[1],
             "steps": config.steps, "noise": config.noise, "seed": config.seed, "schedule": config.schedule,
             "clip_on": config.clip is not None, "clip": config.clip if config.clip is not None else CLIP.default,
-            "lossx": config.lossx}
+            "lossx": config.lossx, "reveal": config.reveal, "lesson": config.lesson, "present": config.present}
 
 
 def _controls_from(values: dict) -> controller.Controls:
@@ -107,7 +111,13 @@ def _controls_from(values: dict) -> controller.Controls:
             value = item.get("value") if isinstance(item, dict) else getattr(item, "value", None)
             if isinstance(cid, dict) and isinstance(cid.get("run"), str) and isinstance(cid.get("name"), str):
                 params[(cid["run"], cid["name"])] = value
-    return controller.Controls(params=params, **{k: values.get(k) for k in _STATIC_OUTPUTS})
+    conditions = {}
+    for item in ctx.args_grouping.get("conditions", []) or []:
+        cid = item.get("id") if isinstance(item, dict) else getattr(item, "id", None)
+        if isinstance(cid, dict) and isinstance(cid.get("run"), str) and isinstance(cid.get("name"), str):
+            conditions[(cid["run"], cid["name"])] = item.get("value") if isinstance(item, dict) else item.value
+    fields = {k: values.get(k) for k in _STATIC_OUTPUTS if k != "lesson"}
+    return controller.Controls(params=params, conditions=conditions, **fields)
 
 
 def _apply(values: dict, stored: Any) -> dict:
@@ -125,19 +135,38 @@ def _apply(values: dict, stored: Any) -> dict:
         return out
 
     if trigger == ids.URL:
-        # The address is written with history.replaceState (see assets/optviz.js), so after the
-        # first load it only ever echoes what this page wrote: nothing to do.
-        raise PreventUpdate
+        # Back or Forward (assets/optviz.js writes each configuration as a history entry): show
+        # the configuration of the address the browser went to; an echo of our own is nothing.
+        config, problems = urlstate.parse(values.get("search"))
+        if urlstate.serialize(config) == urlstate.serialize(current):
+            raise PreventUpdate
+        out.update(_full_panel(config, current))
+        out["url_alert"] = _problem_list("This link had problems, so those parts use their defaults:", problems)
+        out["url_alert_open"] = bool(problems)
+        out["config"] = config.to_data()
+        return out
     controls = _controls_from(values)
     kind = trigger.get("type") if isinstance(trigger, dict) else trigger
     skip = {ids.SURFACE_SELECT: {"surface_params", "start"}, ids.SCHEDULE_SELECT: {"schedule"},
-            ids.CONTOUR_GRAPH: {"start"}}.get(kind, set())
+            ids.MAP_CLICK: {"start"}, ids.LESSON_SELECT: {"surface_params", "start", "steps", "noise", "seed",
+                                                               "schedule", "clip", "lossx", "reveal", "runs"},
+            }.get(kind, set())
     outcome = controller.apply_controls(current, controls, skip=frozenset(skip))
     config = outcome.config
     messages += store_problems
     runs_patch = None
 
-    if kind == ids.SURFACE_SELECT:
+    if kind == ids.LESSON_SELECT:
+        config, whole, err = controller.choose_lesson(config, values.get("lesson"))
+        if err:
+            messages.append(err)
+        if whole:
+            out.update(_full_panel(config, current))
+            out["config"] = config.to_data()
+            out["controls_alert"] = _problem_list("Some values were not accepted:", messages)
+            out["controls_alert_open"] = bool(messages)
+            return out
+    elif kind == ids.SURFACE_SELECT:
         config, err = controller.set_surface(config, values.get("surface"))
         if err:
             messages.append(err)
@@ -152,7 +181,7 @@ def _apply(values: dict, stored: Any) -> dict:
             messages.append(err)
         elif config.schedule != current.schedule:
             out["schedule_params"] = layout.schedule_params(config)
-    elif kind == ids.CONTOUR_GRAPH:
+    elif kind == ids.MAP_CLICK:
         config, err = controller.start_from_click(config, values.get("click"))
         if err:
             messages.append(err)
@@ -165,6 +194,11 @@ def _apply(values: dict, stored: Any) -> dict:
         if run is not None:
             runs_patch = Patch()
             runs_patch.append(layout.run_card(run))
+    elif kind == ids.COND:
+        i = config.index(trigger.get("run"))   # the card's summary, the schedule's parameters, the clip box
+        if i is not None:
+            runs_patch = Patch()
+            runs_patch[i] = layout.run_card(config.runs[i])
     elif kind in (ids.RUN_REMOVE, ids.RUN_DUPLICATE, ids.RUN_OPTIMIZER):
         uid = trigger.get("run")
         if kind == ids.RUN_REMOVE and _clicked(trigger):
@@ -193,11 +227,12 @@ def _apply(values: dict, stored: Any) -> dict:
     if runs_patch is not None:
         out["runs"] = runs_patch
         out["hp_invalid"] = _no_updates(ctx.outputs_grouping["hp_invalid"])
+        out["cond_invalid"] = _no_updates(ctx.outputs_grouping["cond_invalid"])
     else:
-        out["hp_invalid"] = [
-            (item["id"]["run"], item["id"]["name"]) in outcome.invalid_params
-            for item in ctx.outputs_grouping["hp_invalid"]
-        ] if isinstance(ctx.outputs_grouping.get("hp_invalid"), list) else no_update
+        for key, invalid in (("hp_invalid", outcome.invalid_params), ("cond_invalid", outcome.invalid_conditions)):
+            out[key] = [
+                (item["id"]["run"], item["id"]["name"]) in invalid for item in ctx.outputs_grouping[key]
+            ] if isinstance(ctx.outputs_grouping.get(key), list) else no_update
     out["controls_alert"] = _problem_list("Some values were not accepted:", messages)
     out["controls_alert_open"] = bool(messages)
     out["add_disabled"] = len(config.runs) >= MAX_RUNS
@@ -236,6 +271,10 @@ def _problem_list(title: str, problems: list[str]):
 
 
 # -- render: configuration -> figures --------------------------------------------------------------
+#: How much larger lines, markers and fonts are in presentation mode.
+PRESENT_SCALE = 1.4
+
+
 def simulate_runs(config: Config) -> tuple[list[figures.RunView], list[str]]:
     """Every run of ``config`` as a figure-ready view (cached per run, within one request's work
     limit), and a message for each run that could not be simulated or was stopped on the limit."""
@@ -256,31 +295,38 @@ def simulate_runs(config: Config) -> tuple[list[figures.RunView], list[str]]:
                             f"and this run's arithmetic was slow (numbers near the smallest a float can hold "
                             f"cost ten times more). Take fewer steps or runs to see it whole.")
         views.append(figures.RunView(uid=run.uid, label=run_label(run), color=figures.COLORS[run.color % 8],
-                                     symbol_index=run.color, trajectory=traj))
+                                     symbol_index=run.color, trajectory=traj, reveal=config.reveal,
+                                     scale=PRESENT_SCALE if config.present else 1.0))
     return views, messages
 
 
 def _legend(views: list[figures.RunView], config: Config):
+    """The legend bar: each run's swatch, label and how it ended.  assets/optviz.js shows f at the
+    current step while playing or scrubbing (``data-title`` names it), and hides or shows a run
+    in every view when its entry is clicked (or focused and Enter or space pressed)."""
     surface = config.surface_obj()
     values_of, title, log, _ = figures.loss_values(surface)
+    named = {"data-title": title}
     items = []
     for rv in views:
         traj = rv.trajectory
         symbol = layout.SYMBOL_CHARS[figures.SYMBOLS[rv.symbol_index % len(figures.SYMBOLS)]]
         if traj.diverged:
-            status = html.Span(f"✗ {figures.diverged_label(traj)}", className="legend-status diverged")
+            status = html.Span(f"✗ {figures.diverged_label(traj)}", className="legend-status diverged", **named)
         elif traj.status in ("work_limit", "time_limit"):
             status = html.Span(f"⏸ {figures.stopped_label(traj)}", className="legend-status stopped",
-                               title="The update reached its limit: see the message above the views.")
+                               title="The update reached its limit: see the message above the views.", **named)
         else:
             final = float(values_of(traj)[-1])
             shown = f"< 1e-15" if log and final <= 1e-15 * max(1.0, abs(surface.minimum_value or 0.0)) \
                 else f"= {final:.3g}"
             status = html.Span(f"final {title} {shown}", className="legend-status",
-                               title=f"after {traj.steps:,} steps")
+                               title=f"after {traj.steps:,} steps", **named)
         items.append(html.Div([html.Span(symbol, className="legend-swatch", style={"color": rv.color}),
                                html.Span(rv.label, className="legend-label"), status],
-                              className="legend-item", title=rv.legend, **{"data-run": rv.uid}))
+                              className="legend-item", role="button", tabIndex="0",
+                              title=f"{rv.legend}. Click to hide or show this run in every view.",
+                              **{"data-run": rv.uid, "aria-pressed": "true"}))
     if not items:
         items = [html.Span("No runs: add one with “+ add run”.", className="text-muted")]
     return items
@@ -292,12 +338,12 @@ def render_outputs(config: Config, step: Any, rendered: Any) -> dict:
     number = as_float(step, strict=True)
     step = int(number) if number is not None and math.isfinite(number) else 0
     requested = step
-    if rendered is None:  # a page just opened: show where every run got to (play starts from 0)
-        step = config.steps
+    if rendered is None:  # a page just opened: where every run got to, or the start in reveal mode
+        step = 0 if config.reveal else config.steps
     step = min(max(step, 0), config.steps)
     surface = config.surface_obj()
     views, errors = simulate_runs(config)
-    key = repr(figures.surface_key(surface))
+    key = repr((figures.surface_key(surface), config.present))   # a new size redraws everything
     n_static = figures.static_trace_count(surface)
     out: dict[str, Any] = {}
     same = (isinstance(rendered, dict) and rendered.get("key") == key
@@ -314,7 +360,7 @@ def render_outputs(config: Config, step: Any, rendered: Any) -> dict:
         out["surface3d"] = figures.surface3d_figure(surface, views, config.start, step)
     out["render"] = {"key": key, "contour": n_static + len(contour_runs), "surface3d": n_static + len(surface_runs)}
     out["loss"] = figures.loss_figure(surface, views, step, config.lossx)
-    out["distance"] = figures.distance_figure(surface, views, step)
+    out["distance"] = figures.distance_figure(surface, views, step, config.lossx)
     out["distance_note"] = "" if surface.minima else "no minimum on this surface"
     out["loss_note"] = figures.loss_values(surface)[3]
     out["slider_max"] = config.steps
@@ -326,6 +372,42 @@ def render_outputs(config: Config, step: Any, rendered: Any) -> dict:
     out["sim_alert"] = [html.Strong("Some runs could not be drawn in full: "),
                         html.Ul([html.Li(e) for e in errors], className="mb-0")] if errors else no_update
     out["sim_alert_open"] = bool(errors)
+    out["lesson_caption"] = layout.lesson_caption(config)
+    own = [(figures.COLORS[r.color % 8], config.schedule_arg(r)) for r in config.runs
+           if "schedule" in dict(r.conditions)]
+    out["schedule_plot"] = figures.schedule_figure(config.steps, config.schedule_arg(), own)
+    return out
+
+
+def inspect_outputs(data: Any, step: Any, overlays: Any) -> dict:
+    """The inspector's table (when "numbers" is chosen) and the map's overlays at ``step``."""
+    config, _ = Config.from_data(data)
+    chosen = set(overlays) if isinstance(overlays, list) else set()
+    number = as_float(step, strict=True)
+    step = int(number) if number is not None and math.isfinite(number) else 0
+    surface = config.surface_obj()
+    runs = [(run, traj) for run, traj in zip(config.runs, runner.simulate_config(config))
+            if not isinstance(traj, ValueError)]
+    colored = [(run.uid, traj, figures.COLORS[run.color % 8]) for run, traj in runs]
+    out: dict[str, Any] = {"table": []}
+    if "numbers" in chosen:
+        out["table"] = layout.inspector_table(config, inspector.rows(surface, [(r.uid, t) for r, t in runs], step))
+    shapes: list[dict] = []
+    notes: list[dict] = []
+    if "field" in chosen:
+        shapes.append(inspector.gradient_field(surface))
+    if "arrows" in chosen:
+        notes += inspector.arrows(surface, colored, step)
+    if "curvature" in chosen:
+        more_shapes, more_notes = inspector.curvature(surface, colored, step)
+        shapes += more_shapes
+        notes += more_notes
+    if "model" in chosen:
+        shapes += inspector.quadratic_model(surface, colored, step)
+    patch = Patch()
+    patch["layout"]["shapes"] = shapes
+    patch["layout"]["annotations"] = notes
+    out["map"] = patch
     return out
 
 
@@ -345,6 +427,7 @@ def register() -> None:
     if _registered:
         return
     _registered = True
+    export_panel.register()
 
     hp_in, switch_in, choice_in = _param_inputs()
 
@@ -358,6 +441,7 @@ def register() -> None:
             **{k: Output(cid, prop) for k, (cid, prop) in _STATIC_OUTPUTS.items()},
             invalid={k: Output(cid, "invalid") for k, cid in _INVALID_IDS.items()},
             hp_invalid=Output({"type": ids.HP, "run": ALL, "name": ALL}, "invalid"),
+            cond_invalid=Output({"type": ids.COND, "run": ALL, "name": ALL}, "invalid"),
             url_alert=Output(ids.URL_ALERT, "children"),
             url_alert_open=Output(ids.URL_ALERT, "is_open"),
             controls_alert=Output(ids.CONTROLS_ALERT, "children"),
@@ -369,11 +453,12 @@ def register() -> None:
             search=Input(ids.URL, "search"),
             **{k: Input(cid, prop) for k, (cid, prop) in _STATIC_OUTPUTS.items()},
             hp=hp_in, switches=switch_in, choices=choice_in,
+            conditions=Input({"type": ids.COND, "run": ALL, "name": ALL}, "value"),
             optimizers=Input({"type": ids.RUN_OPTIMIZER, "run": ALL}, "value"),
             add=Input(ids.ADD_RUN_BUTTON, "n_clicks"),
             removes=Input({"type": ids.RUN_REMOVE, "run": ALL}, "n_clicks"),
             duplicates=Input({"type": ids.RUN_DUPLICATE, "run": ALL}, "n_clicks"),
-            click=Input(ids.CONTOUR_GRAPH, "clickData"),
+            click=Input(ids.MAP_CLICK, "data"),
         ),
         state=dict(stored=State(ids.CONFIG_STORE, "data")),
     )
@@ -398,6 +483,8 @@ def register() -> None:
             sim_alert=Output(ids.SIM_ALERT, "children"),
             sim_alert_open=Output(ids.SIM_ALERT, "is_open"),
             render=Output(ids.RENDER_STORE, "data"),
+            lesson_caption=Output(ids.LESSON_CAPTION, "children"),
+            schedule_plot=Output(ids.SCHEDULE_PLOT, "figure"),
         ),
         inputs=dict(data=Input(ids.CONFIG_STORE, "data")),
         state=dict(step=State(ids.STEP_SLIDER, "value"), rendered=State(ids.RENDER_STORE, "data")),
@@ -414,6 +501,21 @@ def register() -> None:
             out["sim_alert"] = [html.Strong("The settings were repaired: "), html.Ul([html.Li(p) for p in problems])]
             out["sim_alert_open"] = True
         return out
+
+    @dash.callback(
+        output=dict(table=Output(ids.INSPECTOR, "children"),
+                    map=Output(ids.CONTOUR_GRAPH, "figure", allow_duplicate=True)),
+        inputs=dict(step=Input(ids.STEP_STORE, "data"), rendered=Input(ids.RENDER_STORE, "data"),
+                    overlays=Input(ids.OVERLAYS, "value")),
+        state=dict(data=State(ids.CONFIG_STORE, "data")),
+        prevent_initial_call=True,
+    )
+    @_safe(None, None)
+    def inspect(step, rendered, overlays, data):
+        """The step inspector's table and the map's overlays at the current step."""
+        if data is None or (not overlays and ctx.triggered_id != ids.OVERLAYS):
+            raise PreventUpdate   # nothing shown: nothing to compute
+        return inspect_outputs(data, step, overlays)
 
     # -- in the browser ---------------------------------------------------------------------------
     dash.clientside_callback(
@@ -460,12 +562,33 @@ def register() -> None:
             raise PreventUpdate
         return layout.about_optimizer(optimizer)
 
+    @dash.callback(
+        Output(ids.ALGORITHM_MODAL, "is_open"),
+        Output(ids.ALGORITHM_TITLE, "children"),
+        Output(ids.ALGORITHM_BODY, "children"),
+        Input({"type": ids.ALGORITHM_BUTTON, "optimizer": ALL}, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def whole_rule(clicks):
+        """An optimizer's whole update rule, in a dialog wide enough for it."""
+        trigger = ctx.triggered_id
+        name = trigger.get("optimizer") if isinstance(trigger, dict) else None
+        if name not in optviz.optimizers.names() or not any(isinstance(c, int) and c > 0 for c in clicks or []):
+            raise PreventUpdate
+        return True, f"{optviz.optimizers.get(name).title}: the update rule", layout.algorithm(name)
+
     dash.clientside_callback(
         ClientsideFunction("optviz", "toggle"),
         Output({"type": ids.ABOUT_BODY, "run": MATCH}, "className"),
         Input({"type": ids.ABOUT_TOGGLE, "run": MATCH}, "n_clicks"),
         State({"type": ids.ABOUT_BODY, "run": MATCH}, "className"),
         prevent_initial_call=True,
+    )
+    dash.clientside_callback(
+        ClientsideFunction("optviz", "presenting"),
+        Output(ids.PAGE, "className"),
+        Input(ids.CONFIG_STORE, "data"),
+        State(ids.PAGE, "className"),
     )
     dash.clientside_callback(
         ClientsideFunction("optviz", "writeUrl"),

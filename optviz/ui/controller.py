@@ -14,11 +14,12 @@ from typing import Any, Mapping
 import surfaces
 from optviz import optimizers, runner, schedules, settings
 from optviz.spec import as_float, shown
+from optviz.config import read_text, suited
 from optviz.ui.state import (CLIP, LOSS_AXES, MAX_RUNS, NOISE, SEED, STEPS, Config, Run, check_start,
                              format_number, free_color, new_run, next_uid, start_bounds, validate_value)
 
 __all__ = ["Controls", "Outcome", "apply_controls", "set_surface", "set_schedule", "add_run", "remove_run",
-           "duplicate_run", "change_optimizer", "start_from_click", "STATIC_FIELDS"]
+           "duplicate_run", "change_optimizer", "start_from_click", "choose_lesson", "STATIC_FIELDS"]
 
 #: The single-valued numeric controls (fields of Controls) that can be flagged invalid.
 STATIC_FIELDS = ("start_x", "start_y", "steps", "noise", "seed", "clip")
@@ -38,8 +39,14 @@ class Controls:
     clip_on: Any = None
     clip: Any = None
     lossx: Any = None
-    #: (owner, name) -> value, where owner is a run uid, "surface" or "schedule".
+    reveal: Any = None
+    present: Any = None
+    #: (owner, name) -> value, where owner is a run uid, "surface", "schedule" or "<uid>/schedule"
+    #: (a run's own schedule).
     params: dict = field(default_factory=dict)
+    #: (run uid, name) -> value of a run's own conditions: noise, seed, schedule ("shared" or a
+    #: schedule's name), clip_mode ("shared", "off", "on") and clip.
+    conditions: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -49,6 +56,8 @@ class Outcome:
     invalid: set = field(default_factory=set)
     #: (owner, name) of parameters whose value was rejected.
     invalid_params: set = field(default_factory=set)
+    #: (run uid, name) of a run's own conditions whose value was rejected.
+    invalid_conditions: set = field(default_factory=set)
     messages: list = field(default_factory=list)
 
 
@@ -128,6 +137,15 @@ def apply_controls(config: Config, controls: Controls, *, skip: frozenset = froz
         else:
             out.messages.append(f"the clip switch must be on or off; got {_show(on)}.")
 
+    for name in ("reveal", "present"):
+        value = getattr(controls, name)
+        if name in skip or value is None:
+            continue
+        if isinstance(value, bool):
+            c = replace(c, **{name: value})
+        else:
+            out.messages.append(f"the {name} switch must be on or off; got {_show(value)}.")
+
     if "lossx" not in skip and controls.lossx is not None:
         if controls.lossx in LOSS_AXES:
             c = replace(c, lossx=controls.lossx)
@@ -139,15 +157,85 @@ def apply_controls(config: Config, controls: Controls, *, skip: frozenset = froz
         for run in c.runs:
             values = _params(run.spec.hyperparameters, run.hyperparameters, controls.params, run.uid,
                              _run_name(c, run), out)
-            runs.append(replace(run, hyperparameters=values))
+            conditions = _own_conditions(run, controls, _run_name(c, run), out)
+            auto = run.auto and values == run.hyperparameters   # a value the user set: never retuned
+            runs.append(replace(run, hyperparameters=values, conditions=conditions, auto=auto))
         c = replace(c, runs=tuple(runs))
+    if (c.surface, c.surface_params) != (config.surface, config.surface_params):
+        c = replace(c, runs=tuple(suit(c, run) for run in c.runs))   # a new condition number, say
     out.config = c
     return out
 
 
+def _own_conditions(run: Run, controls: Controls, label: str, out: Outcome) -> tuple:
+    """The run's own conditions as its card now sets them; a rejected value is flagged and the
+    run keeps what it had."""
+    own = dict(run.conditions)
+    given = {name: value for (uid, name), value in controls.conditions.items() if uid == run.uid}
+    if not given:
+        return run.conditions
+
+    def reject(name: str, err: Exception | str, was: str):
+        out.invalid_conditions.add((run.uid, name))
+        out.messages.append(f"{label}: {err}. Still using {was}.")
+
+    for name, hp in (("noise", NOISE), ("seed", SEED)):
+        if name not in given:
+            continue
+        value = given[name]
+        if value is None or (isinstance(value, str) and not value.strip()):
+            own.pop(name, None)   # an empty box: the shared setting
+            continue
+        try:
+            own[name] = validate_value(hp, value)
+        except ValueError as err:
+            reject(name, f"{err} (or empty for the shared one)", format_number(own[name]) if name in own else "the shared one")
+    if "schedule" in given:
+        name = given["schedule"]
+        if name in ("", None, "shared"):
+            own.pop("schedule", None)
+            own.pop("schedule_params", None)
+        elif name not in schedules.names():
+            reject("schedule", f"unknown schedule {_show(name)}; choose one of: {', '.join(schedules.names())}",
+                   own.get("schedule", "the shared one"))
+        else:
+            spec = schedules.get(name)
+            current = own.get("schedule_params", ()) if own.get("schedule") == name else \
+                tuple((h.name, h.default) for h in spec.parameters)
+            own["schedule"] = name
+            own["schedule_params"] = _params(spec.parameters, current, controls.params,
+                                             f"{run.uid}/schedule", f"{label}, schedule {spec.title}", out)
+    if "clip_mode" in given:
+        mode = given["clip_mode"]
+        if mode in ("", None, "shared"):
+            own.pop("clip", None)
+        elif mode == "off":
+            own["clip"] = None
+        elif mode == "on":
+            try:
+                own["clip"] = validate_value(CLIP, given.get("clip"))
+            except ValueError as err:
+                reject("clip", err, "the clip it had" if "clip" in own else "the shared one")
+        else:
+            reject("clip_mode", f"clip must be shared, off or on; got {_show(mode)}", "what it had")
+    order = ("noise", "seed", "schedule", "schedule_params", "clip")
+    return tuple((k, own[k]) for k in order if k in own)
+
+
+def choose_lesson(config: Config, name: Any) -> tuple[Config, bool, str | None]:
+    """The lesson picker: a lesson's whole scene (``True``: the panel must show it all), or the
+    same scene out of any lesson (``""``)."""
+    from optviz import lessons
+    if name in ("", None):
+        return replace(config, lesson=""), False, None
+    if name not in lessons.names():
+        return config, False, f"unknown lesson {_show(name)}; choose one of: {', '.join(lessons.names())}."
+    return lessons.get(name).scene, True, None
+
+
 def _finite(value: Any) -> float | None:
     """``value`` (a number or text) as a finite float, else ``None``."""
-    number = as_float(value)
+    number = as_float(read_text(value))
     return number if number is not None and math.isfinite(number) else None
 
 
@@ -157,11 +245,31 @@ def _show(value: Any) -> str:
 
 # -- structural changes ---------------------------------------------------------------------------
 def set_surface(config: Config, name: Any) -> tuple[Config, str | None]:
-    """Switch surface: its default parameters and start; steps, conditions and runs are kept."""
+    """Switch surface: its default parameters and start; steps and conditions are kept, and so
+    are the runs, but those whose hyperparameters the app chose (``auto``) get the new surface's
+    (see :func:`suit`)."""
     if name not in surfaces.names():
         return config, f"unknown surface {_show(name)}; choose one of: {', '.join(surfaces.names())}."
     surface = surfaces.get(name)
-    return replace(config, surface=name, surface_params=tuple(surface.values), start=tuple(surface.start)), None
+    moved = replace(config, surface=name, surface_params=tuple(surface.values), start=tuple(surface.start))
+    return replace(moved, runs=tuple(suit(moved, run) for run in moved.runs)), None
+
+
+def suit(config: Config, run: Run) -> Run:
+    """A run the app set up (``auto``), made to suit ``config``'s surface: the surface's
+    suggestions for its optimizer, or else its own settings while they do not diverge there, or
+    else a tamed learning rate.  A run the user set, or from a link, is returned as it is."""
+    if not run.auto:
+        return run
+    surface = config.surface_obj()
+    if run.optimizer in surface.suggestions():
+        return suited(run, surface)
+    trial = runner.trajectory(config, run, settings.WORK_LIMIT // (TAME_TRIES + 2),
+                              settings.TIME_LIMIT / (TAME_TRIES + 2))
+    if not trial.diverged:
+        return run
+    spec = run.spec
+    return tamed(config, replace(run, hyperparameters=tuple(spec.defaults().items())))
 
 
 def set_schedule(config: Config, name: Any) -> tuple[Config, str | None]:
@@ -200,7 +308,7 @@ def tamed(config: Config, run: Run) -> Run:
 def add_run(config: Config) -> tuple[Config, Run | None, str | None]:
     if len(config.runs) >= MAX_RUNS:
         return config, None, f"at most {MAX_RUNS} runs can be compared; remove one first."
-    run = tamed(config, new_run(config.runs))
+    run = suit(config, replace(new_run(config.runs), auto=True))
     return replace(config, runs=config.runs + (run,)), run, None
 
 
@@ -219,7 +327,7 @@ def duplicate_run(config: Config, uid: Any) -> tuple[Config, Run | None, int | N
         return config, None, None, f"at most {MAX_RUNS} runs can be compared; remove one first."
     src = config.runs[i]
     run = Run(uid=next_uid(config.runs), optimizer=src.optimizer, hyperparameters=src.hyperparameters,
-              color=free_color(config.runs))
+              color=free_color(config.runs), conditions=src.conditions, auto=src.auto)
     return replace(config, runs=config.runs[:i + 1] + (run,) + config.runs[i + 1:]), run, i + 1, None
 
 
@@ -235,16 +343,17 @@ def change_optimizer(config: Config, uid: Any, name: Any) -> tuple[Config, Run |
     if old.optimizer == name:
         return config, None, None, None
     spec = optimizers.get(name)
-    run = tamed(config, Run(uid=old.uid, optimizer=name, hyperparameters=tuple(spec.defaults().items()),
-                            color=old.color))
+    run = suit(config, Run(uid=old.uid, optimizer=name, hyperparameters=tuple(spec.defaults().items()),
+                           color=old.color, auto=True))
     return replace(config, runs=config.runs[:i] + (run,) + config.runs[i + 1:]), run, i, None
 
 
 def start_from_click(config: Config, click: Any) -> tuple[Config, str | None]:
-    """The start moved to where the map was clicked (rounded to a thousandth of the window)."""
+    """The start moved to where the map was clicked (``{"x": ..., "y": ...}``, the point under
+    the pointer as assets/optviz.js reads it, never snapped to a star or a path), rounded to a
+    thousandth of the window."""
     try:
-        point = click["points"][0]
-        x, y = point["x"], point["y"]
+        x, y = click["x"], click["y"]
     except (TypeError, KeyError, IndexError):
         return config, None
     surface = config.surface_obj()

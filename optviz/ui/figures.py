@@ -20,21 +20,24 @@ from _plotly_utils.utils import convert_to_base64
 
 import surfaces
 from optviz import cache
-from optviz.spec import Trajectory
+from optviz.ui import thinning
+from optviz.spec import HESSIAN_COST, Trajectory
 
 __all__ = ["RunView", "COLORS", "SYMBOLS", "MAX_POINTS", "contour_figure", "contour_run_traces",
-           "surface3d_figure", "surface3d_run_traces", "loss_figure", "distance_figure", "sample_indices",
+           "surface3d_figure", "surface3d_run_traces", "loss_figure", "distance_figure", "map_steps", "series_steps",
            "level_transform", "diverged_label", "stopped_label", "surface_key", "static_trace_count"]
 
-#: Okabe-Ito's colour-blind-safe palette, yellow replaced by Tol's olive (yellow vanishes on a
-#: light map and on projectors); in order of contrast against the map.
-COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#999933")
+#: Okabe-Ito's colour-blind-safe palette, yellow replaced by Tol's wine (yellow vanishes on a
+#: light map and on projectors; Tol's olive, tried first, came within ΔE00 5 of the vermillion for
+#: deuteranopes); in order of contrast against the map.  tests/test_app_a11y.py checks every pair
+#: stays 10 apart under simulated protanopia, deuteranopia and tritanopia.
+COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#882255")
 #: Marker shapes, so runs differ by more than colour.
 SYMBOLS = ("circle", "square", "diamond", "triangle-up", "pentagon", "hexagon", "star-diamond", "triangle-down")
 #: WebGL draws 3-D markers as font glyphs: "x" is an emoji most fonts lack, so it is not used.
 SYMBOLS_3D = ("circle", "square", "diamond", "cross", "circle-open", "square-open", "diamond-open", "circle")
-#: At most this many points of a path are sent to the browser (longer runs are sampled evenly).
-MAX_POINTS = 2000
+#: At most this many points of a path are sent to the browser (see optviz.ui.thinning).
+MAX_POINTS = thinning.LIMIT
 CONTOUR_GRID = 160
 #: Paths in the 3-D view float this fraction of the height range above the surface.
 LIFT = 0.03
@@ -56,6 +59,10 @@ class RunView:
     color: str
     symbol_index: int
     trajectory: Trajectory
+    #: Playback draws the path only up to the current step (assets/optviz.js, reveal mode).
+    reveal: bool = False
+    #: Lines, markers and fonts grow by this factor (presentation mode: 1.4).
+    scale: float = 1.0
 
     @property
     def legend(self) -> str:
@@ -64,6 +71,15 @@ class RunView:
         if self.trajectory.status in ("work_limit", "time_limit"):
             return f"{self.label} ({stopped_label(self.trajectory)})"
         return self.label
+
+
+def _path_meta(rv: RunView) -> dict:
+    """What optviz.js needs to know about a path trace (``reveal`` only when it is on); the
+    step of each drawn point is the trace's ``customdata``."""
+    meta = {"role": "path", "run": rv.uid}
+    if rv.reveal:
+        meta["reveal"] = True
+    return meta
 
 
 def diverged_label(traj: Trajectory) -> str:
@@ -89,18 +105,31 @@ def _f32_gaps(values) -> np.ndarray:
     return np.where(np.isnan(a), np.float32(np.nan), _f32(a)).astype(np.float32)
 
 
-def sample_indices(n_points: int, limit: int = MAX_POINTS) -> tuple[np.ndarray, int]:
-    """Indices of at most ``limit`` (+1) evenly spaced points of ``n_points``, always keeping the
-    last, and the stride between them."""
-    stride = max(1, math.ceil(n_points / limit))
-    idx = np.arange(0, n_points, stride)
-    if idx[-1] != n_points - 1:
-        idx = np.append(idx, n_points - 1)
-    return idx, stride
+def map_steps(surface: surfaces.Surface, traj: Trajectory) -> np.ndarray:
+    """The steps of a run the map (and the 3-D view) draw: thinned by shape in the plotting
+    window (see :mod:`optviz.ui.thinning`); for Nelder-Mead, by its whole simplex."""
+    (x0, x1), (y0, y1) = surface.domain
+    span = max(x1 - x0, y1 - y0)
+    columns = [traj.xy[:, 0], traj.xy[:, 1]]
+    simplex = _simplex(traj)
+    if simplex is not None:
+        columns += list(simplex.T)
+    return thinning.thin(*[(c - (x0 if i % 2 == 0 else y0)) / span for i, c in enumerate(columns)])
 
 
-def _at(step: int, stride: int, length: int) -> int:
-    return int(min(max(round(step / stride), 0), length - 1))
+def series_steps(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The points a line plot draws of one run's ``(x, y)`` (y already on the plot's scale:
+    log10 on a log axis), thinned by shape with both axes spanning 1."""
+    def unit(a):
+        finite = a[np.isfinite(a)]
+        span = float(finite.max() - finite.min()) if finite.size else 0.0
+        return (a - (finite.min() if finite.size else 0.0)) / (span if span > 0 else 1.0)
+    return thinning.thin(unit(np.asarray(x, dtype=np.float64)), unit(np.asarray(y, dtype=np.float64)))
+
+
+def _at(step: int, steps: np.ndarray) -> int:
+    """The index of the last drawn point at or before ``step`` (assets/optviz.js does the same)."""
+    return int(min(max(np.searchsorted(steps, step, side="right") - 1, 0), len(steps) - 1))
 
 
 def surface_key(surface: surfaces.Surface) -> tuple:
@@ -195,11 +224,18 @@ _AXIS = dict(gridcolor="#e6ebf1", linecolor="#aab7c4", showline=True, zeroline=F
              tickcolor="#aab7c4", ticklen=4, automargin=True)
 
 
-def _base_layout(**extra) -> dict:
-    """Shared look (no named template: a template would add kilobytes to every response)."""
+def _scale_of(runs: Sequence[RunView]) -> float:
+    """The size factor of a figure's lines, markers and fonts (every run of a figure shares it)."""
+    return runs[0].scale if runs else 1.0
+
+
+def _base_layout(scale: float = 1.0, **extra) -> dict:
+    """Shared look (no named template: a template would add kilobytes to every response); fonts
+    grow by ``scale`` (presentation mode)."""
     layout = dict(
-        font=FONT, showlegend=False, hovermode="closest", paper_bgcolor="white", plot_bgcolor="white",
-        margin=dict(l=56, r=16, t=36, b=48), hoverlabel=dict(font_size=14), colorway=list(COLORS),
+        font=dict(FONT, size=round(FONT["size"] * scale)), showlegend=False, hovermode="closest",
+        paper_bgcolor="white", plot_bgcolor="white", margin=dict(l=56, r=16, t=36, b=48),
+        hoverlabel=dict(font_size=round(14 * scale)), colorway=list(COLORS),
     )
     for key, value in extra.items():
         if key in ("xaxis", "yaxis") and isinstance(value, dict):
@@ -318,28 +354,31 @@ def contour_run_traces(surface: surfaces.Surface, runs: Sequence[RunView], step:
     """The map's traces for ``runs`` (path, marker, simplex, divergence X), numbered from
     ``first_index`` (the marker's ``meta.path`` points at its path trace)."""
     traces = []
-    for rv in runs:
+    # A run that diverged is drawn first (under the others) and lighter: oscillating out of the
+    # window, its path would otherwise paint over the map and hide the runs that did not.
+    for rv in sorted(runs, key=lambda rv: not rv.trajectory.diverged):
         traj = rv.trajectory
         n = len(traj.xy)
-        idx, stride = sample_indices(n)
+        idx = map_steps(surface, traj)
         xy = traj.xy[idx]
         path_index = first_index + len(traces)
         symbol = SYMBOLS[rv.symbol_index % len(SYMBOLS)]
-        step_text = "step %{pointNumber}<br>" if stride == 1 else ""
+        faint = traj.diverged
         traces.append(_trace("scatter", 
-            x=_f32(xy[:, 0]), y=_f32(xy[:, 1]), name=rv.legend, legendgroup=rv.uid,
-            mode="lines+markers" if n <= 160 else "lines",
-            line=dict(color=rv.color, width=3), marker=dict(size=5, color=rv.color),
-            hovertemplate=f"<b>{rv.legend}</b><br>{step_text}x=%{{x:.4g}}, y=%{{y:.4g}}<extra></extra>",
-            meta={"role": "path", "run": rv.uid, "stride": stride}, uid=f"{rv.uid}-path",
+            x=_f32(xy[:, 0]), y=_f32(xy[:, 1]), name=rv.legend, legendgroup=rv.uid, customdata=idx.astype(np.int32),
+            mode="lines+markers" if n <= 160 else "lines", opacity=0.5 if faint else 1.0,
+            line=dict(color=rv.color, width=(2 if faint else 3) * rv.scale),
+            marker=dict(size=(4 if faint else 5) * rv.scale, color=rv.color),
+            hovertemplate=f"<b>{rv.legend}</b><br>step %{{customdata:,}}<br>x=%{{x:.4g}}, y=%{{y:.4g}}<extra></extra>",
+            meta=_path_meta(rv), uid=f"{rv.uid}-path",
         ))
-        k = _at(step, stride, len(idx))
+        k = _at(step, idx)
         (x0, x1), (y0, y1) = surface.domain   # off the map: pinned to its edge (optviz.js does the same)
         traces.append(_trace("scatter", 
             x=_f32(np.clip(xy[k:k + 1, 0], x0, x1)), y=_f32(np.clip(xy[k:k + 1, 1], y0, y1)), name=rv.legend,
             legendgroup=rv.uid, mode="markers", cliponaxis=False,
-            marker=dict(symbol=symbol, size=17, color=rv.color, line=dict(width=2, color="white")),
-            hoverinfo="skip", meta={"role": "marker", "run": rv.uid, "path": path_index, "stride": stride},
+            marker=dict(symbol=symbol, size=17 * rv.scale, color=rv.color, line=dict(width=2, color="white")),
+            hoverinfo="skip", meta={"role": "marker", "run": rv.uid, "path": path_index},
             uid=f"{rv.uid}-marker",
         ))
         simplex = _simplex(traj)
@@ -350,7 +389,7 @@ def contour_run_traces(surface: surfaces.Surface, runs: Sequence[RunView], step:
                 x=[x1, x2, x3, x1], y=[y1, y2, y3, y1], mode="lines", fill="toself", name=f"{rv.legend} simplex",
                 line=dict(color=rv.color, width=2), fillcolor=_rgba(rv.color, 0.18), hoverinfo="skip",
                 legendgroup=rv.uid,
-                meta={"role": "simplex", "run": rv.uid, "stride": stride, "simplex": sv.tolist()},
+                meta={"role": "simplex", "run": rv.uid, "path": path_index, "simplex": sv.tolist()},
                 uid=f"{rv.uid}-simplex",
             ))
         if traj.diverged:
@@ -384,6 +423,7 @@ def contour_figure(surface: surfaces.Surface, runs: Sequence[RunView], start, st
     traces += contour_run_traces(surface, runs, step, len(traces))
     (x0, x1), (y0, y1) = surface.domain
     layout = _base_layout(
+        _scale_of(runs),
         xaxis=dict(range=[x0, x1], title=dict(text="x", standoff=4), showgrid=False, zeroline=False,
                    constrain="domain"),
         yaxis=dict(range=[y0, y1], title=dict(text="y", standoff=4), showgrid=False, zeroline=False,
@@ -474,27 +514,30 @@ def surface3d_run_traces(surface: surfaces.Surface, runs: Sequence[RunView], ste
     traces = []
     for rv in runs:
         traj = rv.trajectory
-        idx, stride = sample_indices(len(traj.xy), MAX_POINTS // 2)
+        idx = map_steps(surface, traj)
         x, y, z, stubs = _path3d(surface, traj.xy[idx], traj.loss[idx])
         path_index = first_index + len(traces)
         traces.append(_trace("scatter3d", 
             x=_f32_gaps(x), y=_f32_gaps(y), z=_f32_gaps(z), mode="lines", name=rv.legend,
-            line=dict(color=rv.color, width=6), connectgaps=False, hovertemplate=f"<b>{rv.legend}</b><br>x=%{{x:.4g}}, y=%{{y:.4g}}<extra></extra>",
-            meta={"role": "path", "run": rv.uid, "stride": stride}, uid=f"{rv.uid}-path3d",
+            customdata=idx.astype(np.int32),
+            line=dict(color=rv.color, width=6 * rv.scale), connectgaps=False,
+            hovertemplate=f"<b>{rv.legend}</b><br>x=%{{x:.4g}}, y=%{{y:.4g}}<extra></extra>",
+            meta=_path_meta(rv), uid=f"{rv.uid}-path3d",
         ))
-        k = _at(step, stride, len(idx))
+        k = _at(step, idx)
         traces.append(_trace("scatter3d", 
             x=_f32_gaps(x[k:k + 1]), y=_f32_gaps(y[k:k + 1]), z=_f32_gaps(z[k:k + 1]), mode="markers",
-            name=rv.legend, marker=dict(size=8, color=rv.color, symbol=SYMBOLS_3D[rv.symbol_index % len(SYMBOLS_3D)],
+            name=rv.legend, marker=dict(size=8 * rv.scale, color=rv.color,
+                                        symbol=SYMBOLS_3D[rv.symbol_index % len(SYMBOLS_3D)],
                         line=dict(width=2, color="white")),
-            hoverinfo="skip", meta={"role": "marker", "run": rv.uid, "path": path_index, "stride": stride},
+            hoverinfo="skip", meta={"role": "marker", "run": rv.uid, "path": path_index},
             uid=f"{rv.uid}-marker3d",
         ))
         if stubs is not None:
             sx, sy, sz = stubs
             traces.append(_trace("scatter3d", 
                 x=_f32_gaps(sx), y=_f32_gaps(sy), z=_f32_gaps(sz), mode="lines", name=rv.legend, connectgaps=False,
-                line=dict(color=rv.color, width=6), hoverinfo="skip", showlegend=False,
+                line=dict(color=rv.color, width=6 * rv.scale), hoverinfo="skip", showlegend=False,
                 meta={"role": "edge", "run": rv.uid}, uid=f"{rv.uid}-edge3d",
             ))
         if traj.diverged:
@@ -529,9 +572,11 @@ def surface3d_figure(surface: surfaces.Surface, runs: Sequence[RunView], start, 
     traces += surface3d_run_traces(surface, runs, step, len(traces))
     tickvals, ticktext = ticks(lo, hi, 5)
     (x0, x1), (y0, y1) = surface.domain
-    axis = dict(showbackground=False, gridcolor="#dde3ea", zerolinecolor="#c5ced8", title_font=dict(size=14),
-                tickfont=dict(size=11))
+    scale = _scale_of(runs)
+    axis = dict(showbackground=False, gridcolor="#dde3ea", zerolinecolor="#c5ced8",
+                title_font=dict(size=round(14 * scale)), tickfont=dict(size=round(11 * scale)))
     layout = _base_layout(
+        scale,
         scene=dict(
             xaxis=dict(axis, range=[x0, x1], title=dict(text="x")),
             yaxis=dict(axis, range=[y0, y1], title=dict(text="y")),
@@ -580,32 +625,34 @@ def _series_figure(runs, step, values_of, *, xaxis: str, ytitle: str, ylog: bool
     bounds = None if yrange is None else ((10.0 ** yrange[0], 10.0 ** yrange[1]) if ylog else yrange)
     for rv in runs:
         traj = rv.trajectory
-        idx, stride = sample_indices(len(traj.xy))
-        y = _f32(values_of(traj)[idx])
+        values = np.asarray(values_of(traj), dtype=np.float64)
+        xs_all = traj.cost if xaxis == "cost" else np.arange(len(values))
+        scaled = np.log10(np.where(values > 0, values, np.nan)) if ylog else values
+        idx = series_steps(xs_all, scaled)
+        y = _f32(values[idx])
         path_index = len(traces)
         if xaxis == "cost":
-            x = _f32(traj.evaluations[idx])
-            xspec = dict(x=x)
+            xspec = dict(x=_f32(xs_all[idx]))
             xtext = "cost %{x:,.0f}"
         else:
-            uniform = len(idx) == 1 or idx[-1] == stride * (len(idx) - 1)
-            xspec = dict(x0=0, dx=stride) if uniform else dict(x=_f32(idx))
+            xspec = dict(x=idx.astype(np.int32))
             xtext = "step %{x:,.0f}"
         traces.append(_trace(
-            "scatter", y=y, mode="lines", name=rv.legend, line=dict(color=rv.color, width=3),
+            "scatter", y=y, mode="lines", name=rv.legend, line=dict(color=rv.color, width=3 * rv.scale),
+            customdata=idx.astype(np.int32),
             hovertemplate=f"<b>{rv.legend}</b><br>{xtext}<br>{ytitle} = %{{y:.4g}}<extra></extra>",
-            meta={"role": "path", "run": rv.uid, "stride": stride}, uid=f"{rv.uid}-series", **xspec,
+            meta=_path_meta(rv), uid=f"{rv.uid}-series", **xspec,
         ))
-        k = _at(step, stride, len(idx))
-        xk = float(traj.evaluations[idx[k]]) if xaxis == "cost" else float(idx[k])
+        k = _at(step, idx)
+        xk = float(traj.cost[idx[k]]) if xaxis == "cost" else float(idx[k])
         traces.append(_trace(
             "scatter", x=[xk], y=y[k:k + 1], mode="markers", name=rv.legend, hoverinfo="skip",
-            marker=dict(symbol=SYMBOLS[rv.symbol_index % len(SYMBOLS)], size=12, color=rv.color,
+            marker=dict(symbol=SYMBOLS[rv.symbol_index % len(SYMBOLS)], size=12 * rv.scale, color=rv.color,
                         line=dict(width=1.5, color="white")),
-            meta={"role": "marker", "run": rv.uid, "path": path_index, "stride": stride}, uid=f"{rv.uid}-smarker",
+            meta={"role": "marker", "run": rv.uid, "path": path_index}, uid=f"{rv.uid}-smarker",
         ))
         if traj.diverged:
-            xl = float(traj.evaluations[-1]) if xaxis == "cost" else float(len(traj.xy) - 1)
+            xl = float(traj.cost[-1]) if xaxis == "cost" else float(len(traj.xy) - 1)
             last = float(y[-1])
             shown = min(max(last, bounds[0]), bounds[1]) if bounds else last  # on the frame's edge if it ran off
             traces.append(_trace(
@@ -614,7 +661,7 @@ def _series_figure(runs, step, values_of, *, xaxis: str, ytitle: str, ylog: bool
                 hovertemplate=f"<b>{rv.label}</b><br>{diverged_label(traj)}<br>last value {last:.3g}<extra></extra>",
                 meta={"role": "diverged", "run": rv.uid}, uid=f"{rv.uid}-sdiverged",
             ))
-    xtitle = "cost (function + gradient evaluations)" if xaxis == "cost" else "step"
+    xtitle = f"cost (gradients; a value 1, a Hessian {HESSIAN_COST})" if xaxis == "cost" else "step"
     yaxis = dict(title=dict(text=ytitle, standoff=6), type="log" if ylog else "linear", exponentformat="power")
     if yrange is not None:
         yaxis["range"] = list(yrange)
@@ -627,6 +674,7 @@ def _series_figure(runs, step, values_of, *, xaxis: str, ytitle: str, ylog: bool
             else:  # whole decades, or every few on very wide ranges
                 yaxis["dtick"] = max(1, math.ceil(decades / 7))
     layout = _base_layout(
+        _scale_of(runs),
         xaxis=dict(title=dict(text=xtitle, standoff=6), zeroline=False, rangemode="tozero"),
         yaxis=yaxis,
         shapes=[_cursor(step)] if xaxis == "step" else [],
@@ -658,9 +706,10 @@ def loss_figure(surface: surfaces.Surface, runs: Sequence[RunView], step: int = 
     return _series_figure(runs, step, values_of, xaxis=xaxis, ytitle=title, ylog=log)
 
 
-def distance_figure(surface: surfaces.Surface, runs: Sequence[RunView], step: int = 0) -> go.Figure:
-    """Distance to the nearest known minimum against step; an explanation instead when the surface
-    has none."""
+def distance_figure(surface: surfaces.Surface, runs: Sequence[RunView], step: int = 0,
+                    xaxis: str = "step") -> go.Figure:
+    """Distance to the nearest known minimum against step (or cost); an explanation instead when
+    the surface has none."""
     if not surface.minima:
         fig = _figure([], _base_layout(
             xaxis=dict(visible=False), yaxis=dict(visible=False), margin=dict(l=16, r=16, t=16, b=16),
@@ -669,10 +718,32 @@ def distance_figure(surface: surfaces.Surface, runs: Sequence[RunView], step: in
                               yref="paper", x=0.5, y=0.5, font=dict(size=16, color="#555"))]))
         return fig
 
-    def distance(traj):
-        return np.maximum(surface.nearest_minimum_distance(traj.xy), 1e-16)
+    computed: dict[int, np.ndarray] = {}   # the range and the traces both ask for each run's
 
-    return _series_figure(runs, step, distance, xaxis="step", ytitle="distance", ylog=True)
+    def distance(traj):
+        if id(traj) not in computed:
+            computed[id(traj)] = np.maximum(surface.nearest_minimum_distance(traj.xy), 1e-16)
+        return computed[id(traj)]
+
+    return _series_figure(runs, step, distance, xaxis=xaxis, ytitle="distance", ylog=True)
+
+
+def schedule_figure(steps: int, shared: dict | None, own: Sequence[tuple[str, dict | None]] = ()) -> go.Figure:
+    """The learning-rate factor over the run: the shared schedule (grey), and each run's own
+    schedule in its colour (``own``: ``(colour, schedule)`` pairs)."""
+    from optviz import schedules   # figures draw; the schedule's own module computes
+    ts = np.unique(np.linspace(0, max(steps - 1, 0), min(max(steps, 1), 400)).round().astype(int))
+    traces = []
+    for color, schedule, width in [("#7f8c8d", shared, 3), *[(c, sch, 2) for c, sch in own]]:
+        traces.append(_trace("scatter", x=ts, y=_f32(schedules.factors(schedule, steps, ts)), mode="lines",
+                             line=dict(color=color, width=width), hovertemplate="step %{x:,}: × %{y:.3g}<extra></extra>"))
+    layout = _base_layout(
+        xaxis=dict(title=None, zeroline=False, rangemode="tozero", tickfont=dict(size=10), nticks=4),
+        yaxis=dict(title=dict(text="lr ×", standoff=2), range=[0, 1.08], tickfont=dict(size=10), nticks=3,
+                   zeroline=False),
+        margin=dict(l=40, r=8, t=6, b=22), showlegend=False, font=dict(FONT, size=11),
+    )
+    return _figure(traces, layout)
 
 
 def _rgba(hex_color: str, alpha: float) -> str:
@@ -686,4 +757,4 @@ def run_trace_dicts(traces) -> list[dict]:
     return _trace_dicts(traces)
 
 
-__all__ += ["run_trace_dicts", "loss_values", "start_trace"]
+__all__ += ["run_trace_dicts", "loss_values", "start_trace", "schedule_figure"]

@@ -49,6 +49,21 @@ SPEED_SELECT = "speed-select"
 STEP_STORE = "step-store"        # the step shown (written in the browser)
 STEP_READOUT = "step-readout"
 SHARE_BUTTON = "share-button"
+LESSON_SELECT = "lesson-select"      # the lesson picker ("" = free play)
+LESSON_CAPTION = "lesson-caption"    # what to look at in the lesson, and what to try
+REVEAL_SWITCH = "reveal-switch"      # playback draws the paths only up to the current step
+PRESENT_SWITCH = "present-switch"    # presentation mode
+PAGE = "page-root"                   # the page: class "presenting" in presentation mode
+PLAYBACK = "playback"                # the playback bar (the skip link's target)
+CONTROLS_BUTTON = "controls-button"  # on a phone: opens the control panel as a drawer
+SET_START_BUTTON = "set-start-button"  # on a touch screen: a tap on the map sets the start only in this mode
+INSPECTOR = "step-inspector"         # the numbers of every run at the current step
+OVERLAYS = "overlay-options"         # the inspector's table and what the map draws at the current step
+SCHEDULE_PLOT = "schedule-plot"      # the shared schedule's factor over the run
+MAP_CLICK = "map-click"              # where the map was clicked: {x, y, n} (written in the browser)
+ALGORITHM_MODAL = "algorithm-modal"  # an optimizer's whole update rule
+ALGORITHM_TITLE = "algorithm-title"
+ALGORITHM_BODY = "algorithm-body"
 
 # -- pattern-matching ids --------------------------------------------------------------------------
 HP = "hp"                # the exact value of a parameter (a run's hyperparameter, or the surface's /
@@ -62,6 +77,13 @@ ABOUT_TOGGLE = "about-toggle"  # shows/hides a run's "about" (formulas are types
 ABOUT_BODY = "about-body"      # so it is collapsed with CSS, not display: none)
 SURFACE_OWNER = "surface"
 SCHEDULE_OWNER = "schedule"
+COND = "cond"            # a run's own condition: name = noise, seed, schedule, clip
+ALGORITHM_BUTTON = "algorithm-button"  # opens the whole update rule of {"optimizer": name}
+
+
+def own_schedule_owner(uid: str) -> str:
+    """The owner of a run's own schedule's parameters (in ``hp`` ids)."""
+    return f"{uid}/schedule"
 
 
 def hp(owner: str, name: str) -> dict:
@@ -74,3 +96,7 @@ def hp_slider(owner: str, name: str, log: bool) -> dict:
 
 def run_part(kind: str, uid: str) -> dict:
     return {"type": kind, "run": uid}
+
+
+def cond(uid: str, name: str) -> dict:
+    return {"type": COND, "run": uid, "name": name}
