@@ -8,6 +8,7 @@ The Docker image runs exactly that command (see the Dockerfile's CMD), and so do
 * ``GUNICORN_THREADS``: threads per worker process (default 4).
 * ``GUNICORN_TIMEOUT``: seconds a worker process may stop responding before it is restarted (default 60).
 """
+import gc
 import os
 
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8050')}"
@@ -34,6 +35,16 @@ graceful_timeout = 8
 # Import the app (and with it optviz's JIT kernels, loaded from the Numba disk cache) once in the
 # master process; the workers are forked with everything already loaded.
 preload_app = True
+
+
+
+def pre_fork(server, worker):
+    """Leave the ~210,000 objects the preloaded app made (Dash, Plotly's validators, the kernels)
+    out of Python's full collections: in a worker a full collection then takes about 7 ms instead
+    of up to 118 ms, during which every thread of the worker waits (measured on 280 figure updates
+    in a row: p99 140 -> 81 ms).  The objects are never freed anyway."""
+    gc.freeze()
+
 
 # gunicorn >= 25 opens a control socket under $HOME by default; the container's user has no
 # writable home (it may be any uid, without a home at all) and nothing here uses gunicornc.
