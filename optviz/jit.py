@@ -40,7 +40,7 @@ _OPTIONS = dict(cache=True, error_model="numpy", nogil=True)
 # (fma, thread_cpu_ns), because Numba picks a function's locator when the function is decorated.
 
 #: Modules whose compiled helpers are built into the optimizer kernels.
-SHARED_MODULES = ("jit.py", "kernels.py", "schedules.py", "linesearch.py")
+SHARED_MODULES = ("jit.py", "kernels.py", "schedules.py", "linesearch.py", "drivers.py")
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 #: Where compiled code may call those helpers: the package and the tests' own compiled wrappers
 #: (a cached wrapper around a line search would otherwise keep running the old search).

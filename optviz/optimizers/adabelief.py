@@ -26,51 +26,46 @@ Adapting Stepsizes by the Belief in Observed Gradients", NeurIPS (2020).
 """
 import math
 
-from optviz.jit import kernel
-from optviz.kernels import bias_power, options, perturb, record, schedule
+from optviz.drivers import first_order
+from optviz.jit import jit
+from optviz.kernels import bias_power
 from optviz.spec import Hyperparameter, OptimizerSpec
 
 
-@kernel
-def adabelief(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, state):
+@jit
+def init(hp, x, y):
+    """m_0 = s_0 = 0; the powers beta1^0 = beta2^0 = 1."""
+    return (0.0, 0.0, 0.0, 0.0, 1.0, 1.0), (0.0, 0.0, 0.0, 0.0)
+
+
+@jit
+def update(state, x, y, gx, gy, hp, factor, t):
     lr, beta1, beta2, eps, weight_decay = hp[0], hp[1], hp[2], hp[3], hp[4]
     decoupled, bias_correction = hp[5] != 0, hp[6] != 0
-    o = options(opts)
-    mx = my = sx = sy = 0.0
-    beta1_t = beta2_t = 1.0
-    status = record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o)
-    if status:
-        return 0, status
-    state[0, :] = 0.0
-    for t in range(1, steps + 1):
-        gx, gy = perturb(gradient(x, y, p), o)
-        eta = lr * schedule(o, t - 1, steps)
-        if decoupled:
-            x *= 1.0 - eta * weight_decay
-            y *= 1.0 - eta * weight_decay
-        else:
-            gx += weight_decay * x
-            gy += weight_decay * y
-        mx = beta1 * mx + (1.0 - beta1) * gx
-        my = beta1 * my + (1.0 - beta1) * gy
-        sx = beta2 * sx + (1.0 - beta2) * (gx - mx) * (gx - mx) + eps
-        sy = beta2 * sy + (1.0 - beta2) * (gy - my) * (gy - my) + eps
-        beta1_t = bias_power(beta1_t, beta1)
-        beta2_t = bias_power(beta2_t, beta2)
-        bc1 = 1.0 - beta1_t if bias_correction else 1.0
-        bc2 = 1.0 - beta2_t if bias_correction else 1.0
-        step_size = eta / bc1
-        bc2_sqrt = math.sqrt(bc2)
-        x -= step_size * mx / (math.sqrt(sx) / bc2_sqrt + eps)
-        y -= step_size * my / (math.sqrt(sy) / bc2_sqrt + eps)
-        status = record(value(x, y, p), x, y, t, 0, t, 0, xy, loss, counts, o)
-        if status:
-            return t - 1, status
-        state[t, 0] = mx
-        state[t, 1] = my
-        state[t, 2] = sx
-        state[t, 3] = sy
-    return steps, 0
+    mx, my, sx, sy, beta1_t, beta2_t = state
+    eta = lr * factor
+    if decoupled:
+        x *= 1.0 - eta * weight_decay
+        y *= 1.0 - eta * weight_decay
+    else:
+        gx += weight_decay * x
+        gy += weight_decay * y
+    mx = beta1 * mx + (1.0 - beta1) * gx
+    my = beta1 * my + (1.0 - beta1) * gy
+    sx = beta2 * sx + (1.0 - beta2) * (gx - mx) * (gx - mx) + eps
+    sy = beta2 * sy + (1.0 - beta2) * (gy - my) * (gy - my) + eps
+    beta1_t = bias_power(beta1_t, beta1)
+    beta2_t = bias_power(beta2_t, beta2)
+    bc1 = 1.0 - beta1_t if bias_correction else 1.0
+    bc2 = 1.0 - beta2_t if bias_correction else 1.0
+    step_size = eta / bc1
+    bc2_sqrt = math.sqrt(bc2)
+    x -= step_size * mx / (math.sqrt(sx) / bc2_sqrt + eps)
+    y -= step_size * my / (math.sqrt(sy) / bc2_sqrt + eps)
+    return (mx, my, sx, sy, beta1_t, beta2_t), x, y, (mx, my, sx, sy)
+
+
+adabelief = first_order(init, update)
 
 
 SPECS = (

@@ -25,56 +25,51 @@ Loshchilov and Hutter, "Decoupled Weight Decay Regularization" (2019) for the de
 """
 import math
 
-from optviz.jit import kernel
-from optviz.kernels import bias_power, options, perturb, record, schedule
+from optviz.drivers import first_order
+from optviz.jit import jit
+from optviz.kernels import bias_power
 from optviz.spec import Hyperparameter, OptimizerSpec
 
 
-@kernel
-def nadam(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, state):
+@jit
+def init(hp, x, y):
+    """m_0 = v_0 = 0; beta2^0 = 1 and the empty product of the momentum factors, 1."""
+    return (0.0, 0.0, 0.0, 0.0, 1.0, 1.0), (0.0, 0.0, 0.0, 0.0)
+
+
+@jit
+def update(state, x, y, gx, gy, hp, factor, t):
     lr, beta1, beta2, eps, weight_decay, momentum_decay = hp[0], hp[1], hp[2], hp[3], hp[4], hp[5]
     decoupled = hp[6] != 0
-    o = options(opts)
-    mx = my = vx = vy = 0.0
-    beta2_t = mu_product = 1.0
-    status = record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o)
-    if status:
-        return 0, status
-    state[0, :] = 0.0
-    for t in range(1, steps + 1):
-        gx, gy = perturb(gradient(x, y, p), o)
-        eta = lr * schedule(o, t - 1, steps)
-        if decoupled:
-            x *= 1.0 - eta * weight_decay
-            y *= 1.0 - eta * weight_decay
-        else:
-            gx += weight_decay * x
-            gy += weight_decay * y
-        mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * momentum_decay))
-        mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * momentum_decay))
-        mu_product = bias_power(mu_product, mu)
-        mu_product_next = mu_product * mu_next
-        # torch's lerp form of m = beta1 m + (1 - beta1) g
-        mx = mx + (1.0 - beta1) * (gx - mx)
-        my = my + (1.0 - beta1) * (gy - my)
-        vx = beta2 * vx + (1.0 - beta2) * gx * gx
-        vy = beta2 * vy + (1.0 - beta2) * gy * gy
-        beta2_t = bias_power(beta2_t, beta2)
-        bc2 = 1.0 - beta2_t
-        dx = math.sqrt(vx / bc2) + eps
-        dy = math.sqrt(vy / bc2) + eps
-        x -= eta * (1.0 - mu) / (1.0 - mu_product) * gx / dx
-        y -= eta * (1.0 - mu) / (1.0 - mu_product) * gy / dy
-        x -= eta * mu_next / (1.0 - mu_product_next) * mx / dx
-        y -= eta * mu_next / (1.0 - mu_product_next) * my / dy
-        status = record(value(x, y, p), x, y, t, 0, t, 0, xy, loss, counts, o)
-        if status:
-            return t - 1, status
-        state[t, 0] = mx
-        state[t, 1] = my
-        state[t, 2] = vx
-        state[t, 3] = vy
-    return steps, 0
+    mx, my, vx, vy, beta2_t, mu_product = state
+    eta = lr * factor
+    if decoupled:
+        x *= 1.0 - eta * weight_decay
+        y *= 1.0 - eta * weight_decay
+    else:
+        gx += weight_decay * x
+        gy += weight_decay * y
+    mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * momentum_decay))
+    mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * momentum_decay))
+    mu_product = bias_power(mu_product, mu)
+    mu_product_next = mu_product * mu_next
+    # torch's lerp form of m = beta1 m + (1 - beta1) g
+    mx = mx + (1.0 - beta1) * (gx - mx)
+    my = my + (1.0 - beta1) * (gy - my)
+    vx = beta2 * vx + (1.0 - beta2) * gx * gx
+    vy = beta2 * vy + (1.0 - beta2) * gy * gy
+    beta2_t = bias_power(beta2_t, beta2)
+    bc2 = 1.0 - beta2_t
+    dx = math.sqrt(vx / bc2) + eps
+    dy = math.sqrt(vy / bc2) + eps
+    x -= eta * (1.0 - mu) / (1.0 - mu_product) * gx / dx
+    y -= eta * (1.0 - mu) / (1.0 - mu_product) * gy / dy
+    x -= eta * mu_next / (1.0 - mu_product_next) * mx / dx
+    y -= eta * mu_next / (1.0 - mu_product_next) * my / dy
+    return (mx, my, vx, vy, beta2_t, mu_product), x, y, (mx, my, vx, vy)
+
+
+nadam = first_order(init, update)
 
 
 SPECS = (
