@@ -24,8 +24,8 @@ as globals.  :func:`first_order` makes a copy of that function whose globals nam
 own ``init`` and ``update`` and compiles it, so Numba inlines them as it inlines any compiled
 helper, and the loop runs as fast as the hand-written loops it replaced (see
 ``benchmarks/README.md``).  The copy is filed under the optimizer's module for Numba's disk cache
-(its source stamp is that module's, plus :data:`optviz.jit.SHARED_MODULES`, which include this
-file), so editing an update recompiles its kernel and only that one.  Passing ``init`` and
+(its source stamp is that module's, plus every file it depends on, this one included: see
+:func:`optviz.jit.dependencies`), so editing an update recompiles its kernel and only that one.  Passing ``init`` and
 ``update`` to a compiled driver as arguments instead cannot be cached: Numba then embeds the
 functions' addresses in the code, and keys its cache by their types, which hold weak references.  The grid drivers of :mod:`optviz.grid` run the same ``update`` over
 many runs at once.

@@ -40,10 +40,10 @@ def init(hp, x, y):
 @jit
 def update(state, x, y, gx, gy, hp, factor, t):
     lr, beta1, beta2, eps, weight_decay, momentum_decay = hp[0], hp[1], hp[2], hp[3], hp[4], hp[5]
-    decoupled = hp[6] != 0
+    decoupled_weight_decay = hp[6] != 0
     mx, my, vx, vy, beta2_t, mu_product = state
     eta = lr * factor
-    if decoupled:
+    if decoupled_weight_decay:
         x *= 1.0 - eta * weight_decay
         y *= 1.0 - eta * weight_decay
     else:

@@ -55,11 +55,11 @@ def init(hp, x, y):
 @jit
 def update(state, x, y, gx, gy, hp, factor, t):
     lr, beta1, beta2, eps, weight_decay = hp[0], hp[1], hp[2], hp[3], hp[4]
-    decoupled = hp[5] != 0
+    decoupled_weight_decay = hp[5] != 0
     mx, my, vx, vy, beta1_t, beta2_t, beta2_sma = state
     rho_inf = 2.0 / (1.0 - beta2) - 1.0
     eta = lr * factor
-    if decoupled:
+    if decoupled_weight_decay:
         x *= 1.0 - eta * weight_decay
         y *= 1.0 - eta * weight_decay
     else:

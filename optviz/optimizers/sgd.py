@@ -25,6 +25,10 @@ from optviz.jit import jit
 from optviz.spec import Hyperparameter, OptimizerSpec
 
 
+#: ``form``'s values as the kernel receives them (the index of the choice).
+TORCH, CLASSICAL = 0.0, 1.0
+
+
 @jit
 def init(hp, x, y):
     """b_0 = 0 (the momentum buffer; set to the first gradient at step 1 in torch's form)."""
@@ -34,12 +38,12 @@ def init(hp, x, y):
 @jit
 def update(state, x, y, gx, gy, hp, factor, t):
     lr, momentum, dampening, weight_decay = hp[0], hp[1], hp[2], hp[3]
-    classical, nesterov = hp[4] != 0, hp[5] != 0
+    form, nesterov = hp[4], hp[5] != 0
     bx, by = state
     eta = lr * factor
     gx += weight_decay * x
     gy += weight_decay * y
-    if classical:
+    if form == CLASSICAL:
         # v = mu v - eta g (nesterov: look ahead by mu v)
         bx = momentum * bx - eta * gx
         by = momentum * by - eta * gy
