@@ -17,7 +17,8 @@ threads (the kernels release the GIL).
 =============  =====================================================================
 
 Limits: :data:`AXIS_CAP` values per sweep axis, :data:`RESOLUTION_CAP` per side of a basin map,
-:data:`FAN_CAP` runs in a fan, and :data:`CELL_STEPS_CAP` cells x steps in one grid.  Bad input
+:data:`FAN_CAP` runs in a fan, and :data:`CELL_STEPS_CAP` cells x steps in one grid without a
+``work_limit`` (with one, each cell stops on it, so the grid's work is bounded anyway).  Bad input
 raises ``ValueError`` saying what was wrong and what is allowed, as ``simulate`` does.
 """
 from __future__ import annotations
@@ -36,7 +37,7 @@ from optviz.jit import KERNEL_SIGNATURE, PAIR_FN, SCALAR_FN, TRIPLE_FN, compiled
 from optviz.kernels import (DIVERGED, N_COUNTS, N_OPTS, OPT_BOUND, OPT_CLIP, OPT_DEADLINE, OPT_NOISE, OPT_SCHEDULE,
                             OPT_SCHEDULE_A, OPT_SCHEDULE_B, OPT_SEED, OPT_WORK_LIMIT, TIME_LIMIT)
 from optviz.options import NOISE, SEED, STEPS
-from optviz.spec import STATUSES, OptimizerSpec, Trajectory, as_float, shown
+from optviz.spec import STATUSES, Hyperparameter, OptimizerSpec, Trajectory, as_float, shown
 
 __all__ = ["sweep", "basins", "fan", "tune", "Sweep", "Basins", "Fan", "Tuned",
            "AXIS_CAP", "RESOLUTION_CAP", "FAN_CAP", "CELL_STEPS_CAP"]
@@ -47,6 +48,9 @@ AXIS_CAP = 256
 RESOLUTION_CAP = 400
 #: Most runs in a noise fan.
 FAN_CAP = 64
+#: A basin map's starts along each side of the window.
+RESOLUTION = Hyperparameter("resolution", 64, 2, RESOLUTION_CAP, kind="int",
+                            help="Starts along each side of the window (resolution x resolution runs).")
 #: Most cells x steps in one grid (about 10-30 s of one core for a first-order method).
 CELL_STEPS_CAP = 200_000_000
 #: A start is said to reach a minimum when its last iterate is within this fraction of the
@@ -141,7 +145,7 @@ class _Cells:
 def _run(spec: OptimizerSpec, surf: surfaces.Surface, starts: np.ndarray, hps: np.ndarray, steps: int,
          opts: np.ndarray, seeds: np.ndarray, *, tol: float, radius: float, time_limit: float = math.inf) -> _Cells:
     n = len(starts)
-    if n * max(steps, 1) > CELL_STEPS_CAP:
+    if opts[OPT_WORK_LIMIT] == math.inf and n * max(steps, 1) > CELL_STEPS_CAP:
         raise ValueError(f"a grid of {n:,} runs x {steps:,} steps is too large: at most {CELL_STEPS_CAP:,} "
                          f"runs x steps")
     starts = np.ascontiguousarray(starts, dtype=np.float64)
@@ -346,9 +350,7 @@ def basins(optimizer, surface, *, resolution=64, steps=500, domain=None, noise=0
     within ``radius`` (1e-3 of the window's diagonal) of it."""
     spec = _optimizer(optimizer)
     surf = _surface(surface)
-    if isinstance(resolution, bool) or not isinstance(resolution, (int, np.integer)) \
-            or not 2 <= resolution <= RESOLUTION_CAP:
-        raise ValueError(f"resolution must be an integer from 2 to {RESOLUTION_CAP}; got {shown(resolution)}")
+    resolution = RESOLUTION.validate(resolution, strict=True)
     n = STEPS.validate(steps, strict=True)
     (x0, x1), (y0, y1) = _domain(domain, surf)
     values = spec.resolve(hyperparameters, strict=True)

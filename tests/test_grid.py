@@ -162,7 +162,7 @@ def test_a_time_limited_sweep_marks_the_cells_it_did_not_run():
     (lambda: optviz.sweep("adam", "rosenbrock", grid={"lr": [0.1]}, tol=-1), "tol must be"),
     (lambda: optviz.sweep("adam", "rosenbrock", grid={"lr": [0.1] * 200, "beta1": [0.9] * 200}, steps=100_000),
      "too large"),
-    (lambda: optviz.basins("gd", "himmelblau", resolution=401), "resolution must be an integer from 2 to 400"),
+    (lambda: optviz.basins("gd", "himmelblau", resolution=401), "resolution must be an integer in [2, 400]"),
     (lambda: optviz.basins("gd", "himmelblau", resolution=2.5), "resolution must be an integer"),
     (lambda: optviz.basins("gd", "himmelblau", domain=((1, 0), (0, 1))), "domain must be"),
     (lambda: optviz.fan("gd", "saddle", n=65), "n must be an integer from 1 to 64"),
