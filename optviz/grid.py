@@ -31,7 +31,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 import surfaces
-from optviz import schedules
+from optviz import drivers, schedules
 from optviz.engine import BOUND_FACTOR, _clip, _limit, _optimizer, _start, _surface, simulate
 from optviz.jit import KERNEL_SIGNATURE, PAIR_FN, SCALAR_FN, TRIPLE_FN, compiled, first_class, params_t, thread_cpu_ns, types
 from optviz.kernels import (DIVERGED, N_COUNTS, N_OPTS, OPT_BOUND, OPT_CLIP, OPT_DEADLINE, OPT_NOISE, OPT_SCHEDULE,
@@ -101,6 +101,8 @@ def _cells(kernel, value, gradient, hessian, p, starts, hps, steps, width, opts,
         done, status = kernel(value, gradient, hessian, p, starts[i, 0], starts[i, 1], steps, hps[i], o,
                               xy, loss, counts, state)
         out[i, DONE], out[i, STATUS], out[i, WORK] = done, status, counts[done, 3]
+        if done == 0 and status == DIVERGED:   # the start itself is not finite: nothing was recorded
+            xy[0, 0], xy[0, 1], loss[0] = starts[i, 0], starts[i, 1], value(starts[i, 0], starts[i, 1], p)
         final_xy[i, 0], final_xy[i, 1], final_loss[i] = xy[done, 0], xy[done, 1], loss[done]
         out[i, TO_TOL] = -1
         if not math.isnan(f_star):
@@ -157,11 +159,15 @@ def _run(spec: OptimizerSpec, surf: surfaces.Surface, starts: np.ndarray, hps: n
     f_star = surf.minimum_value if surf.minimum_value is not None else math.nan
     minima = np.asarray(surf.minima, dtype=np.float64).reshape(-1, 2)
     final_xy, final_loss, out = np.empty((n, 2)), np.empty(n), np.empty((n, 6), dtype=np.int64)
+    blocked = _blocked_kernel(spec, surf, hps, steps, opts, seeds, tracked=radius > 0 and len(minima) > 0)
     kernel = first_class(spec.kernel)
     width = len(spec.state)
 
     def work(lo, hi):
-        if lo < hi:
+        if lo < hi and blocked is not None:
+            blocked(surf.params, starts[lo:hi], hps[lo:hi], steps, opts, bounds[lo:hi], f_star, tol, minima, radius,
+                    final_xy[lo:hi], final_loss[lo:hi], out[lo:hi])
+        elif lo < hi:
             _cells(kernel, *surf.functions, surf.params, starts[lo:hi], hps[lo:hi], steps, width, opts, seeds[lo:hi],
                    bounds[lo:hi], f_star, tol, minima, radius, final_xy[lo:hi], final_loss[lo:hi], out[lo:hi])
 
@@ -174,6 +180,46 @@ def _run(spec: OptimizerSpec, surf: surfaces.Surface, starts: np.ndarray, hps: n
             list(pool.map(work, edges[:-1], edges[1:]))
     return _Cells(final_xy, final_loss, out[:, DONE].copy(), out[:, STATUS].copy(), out[:, TO_TOL].copy(),
                   out[:, MINIMUM].copy(), out[:, SETTLED].copy(), out[:, WORK].copy())
+
+
+#: A basin map keeps each block's path (16 runs x steps x 2 coordinates) to find when each run
+#: settled; beyond this many steps it goes run by run instead (one run's scratch arrays).
+BLOCKED_TRACK_STEPS = 20_000
+
+
+def _blocked_kernel(spec: OptimizerSpec, surf: surfaces.Surface, hps: np.ndarray, steps: int, opts: np.ndarray,
+                    seeds: np.ndarray, tracked: bool):
+    """The blocked grid loop of :mod:`optviz.drivers` for this optimizer and surface, or ``None``
+    where the cells must go run by run: an optimizer with a loop of its own (line searches,
+    simplex), gradient noise (the runs of a block would share one generator), or a long basin
+    map."""
+    made = drivers.MADE.get(spec.kernel)
+    if made is None or opts[OPT_NOISE] > 0 or (tracked and steps > BLOCKED_TRACK_STEPS) or not len(hps):
+        return None
+    if made.when is not None and not (hps[:, made.when[0]] == made.when[1]).all():
+        return None
+    state, _ = made.init(hps[0], 0.0, 0.0)
+    columns = [i for i, h in enumerate(spec.hyperparameters) if h.kind in ("bool", "choice")]
+    columns += range(len(spec.hyperparameters), hps.shape[1])   # the spec's fixed values
+    switches = tuple((i, float(hps[0, i])) for i in columns if (hps[:, i] == hps[0, i]).all())
+    key = (made, surf.value_fn, surf.gradient_fn, surf.hessian_fn, len(state), hps.shape[1], switches)
+    if key not in _BLOCKED:
+        # compiling costs 1-2 s and memory that stays: only for a grid that will save that much,
+        # and for at most BLOCKED_KERNELS pairs of update and surface per process
+        if len(hps) * steps < BLOCKED_MIN_CELL_STEPS or len(_BLOCKED) >= BLOCKED_KERNELS:
+            return None
+        _BLOCKED[key] = drivers.grid_kernel(*key)
+    return _BLOCKED[key]
+
+
+#: Compiled blocked kernels of this process, by update and surface.
+_BLOCKED: dict = {}
+#: The most blocked kernels a process compiles or loads (each 1-2 s to compile, about a megabyte
+#: of code that stays); further pairs of update and surface go run by run.
+BLOCKED_KERNELS = 32
+#: A grid smaller than this many cells x steps goes run by run unless its blocked kernel is ready
+#: (run by run it takes under about 30 ms).
+BLOCKED_MIN_CELL_STEPS = 1_000_000
 
 
 def _bounds(surf: surfaces.Surface, starts: np.ndarray) -> np.ndarray:
@@ -310,7 +356,8 @@ def sweep(optimizer, surface, *, grid: Mapping[str, Sequence[float]], start=None
     seeds = np.full(len(hps), opts[OPT_SEED])
     cells = _run(spec, surf, starts, hps, n, opts, seeds, tol=tolerance, radius=0.0, time_limit=seconds)
     return Sweep(
-        optimizer=spec.name, surface=surf.name, names=names, values=axes, fixed=values, steps=n, tol=tolerance,
+        optimizer=spec.name, surface=surf.name, names=names, values=axes,
+        fixed={k: v for k, v in values.items() if k not in names}, steps=n, tol=tolerance,
         final_loss=cells.final_loss.reshape(shape), steps_to_tol=cells.to_tol.reshape(shape),
         diverged=(cells.status == DIVERGED).reshape(shape),
         status=np.array(STATUSES, dtype=object)[cells.status].reshape(shape),

@@ -67,7 +67,8 @@ def dependencies(py_func) -> list[str]:
         if id(fn) in seen or not hasattr(fn, "__code__"):
             continue
         seen.add(id(fn))
-        files.add(os.path.abspath(fn.__code__.co_filename))
+        if os.path.exists(fn.__code__.co_filename):   # not text generated at run time (its maker's file counts)
+            files.add(os.path.abspath(fn.__code__.co_filename))
         # a copy of another module's function (optviz.drivers.specialise) keeps that module's globals
         module_file = fn.__globals__.get("__file__")
         if module_file:

@@ -14,6 +14,7 @@ import app as web
 import optviz
 import surfaces
 from optviz import api, optimizers, schedules
+from optviz import grid as grid_module
 from optviz import settings as service_settings
 from optviz.config import start_bounds
 from optviz.options import STEPS
@@ -247,6 +248,7 @@ def cheap_requests(monkeypatch):
     test short without changing what is checked (a limited run is still a valid answer)."""
     monkeypatch.setattr(service_settings, "WORK_LIMIT", 200_000)
     monkeypatch.setattr(service_settings, "GRID_WORK_LIMIT", 400_000)
+    monkeypatch.setattr(grid_module, "BLOCKED_MIN_CELL_STEPS", 10 ** 18)   # no compiling per fuzzed pair
     monkeypatch.setattr(service_settings, "TIME_LIMIT", 0.2)
 
 

@@ -29,9 +29,22 @@ CASES = [
 RUN_OPTIONS = ("noise", "seed", "clip", "schedule")
 
 
+@pytest.fixture(params=["run by run", "blocked"])
+def path(request, monkeypatch):
+    """Both ways a grid is run: each cell by the optimizer's own kernel, or (for the methods the
+    drivers make, without noise) blocks of cells by the blocked loop of optviz.drivers, compiled
+    for the optimizer and surface whatever the grid's size."""
+    if request.param == "blocked":
+        monkeypatch.setattr(grid, "BLOCKED_MIN_CELL_STEPS", 0)
+        monkeypatch.setattr(grid, "BLOCKED_KERNELS", 10 ** 6)
+    else:
+        monkeypatch.setattr(grid, "_blocked_kernel", lambda *args, **kwargs: None)
+    return request.param
+
+
 @pytest.mark.parametrize("optimizer, surface, start, axes, fixed", CASES,
                          ids=[f"{c[0]}-{c[1]}-{'-'.join(c[3])}" for c in CASES])
-def test_every_sweep_cell_equals_simulate_bit_for_bit(optimizer, surface, start, axes, fixed):
+def test_every_sweep_cell_equals_simulate_bit_for_bit(optimizer, surface, start, axes, fixed, path):
     steps, tol = 150, 1e-4
     result = optviz.sweep(optimizer, surface, start=start, steps=steps, grid=axes, tol=tol, **fixed)
     shape = tuple(len(v) for v in axes.values())
@@ -94,11 +107,38 @@ def test_himmelblau_basins_under_gd_each_quadrant_reaches_its_own_minimum():
         assert result.minimum[i, j] == k
 
 
-def test_basins_cells_equal_simulate_from_their_start():
-    result = optviz.basins("adam", "himmelblau", resolution=6, steps=300, lr=0.1)
+def test_the_blocked_loop_serves_the_methods_the_drivers_make(monkeypatch):
+    monkeypatch.setattr(grid, "BLOCKED_MIN_CELL_STEPS", 0)
+    used = []
+    real = grid._blocked_kernel
+    monkeypatch.setattr(grid, "_blocked_kernel", lambda *a, **k: used.append(real(*a, **k)) or used[-1])
+    optviz.sweep("adam", "rosenbrock", steps=20, grid={"lr": [0.01, 0.1]})
+    optviz.sweep("gd", "rosenbrock", steps=20, grid={"lr": [0.01, 0.1]})
+    optviz.sweep("gd", "rosenbrock", steps=20, grid={"lr": [0.01, 0.1]}, line_search="armijo")
+    optviz.sweep("bfgs", "rosenbrock", steps=20, grid={"lr": [0.5, 1.0]})
+    optviz.sweep("adam", "rosenbrock", steps=20, grid={"lr": [0.01, 0.1]}, noise=0.1)
+    assert [u is not None for u in used] == [True, True, False, False, False]
+
+
+def test_a_short_last_block_and_a_work_limit_keep_every_cell_equal(monkeypatch):
+    """19 cells: a block of 16 and one of 3 (its unused lanes repeat a run); a work limit stops
+    each cell at the same step as simulate, with the same status."""
+    monkeypatch.setattr(grid, "BLOCKED_MIN_CELL_STEPS", 0)
+    lrs = list(np.geomspace(1e-3, 3.0, 19))
+    result = optviz.sweep("adam", "rosenbrock", steps=400, grid={"lr": lrs}, work_limit=501)
+    for i, lr in enumerate(lrs):
+        run = optviz.simulate("adam", "rosenbrock", steps=400, lr=lr, work_limit=501)
+        assert (result.final_loss[i], result.status[i], result.steps_done[i]) == (run.loss[-1], run.status, run.steps)
+
+
+@pytest.mark.parametrize("optimizer, hyperparameters", [("adam", {"lr": 0.1}), ("gd", {"lr": 0.02}),
+                                                         ("newton", {"lr": 0.5})])
+def test_basins_cells_equal_simulate_from_their_start_either_way(optimizer, hyperparameters, path):
+    result = optviz.basins(optimizer, "himmelblau", resolution=6, steps=300, **hyperparameters)
     radius = grid.REACH_FRACTION * math.hypot(10, 10)
-    for i, j in [(0, 0), (2, 3), (5, 1), (4, 4)]:
-        run = optviz.simulate("adam", "himmelblau", start=(result.xs[j], result.ys[i]), steps=300, lr=0.1)
+    for i, j in [(0, 0), (2, 3), (5, 1), (4, 4), (3, 2)]:
+        run = optviz.simulate(optimizer, "himmelblau", start=(result.xs[j], result.ys[i]), steps=300,
+                              **hyperparameters)
         assert result.final_loss[i, j] == run.loss[-1]
         d = np.hypot(*(np.asarray(result.minima) - run.xy[-1]).T)
         expected = int(np.argmin(d)) if d.min() <= radius else -1

@@ -23,7 +23,7 @@ Reference: Cauchy (1847); Armijo, "Minimization of functions having Lipschitz co
 partial derivatives", Pacific J. Math. 16 (1966); Wolfe, "Convergence conditions for ascent
 methods", SIAM Review 11 (1969); Nocedal and Wright, *Numerical Optimization* (2006), ch. 3.
 """
-from optviz.drivers import first_order
+from optviz.drivers import MADE, first_order
 from optviz.jit import jit, kernel
 from optviz.kernels import options, record, schedule
 from optviz.linesearch import (C1, C2_QUASI_NEWTON, MAX_ITER, RHO, armijo, phi, phi_gradient, repeatable,
@@ -103,6 +103,9 @@ def gd(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, sta
         state[t, 0] = alpha
     return steps, 0
 
+
+# grids of runs without a line search run the fixed step's update (optviz.drivers.grid_kernel)
+MADE[gd] = MADE[fixed_step]._replace(when=(2, NONE))
 
 SPECS = (
     OptimizerSpec(

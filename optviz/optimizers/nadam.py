@@ -16,7 +16,8 @@ r"""NAdam, as ``torch.optim.NAdam`` computes it.
 Adam with Nesterov momentum: the step uses the momentum it is about to have, ``mu_{t+1} m_t``,
 plus the fresh gradient, each with its own bias correction.  The momentum factor ``mu_t`` warms up
 from ``beta1 / 2`` towards ``beta1`` at a speed set by ``momentum_decay`` psi (Dozat's schedule,
-as torch and Keras use it).  The product of the ``mu_i`` is a running product (torch keeps one
+as torch and Keras use it); ``constant_momentum`` keeps ``mu_t = beta1`` from the first step, as
+optax's ``nadam`` does (its ``b1 m_t / (1 - b1^(t+1)) + (1 - b1) g_t / (1 - b1^t)``).  The product of the ``mu_i`` is a running product (torch keeps one
 too) that stops changing once ``1`` minus it rounds to ``1``, which changes nothing and keeps it
 out of subnormal numbers.
 
@@ -40,7 +41,7 @@ def init(hp, x, y):
 @jit
 def update(state, x, y, gx, gy, hp, factor, t):
     lr, beta1, beta2, eps, weight_decay, momentum_decay = hp[0], hp[1], hp[2], hp[3], hp[4], hp[5]
-    decoupled_weight_decay = hp[6] != 0
+    decoupled_weight_decay, constant_momentum = hp[6] != 0, hp[7] != 0
     mx, my, vx, vy, beta2_t, mu_product = state
     eta = lr * factor
     if decoupled_weight_decay:
@@ -49,8 +50,11 @@ def update(state, x, y, gx, gy, hp, factor, t):
     else:
         gx += weight_decay * x
         gy += weight_decay * y
-    mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * momentum_decay))
-    mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * momentum_decay))
+    if constant_momentum:   # optax's NAdam: mu_t = beta1 at every step
+        mu = mu_next = beta1
+    else:
+        mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * momentum_decay))
+        mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * momentum_decay))
     mu_product = bias_power(mu_product, mu)
     mu_product_next = mu_product * mu_next
     # torch's lerp form of m = beta1 m + (1 - beta1) g
@@ -90,6 +94,9 @@ SPECS = (
                            help="psi: how fast the momentum factor warms up from beta1 / 2 to beta1."),
             Hyperparameter("decoupled_weight_decay", False, kind="bool",
                            help="Shrink the parameters directly (NAdamW) instead of adding an L2 gradient."),
+            Hyperparameter("constant_momentum", False, kind="bool",
+                           help="Keep the momentum factor at beta1 (optax's NAdam) instead of torch's warm-up "
+                                "from beta1 / 2 (momentum_decay is then unused)."),
         ),
         kernel=nadam, state=("m_x", "m_y", "v_x", "v_y"), torch="torch.optim.NAdam",
         reference="Dozat (2016)",

@@ -55,7 +55,7 @@ def init(hp, x, y):
 @jit
 def update(state, x, y, gx, gy, hp, factor, t):
     lr, beta1, beta2, eps, weight_decay = hp[0], hp[1], hp[2], hp[3], hp[4]
-    decoupled_weight_decay = hp[5] != 0
+    decoupled_weight_decay, eps_on_v_hat = hp[5] != 0, hp[6] != 0
     mx, my, vx, vy, beta1_t, beta2_t, beta2_sma = state
     rho_inf = 2.0 / (1.0 - beta2) - 1.0
     eta = lr * factor
@@ -78,7 +78,11 @@ def update(state, x, y, gx, gy, hp, factor, t):
     m_hat_x = mx / bc1
     m_hat_y = my / bc1
     rho_t = rho_inf - 2.0 * t * beta2_sma / bc2
-    if rho_t > 5.0:
+    if eps_on_v_hat and rho_t >= 5.0:   # optax: r m_hat / (sqrt(v / c2) + eps)
+        r_t = math.sqrt((rho_t - 4.0) * (rho_t - 2.0) * rho_inf / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t))
+        x -= eta * (r_t * m_hat_x / (math.sqrt(vx / bc2) + eps))
+        y -= eta * (r_t * m_hat_y / (math.sqrt(vy / bc2) + eps))
+    elif rho_t > 5.0 and not eps_on_v_hat:
         l_x = math.sqrt(bc2) / (math.sqrt(vx) + eps)
         l_y = math.sqrt(bc2) / (math.sqrt(vy) + eps)
         r_t = math.sqrt((rho_t - 4.0) * (rho_t - 2.0) * rho_inf / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t))
@@ -109,6 +113,9 @@ SPECS = (
             Hyperparameter("weight_decay", 0.0, 0.0, 10.0, slider=(0.0, 1.0), help="Weight decay."),
             Hyperparameter("decoupled_weight_decay", False, kind="bool",
                            help="Shrink the parameters directly (as AdamW) instead of adding an L2 gradient."),
+            Hyperparameter("eps_on_v_hat", False, kind="bool",
+                           help="Add eps to sqrt(v / (1 - beta2^t)) as optax does, instead of to sqrt(v) as torch "
+                                "does (and rectify from rho_t >= 5 rather than > 5)."),
         ),
         kernel=radam, state=("m_x", "m_y", "v_x", "v_y", "rho"), torch="torch.optim.RAdam",
         reference="Liu et al. (2020)",
