@@ -132,6 +132,20 @@ def clipped(gx, gy, o):
 
 
 @jit
+def weight_decay_step(x, y, gx, gy, eta, weight_decay, decoupled):
+    """Weight decay ``lambda``, the two ways: decoupled (AdamW's, Loshchilov and Hutter), the
+    parameters shrink, ``theta <- theta (1 - eta lambda)``; otherwise (L2) the gradient gains
+    ``lambda theta``.  Returns ``(x, y, gx, gy)``."""
+    if decoupled:
+        x *= 1.0 - eta * weight_decay
+        y *= 1.0 - eta * weight_decay
+    else:
+        gx += weight_decay * x
+        gy += weight_decay * y
+    return x, y, gx, gy
+
+
+@jit
 def schedule(o, t, total):
     """The learning-rate factor at step ``t`` (0-based) of ``total``."""
     return lr_factor(o.schedule, o.schedule_a, o.schedule_b, t, total)

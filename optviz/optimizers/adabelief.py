@@ -34,7 +34,7 @@ import math
 
 from optviz.drivers import first_order
 from optviz.jit import jit
-from optviz.kernels import bias_power
+from optviz.kernels import bias_power, weight_decay_step
 from optviz.spec import Hyperparameter, OptimizerSpec
 
 
@@ -50,12 +50,7 @@ def update(state, x, y, gx, gy, hp, factor, t):
     decoupled, bias_correction, rectify = hp[5] != 0, hp[6] != 0, hp[7] != 0
     mx, my, sx, sy, beta1_t, beta2_t = state
     eta = lr * factor
-    if decoupled:
-        x *= 1.0 - eta * weight_decay
-        y *= 1.0 - eta * weight_decay
-    else:
-        gx += weight_decay * x
-        gy += weight_decay * y
+    x, y, gx, gy = weight_decay_step(x, y, gx, gy, eta, weight_decay, decoupled)
     mx = beta1 * mx + (1.0 - beta1) * gx
     my = beta1 * my + (1.0 - beta1) * gy
     sx = beta2 * sx + (1.0 - beta2) * (gx - mx) * (gx - mx) + eps

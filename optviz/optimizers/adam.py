@@ -29,7 +29,7 @@ import math
 
 from optviz.drivers import first_order
 from optviz.jit import jit
-from optviz.kernels import bias_power
+from optviz.kernels import bias_power, weight_decay_step
 from optviz.spec import Hyperparameter, OptimizerSpec
 
 
@@ -46,12 +46,7 @@ def update(state, x, y, gx, gy, hp, factor, t):
     amsgrad_of_v_hat, decoupled = hp[8] != 0, hp[9] != 0
     mx, my, vx, vy, vmax_x, vmax_y, beta1_t, beta2_t = state
     eta = lr * factor
-    if decoupled:
-        x *= 1.0 - eta * weight_decay
-        y *= 1.0 - eta * weight_decay
-    else:
-        gx += weight_decay * x
-        gy += weight_decay * y
+    x, y, gx, gy = weight_decay_step(x, y, gx, gy, eta, weight_decay, decoupled)
     mx = beta1 * mx + (1.0 - beta1) * gx
     my = beta1 * my + (1.0 - beta1) * gy
     vx = beta2 * vx + (1.0 - beta2) * gx * gx

@@ -28,7 +28,7 @@ import math
 
 from optviz.drivers import first_order
 from optviz.jit import jit
-from optviz.kernels import bias_power
+from optviz.kernels import bias_power, weight_decay_step
 from optviz.spec import Hyperparameter, OptimizerSpec
 
 
@@ -44,12 +44,7 @@ def update(state, x, y, gx, gy, hp, factor, t):
     decoupled_weight_decay, constant_momentum = hp[6] != 0, hp[7] != 0
     mx, my, vx, vy, beta2_t, mu_product = state
     eta = lr * factor
-    if decoupled_weight_decay:
-        x *= 1.0 - eta * weight_decay
-        y *= 1.0 - eta * weight_decay
-    else:
-        gx += weight_decay * x
-        gy += weight_decay * y
+    x, y, gx, gy = weight_decay_step(x, y, gx, gy, eta, weight_decay, decoupled_weight_decay)
     if constant_momentum:   # optax's NAdam: mu_t = beta1 at every step
         mu = mu_next = beta1
     else:

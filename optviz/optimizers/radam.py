@@ -31,7 +31,7 @@ import math
 
 from optviz.drivers import first_order
 from optviz.jit import jit
-from optviz.kernels import bias_power
+from optviz.kernels import bias_power, weight_decay_step
 from optviz.spec import Hyperparameter, OptimizerSpec
 
 #: Below this, ``2 t beta2^t`` (t <= 1e5) is far under the rounding of ``rho_inf >= 1``.
@@ -59,12 +59,7 @@ def update(state, x, y, gx, gy, hp, factor, t):
     mx, my, vx, vy, beta1_t, beta2_t, beta2_sma = state
     rho_inf = 2.0 / (1.0 - beta2) - 1.0
     eta = lr * factor
-    if decoupled_weight_decay:
-        x *= 1.0 - eta * weight_decay
-        y *= 1.0 - eta * weight_decay
-    else:
-        gx += weight_decay * x
-        gy += weight_decay * y
+    x, y, gx, gy = weight_decay_step(x, y, gx, gy, eta, weight_decay, decoupled_weight_decay)
     # torch's lerp form of m = beta1 m + (1 - beta1) g
     mx = mx + (1.0 - beta1) * (gx - mx)
     my = my + (1.0 - beta1) * (gy - my)

@@ -21,6 +21,7 @@ import numpy as np
 
 from optviz.drivers import first_order
 from optviz.jit import jit
+from optviz.kernels import weight_decay_step
 from optviz.spec import Hyperparameter, OptimizerSpec
 
 
@@ -35,12 +36,7 @@ def update(state, x, y, gx, gy, hp, factor, t):
     lr, momentum, weight_decay, decoupled = hp[0], hp[1], hp[2], hp[3] != 0
     mx, my = state
     eta = lr * factor
-    if decoupled:
-        x *= 1.0 - eta * weight_decay
-        y *= 1.0 - eta * weight_decay
-    else:
-        gx += weight_decay * x
-        gy += weight_decay * y
+    x, y, gx, gy = weight_decay_step(x, y, gx, gy, eta, weight_decay, decoupled)
     mx = momentum * mx + (1.0 - momentum) * gx
     my = momentum * my + (1.0 - momentum) * gy
     x -= eta * np.sign(mx)
