@@ -11,6 +11,14 @@ path                       method  answer
                                    "start": [-1.5, 2], "steps": 500, "hyperparameters":
                                    {"lr": 0.01}, "noise": 0, "seed": 0, "schedule": null,
                                    "clip": null}`` -> its iterates, losses, counts and state
+``/api/sweep``             POST    a grid of runs over one or two hyperparameters: the
+                                   trajectory request's keys, plus ``"grid": {"lr": [0.001,
+                                   0.01, 0.1]}`` and ``"tol"`` -> final loss, steps to the
+                                   tolerance, divergence and status of every cell
+``/api/basins``            POST    one run from each start of a grid over the window: the
+                                   trajectory request's keys but ``start``, plus
+                                   ``"resolution": 64`` -> the minimum each start ends at
+                                   (-1 none, -2 diverged) and the steps it took
 ``/api/openapi.json``      GET     this API described in OpenAPI 3.1
 ``/healthz``               GET     ``{"status": "ok", "version": ...}``
 =========================  ======  ========================================================
@@ -20,7 +28,9 @@ in its strict mode) against the declarations of :mod:`optviz.options` and the sp
 description is generated from the same declarations.  Every bad request gets a 4xx answer
 ``{"error": "...", "problems": [...]}`` naming what was wrong and what is allowed.  A run gets the
 whole work limit of one request (:mod:`optviz.runner`); a run stopped on it answers 200 with its
-``status`` and a ``message``.  The arrays are written in slices, so answering a 100,000-step run
+``status`` and a ``message``.  A sweep or basin map may spend ``settings.GRID_WORK_LIMIT`` units,
+an equal share per cell, and ``settings.TIME_LIMIT`` CPU seconds on each of its two threads; cells
+stopped on either answer 200 with their ``status`` and a ``message``.  The arrays are written in slices, so answering a 100,000-step run
 never holds more than a slice of its text in memory.
 """
 from __future__ import annotations
@@ -34,6 +44,7 @@ import numpy as np
 
 import optviz
 import surfaces
+from optviz import grid as grid_module
 from optviz import optimizers, runner, schedules, settings
 from optviz.config import Config, start_bounds
 from optviz.options import CLIP, NOISE, SEED, STEPS
@@ -47,6 +58,9 @@ blueprint = flask.Blueprint("api", __name__, url_prefix="/api")
 _SLICE = 4096
 #: The keys of a trajectory request.
 REQUEST_KEYS = ("optimizer", "surface", "start", "steps", "hyperparameters", "noise", "seed", "schedule", "clip")
+#: The keys of a sweep request, and of a basins request.
+SWEEP_KEYS = REQUEST_KEYS + ("grid", "tol")
+BASINS_KEYS = tuple(k for k in REQUEST_KEYS if k != "start") + ("resolution",)
 
 
 class ApiError(Exception):
@@ -142,12 +156,12 @@ def read_json(request: flask.Request) -> Any:
         raise ApiError(400, f"the body is not valid JSON ({detail[:200]})") from None
 
 
-def request_to_data(body: Any) -> tuple[dict, list[str]]:
+def request_to_data(body: Any, keys: tuple[str, ...] = REQUEST_KEYS) -> tuple[dict, list[str]]:
     """A trajectory request as the canonical dict of :mod:`optviz.config`, and the problems of its
-    shape (the values are checked by the configuration checker)."""
+    shape (the values are checked by the configuration checker); ``keys`` are the keys allowed."""
     if not isinstance(body, Mapping):
         return {}, [f"the body must be a JSON object with at least an 'optimizer'; got {type(body).__name__}"]
-    problems = [f"unknown key {k!r} (allowed: {', '.join(REQUEST_KEYS)})" for k in body if k not in REQUEST_KEYS]
+    problems = [f"unknown key {k!r} (allowed: {', '.join(keys)})" for k in body if k not in keys]
     if "optimizer" not in body:
         problems.append(f"'optimizer' is required: one of {', '.join(optimizers.names())}")
     data: dict[str, Any] = {"runs": [{"optimizer": body.get("optimizer"),
@@ -173,9 +187,9 @@ def request_to_data(body: Any) -> tuple[dict, list[str]]:
     return data, problems
 
 
-def check_request(body: Any) -> Config:
+def check_request(body: Any, keys: tuple[str, ...] = REQUEST_KEYS) -> Config:
     """The configuration of one run, or ``ApiError`` 400 listing every problem."""
-    data, problems = request_to_data(body)
+    data, problems = request_to_data(body, keys)
     config, more = Config.from_data(data, strict=True)
     problems += more
     if problems:
@@ -235,6 +249,103 @@ def trajectory():
         raise ApiError(400, str(result))
     return flask.Response(flask.stream_with_context(trajectory_json(result, _message(result))),
                           mimetype="application/json")
+
+
+# -- grids of runs ------------------------------------------------------------------------------------
+def _nested(values: np.ndarray) -> Any:
+    """A numeric array as nested lists, non-finite values as ``None``."""
+    if values.dtype.kind == "f":
+        return np.where(np.isfinite(values), values, None).tolist()
+    return values.tolist()
+
+
+def _grid_share(cells: int) -> int:
+    """Each cell's work limit: an equal share of ``settings.GRID_WORK_LIMIT``."""
+    return max(1, settings.GRID_WORK_LIMIT // max(cells, 1))
+
+
+def _grid_message(statuses: np.ndarray) -> str | None:
+    stopped = {s: int((statuses == s).sum()) for s in ("work_limit", "time_limit")}
+    if not any(stopped.values()):
+        return None
+    parts = [f"{n:,} cells stopped on the {what.replace('_', ' ')}" for what, n in stopped.items() if n]
+    return (f"{' and '.join(parts)}: a sweep or basin map may do {settings.GRID_WORK_LIMIT:,} units of work, shared "
+            f"equally by its cells, in {settings.TIME_LIMIT:g} s of CPU per thread. Ask for fewer cells or steps.")
+
+
+def _run_kwargs(config: Config) -> dict:
+    run = config.runs[0]
+    kwargs = config.simulate_kwargs(run)
+    kwargs.update(dict(run.hyperparameters))
+    return kwargs
+
+
+@blueprint.post("/sweep")
+def sweep():
+    body = read_json(flask.request)
+    problems = []
+    if isinstance(body, Mapping):
+        grid = body.get("grid")
+        if not isinstance(grid, Mapping) or not grid:
+            problems.append("'grid' is required: an object mapping one or two hyperparameter names to lists of "
+                            "values, such as {\"lr\": [0.001, 0.01, 0.1]}")
+        config_body = {k: v for k, v in body.items() if k not in ("grid", "tol")}
+    else:
+        grid, config_body = None, body
+    try:
+        config = check_request(config_body, SWEEP_KEYS)
+    except ApiError as err:
+        raise ApiError(400, " ".join([*problems, str(err)]), [*problems, *err.problems]) from None
+    if problems:
+        raise ApiError(400, problems[0], problems)
+    kwargs = _run_kwargs(config)
+    for name in grid:
+        kwargs.pop(name, None)   # the defaults the checker filled in; a value given is swept instead
+    given = dict(body.get("hyperparameters") or {})
+    overridden = [name for name in grid if name in given]
+    cells = int(np.prod([len(v) if isinstance(v, list) else 1 for v in grid.values()]))
+    limit = _grid_share(cells)
+    try:
+        result = optviz.sweep(config.runs[0].optimizer, config.surface_obj(), grid=grid, tol=body.get("tol", 1e-6),
+                              work_limit=limit, time_limit=settings.TIME_LIMIT, **kwargs)
+    except ValueError as err:
+        raise ApiError(400, str(err)) from None
+    status = np.asarray(result.status, dtype=str)
+    notes = [f"hyperparameters.{name} was not used: {name} is swept (grid)" for name in overridden]
+    notes += [_grid_message(status)] if _grid_message(status) else []
+    return flask.jsonify(
+        optimizer=result.optimizer, surface=result.surface, names=list(result.names),
+        values=[v.tolist() for v in result.values], hyperparameters=result.fixed, steps=result.steps, tol=result.tol,
+        final_loss=_nested(result.final_loss), steps_to_tol=_nested(result.steps_to_tol),
+        diverged=_nested(result.diverged), status=status.tolist(), steps_done=_nested(result.steps_done),
+        message=" ".join(notes) or None)
+
+
+@blueprint.post("/basins")
+def basins():
+    body = read_json(flask.request)
+    resolution = body.get("resolution", 64) if isinstance(body, Mapping) else None
+    config_body = {k: v for k, v in body.items() if k != "resolution"} if isinstance(body, Mapping) else body
+    config = check_request(config_body, BASINS_KEYS)
+    try:
+        resolution = grid_module.RESOLUTION.validate(resolution, strict=True)
+    except ValueError as err:
+        raise ApiError(400, str(err)) from None
+    limit = _grid_share(resolution * resolution)
+    kwargs = _run_kwargs(config)
+    kwargs.pop("start")
+    try:
+        result = optviz.basins(config.runs[0].optimizer, config.surface_obj(), resolution=resolution,
+                               work_limit=limit, time_limit=settings.TIME_LIMIT, **kwargs)
+    except ValueError as err:
+        raise ApiError(400, str(err)) from None
+    status = np.asarray(result.status, dtype=str)
+    return flask.jsonify(
+        optimizer=result.optimizer, surface=result.surface, hyperparameters=result.hyperparameters,
+        resolution=resolution, xs=result.xs.tolist(), ys=result.ys.tolist(),
+        minima=[list(m) for m in result.minima], radius=result.radius, minimum=_nested(result.minimum),
+        steps=_nested(result.steps), final_loss=_nested(result.final_loss), status=status.tolist(),
+        message=_grid_message(status))
 
 
 @blueprint.errorhandler(ApiError)
@@ -305,6 +416,64 @@ def _request_schema() -> dict:
     return {"oneOf": variants}
 
 
+def _sweep_request_schema() -> dict:
+    """A sweep request: a trajectory request plus ``grid`` (each optimizer's numeric
+    hyperparameters, one or two of them, each a list of values) and ``tol``."""
+    variants = []
+    for spec, variant in zip(optimizers.all_specs(), _request_schema()["oneOf"]):
+        numeric = [h for h in spec.hyperparameters if h.kind in ("float", "int")]
+        variant = json.loads(json.dumps(variant))
+        variant["required"] = ["optimizer", "grid"]
+        variant["properties"]["grid"] = {
+            "type": "object", "minProperties": 1, "maxProperties": 2, "additionalProperties": False,
+            "description": "One or two hyperparameters, each mapped to the list of its values to run; axis k of "
+                           "every answer array runs over the k-th of them. A hyperparameter swept here "
+                           "takes these values even if hyperparameters gives it too (the answer's message "
+                           "then says so).",
+            "properties": {h.name: {"type": "array", "minItems": 1, "maxItems": grid_module.AXIS_CAP,
+                                    "items": value_schema(h)} for h in numeric}}
+        variant["properties"]["tol"] = {"type": "number", "minimum": 0, "default": 1e-6,
+                                        "description": "steps_to_tol counts the steps until f - f* <= tol."}
+        variants.append(variant)
+    return {"oneOf": variants}
+
+
+def _basins_request_schema() -> dict:
+    """A basins request: a trajectory request without ``start``, plus ``resolution``."""
+    variants = []
+    for variant in _request_schema()["oneOf"]:
+        variant = json.loads(json.dumps(variant))
+        del variant["properties"]["start"]
+        variant["properties"]["resolution"] = value_schema(grid_module.RESOLUTION)
+        variants.append(variant)
+    return {"oneOf": variants}
+
+
+def _grid_schema(kind: str) -> dict:
+    def cells(items: dict) -> dict:
+        return {"type": "array", "items": {"anyOf": [items, {"type": "array"}]},
+                "description": "Nested lists shaped like the grid."}
+    number = {"type": ["number", "null"]}
+    common = {"optimizer": {"type": "string"}, "surface": {"type": "string"},
+              "hyperparameters": {"type": "object"},
+              "status": cells({"type": "string", "enum": list(STATUSES)}),
+              "final_loss": cells(number), "message": {"type": ["string", "null"]}}
+    if kind == "sweep":
+        properties = {**common, "names": {"type": "array", "items": {"type": "string"}},
+                      "values": {"type": "array", "items": {"type": "array", "items": {"type": "number"}}},
+                      "steps": {"type": "integer"}, "tol": {"type": "number"},
+                      "steps_to_tol": cells({"type": "integer"}), "diverged": cells({"type": "boolean"}),
+                      "steps_done": cells({"type": "integer"})}
+    else:
+        properties = {**common, "resolution": {"type": "integer"},
+                      "xs": {"type": "array", "items": {"type": "number"}},
+                      "ys": {"type": "array", "items": {"type": "number"}},
+                      "minima": {"type": "array", "items": {"type": "array", "items": {"type": "number"}}},
+                      "radius": {"type": "number"}, "minimum": cells({"type": "integer", "minimum": -2}),
+                      "steps": cells({"type": "integer"})}
+    return {"type": "object", "required": list(properties), "properties": properties}
+
+
 def _trajectory_schema() -> dict:
     numbers = {"type": "array", "items": {"type": "number"}}
     counts = {"type": "array", "items": {"type": "integer", "minimum": 0}}
@@ -347,7 +516,8 @@ def openapi() -> dict:
         "openapi": "3.1.0",
         "info": {"title": "optviz API", "version": optviz.__version__,
                  "description": "Run optimizers on analytic 2-D surfaces. Each request may do at most "
-                                f"{settings.WORK_LIMIT:,} units of work (about one evaluation each) and compute "
+                                f"{settings.WORK_LIMIT:,} units of work (about one evaluation each; a sweep or basin "
+                                f"map {settings.GRID_WORK_LIMIT:,}) and compute "
                                 f"for {settings.TIME_LIMIT:g} s; bodies are limited to "
                                 f"{settings.MAX_BODY_BYTES:,} bytes."},
         "paths": {
@@ -365,6 +535,24 @@ def openapi() -> dict:
                         "schema": {"$ref": "#/components/schemas/Trajectory"}}}},
                     "400": error, "413": error, "415": error,
                 }}},
+            "/api/sweep": {"post": {
+                "summary": "A grid of runs over one or two hyperparameters",
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/SweepRequest"}}}},
+                "responses": {
+                    "200": {"description": "Every cell's outcome.", "content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/Sweep"}}}},
+                    "400": error, "413": error, "415": error,
+                }}},
+            "/api/basins": {"post": {
+                "summary": "The minimum each start of a grid over the window ends at",
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/BasinsRequest"}}}},
+                "responses": {
+                    "200": {"description": "The basin map.", "content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/Basins"}}}},
+                    "400": error, "413": error, "415": error,
+                }}},
             "/api/openapi.json": {"get": {"summary": "This description",
                                           "responses": {"200": {"description": "OpenAPI 3.1",
                                                                 "content": {"application/json": {}}}}}},
@@ -376,6 +564,10 @@ def openapi() -> dict:
         "components": {"schemas": {
             "TrajectoryRequest": _request_schema(),
             "Trajectory": _trajectory_schema(),
+            "SweepRequest": _sweep_request_schema(),
+            "Sweep": _grid_schema("sweep"),
+            "BasinsRequest": _basins_request_schema(),
+            "Basins": _grid_schema("basins"),
             "Error": {"type": "object", "required": ["error", "problems"],
                       "properties": {"error": {"type": "string"},
                                      "problems": {"type": "array", "items": {"type": "string"}}}},

@@ -21,6 +21,13 @@ __all__ = ["simulate", "STEPS_CAP"]
 BOUND_FACTOR = 1e4
 
 
+def bound(surface: surfaces.Surface, x0: float, y0: float) -> float:
+    """How far a run from ``(x0, y0)`` may go before it counts as diverged: :data:`BOUND_FACTOR`
+    times the largest coordinate of the window and the start (at least 1)."""
+    (xmin, xmax), (ymin, ymax) = surface.domain
+    return BOUND_FACTOR * max(1.0, abs(xmin), abs(xmax), abs(ymin), abs(ymax), abs(x0), abs(y0))
+
+
 def _start(start: Any, surface: surfaces.Surface) -> tuple[float, float]:
     if start is None:
         return surface.start
@@ -148,9 +155,7 @@ def simulate(optimizer, surface, *, start=None, steps=200, noise=0.0, seed=0, cl
     opts[OPT_SEED] = rng_seed
     opts[OPT_CLIP] = clip_norm
     opts[OPT_SCHEDULE], opts[OPT_SCHEDULE_A], opts[OPT_SCHEDULE_B] = schedules.encode(schedule_name, schedule_values)
-    (xmin, xmax), (ymin, ymax) = surf.domain
-    scale = max(1.0, abs(xmin), abs(xmax), abs(ymin), abs(ymax), abs(x0), abs(y0))
-    opts[OPT_BOUND] = BOUND_FACTOR * scale
+    opts[OPT_BOUND] = bound(surf, x0, y0)
     opts[OPT_WORK_LIMIT] = limit
     opts[OPT_DEADLINE] = time.thread_time_ns() + seconds * 1e9 if seconds < math.inf else math.inf
 

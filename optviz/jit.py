@@ -13,16 +13,19 @@ Surfaces reach the optimizer kernels as first-class functions of one fixed signa
 every surface, and its disk cache stays valid when a surface is edited or added: the surface is
 compiled (and cached) on its own, and the kernel calls it through a pointer.
 
-Numba keys a cached function by the contents of its own source file only, but every kernel also
-compiles in the helpers of :data:`SHARED_MODULES`.  The cache locators registered below add those
-files' digest to the key of every function in this package, so editing a helper recompiles the
-kernels instead of silently running the old code.
+Numba keys a cached function by its own source file only, but a kernel also compiles in the
+helpers it calls, from other modules (the drivers, ``record``, the schedules, the line searches).
+The cache locators registered below add to the key of every function in this package the digest
+of every file its compiled code depends on: :func:`dependencies` follows the compiled functions it
+names, and theirs, through their globals.  Editing a helper therefore recompiles exactly the
+functions that use it, and no list has to be kept by hand.
 """
 import functools
 import hashlib
 import logging
 import os
 import platform
+import types as types_module
 
 from numba import njit, types
 from numba.core import caching as _caching
@@ -39,26 +42,57 @@ _OPTIONS = dict(cache=True, error_model="numpy", nogil=True)
 # --- The disk cache's locators.  Registered before the first compiled function of this module
 # (fma, thread_cpu_ns), because Numba picks a function's locator when the function is decorated.
 
-#: Modules whose compiled helpers are built into the optimizer kernels.
-SHARED_MODULES = ("jit.py", "kernels.py", "schedules.py", "linesearch.py")
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
-#: Where compiled code may call those helpers: the package and the tests' own compiled wrappers
-#: (a cached wrapper around a line search would otherwise keep running the old search).
+#: Where compiled code may call helpers of other modules: the package and the tests' own compiled
+#: wrappers (a cached wrapper around a line search would otherwise keep running the old search).
 _STAMPED_DIRS = (_PACKAGE, os.path.join(os.path.dirname(_PACKAGE), "tests"))
 
 
-def shared_digest() -> str:
-    """SHA-256 of the shared helper modules' sources."""
+def _names(code: types_module.CodeType):
+    """Every global or attribute name ``code`` (and the functions nested in it) refers to."""
+    yield from code.co_names
+    for const in code.co_consts:
+        if isinstance(const, types_module.CodeType):
+            yield from _names(const)
+
+
+def dependencies(py_func) -> list[str]:
+    """The source files whose code compiled ``py_func`` builds in: its own, and those of every
+    compiled function it names (``record``, or ``kernels.record`` through a module), and theirs,
+    transitively.  Functions reached only at run time (a surface passed as an argument) are not
+    dependencies."""
+    files, seen, todo = set(), set(), [py_func]
+    while todo:
+        fn = todo.pop()
+        if id(fn) in seen or not hasattr(fn, "__code__"):
+            continue
+        seen.add(id(fn))
+        if os.path.exists(fn.__code__.co_filename):   # not text generated at run time (its maker's file counts)
+            files.add(os.path.abspath(fn.__code__.co_filename))
+        # a copy of another module's function (optviz.drivers.specialise) keeps that module's globals
+        module_file = fn.__globals__.get("__file__")
+        if module_file:
+            files.add(os.path.abspath(module_file))
+        names = set(_names(fn.__code__))
+        for name in names:
+            found = fn.__globals__.get(name)
+            candidates = [found]
+            if isinstance(found, types_module.ModuleType):
+                candidates = [getattr(found, other, None) for other in names]
+            for candidate in candidates:
+                target = getattr(candidate, "py_func", None)   # a Numba dispatcher
+                if target is not None:
+                    todo.append(target)
+    return sorted(files)
+
+
+def _digest(paths) -> str:
+    """SHA-256 of the contents of ``paths``."""
     digest = hashlib.sha256()
-    for name in SHARED_MODULES:
-        path = os.path.join(_PACKAGE, name)
-        if os.path.exists(path):
-            with open(path, "rb") as source:
-                digest.update(name.encode() + b"\0" + source.read())
+    for path in paths:
+        with open(path, "rb") as source:
+            digest.update(os.path.basename(path).encode() + b"\0" + source.read())
     return digest.hexdigest()
-
-
-_SHARED_DIGEST = shared_digest()
 
 
 def _under(path, folders) -> bool:
@@ -75,7 +109,8 @@ _warned_unwritable = False
 class _Locator:
     """What optviz's locators change in Numba's, for files under :data:`_LOCATED_DIRS` only:
 
-    * the source stamp also covers :data:`SHARED_MODULES` (files under :data:`_STAMPED_DIRS`);
+    * the source stamp also covers the files the function's compiled code depends on (see
+      :func:`dependencies`; for files under :data:`_STAMPED_DIRS`);
     * a cache directory that exists and can be read but not written is accepted, for loading.
       Numba's own locators insist on writing a test file first, so a read-only image
       (``docker run --read-only``) or one run as another uid (``--user 12345:0``, as OpenShift
@@ -86,10 +121,15 @@ class _Locator:
 
     #: Whether the cache directory could be written when the function was located.
     writable = True
+    #: The function located (its dependencies extend the source stamp).
+    _py_func = None
 
     def get_source_stamp(self):
         stamp = super().get_source_stamp()
-        return (stamp, _SHARED_DIGEST) if _under(self._py_file, _STAMPED_DIRS) else stamp
+        if not _under(self._py_file, _STAMPED_DIRS) or self._py_func is None:
+            return stamp
+        others = [path for path in dependencies(self._py_func) if path != os.path.abspath(self._py_file)]
+        return (stamp, _digest(others))
 
     def ensure_cache_path(self):
         try:
@@ -106,7 +146,10 @@ class _Locator:
     def from_function(cls, py_func, py_file):
         if not _under(py_file, _LOCATED_DIRS):
             return None
-        return super().from_function(py_func, py_file)
+        located = super().from_function(py_func, py_file)
+        if located is not None:
+            located._py_func = py_func
+        return located
 
 
 class _UserDirLocator(_Locator, _caching.UserProvidedCacheLocator):

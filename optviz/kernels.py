@@ -13,7 +13,8 @@ evaluations, and the work done) and ``state`` for ``t = 0 .. steps_done``, using
 and stops early only when the run diverges or has used up its work limit.  The status it returns
 is :data:`OK`, :data:`DIVERGED` or :data:`WORK_LIMIT`.
 
-The usual kernel::
+Most kernels are made by :mod:`optviz.drivers` from an optimizer's ``init`` and ``update``;
+the loop they all share, and that a method with a line search writes itself, is::
 
     o = options(opts)                                   # scalars; seeds the noise
     status = record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o)
@@ -107,20 +108,41 @@ CLIP_NORM_EPS = 1e-6
 @jit
 def perturb(g, o):
     """The gradient an optimizer sees, from the exact gradient ``g = (gx, gy)``: add the
-    configured noise, then clip its norm as ``torch.nn.utils.clip_grad_norm_(max_norm=clip)``
-    does: multiply by ``clip / (norm + 1e-6)`` when that is below 1 (so a gradient whose norm is
-    within 1e-6 of ``clip`` is shrunk very slightly too, and a clipped norm ends just under
-    ``clip``)."""
+    configured noise, then clip its norm (:func:`clipped`)."""
     gx, gy = g
     if o.noise > 0.0:
         gx += o.noise * np.random.standard_normal()
         gy += o.noise * np.random.standard_normal()
+    return clipped(gx, gy, o)
+
+
+@jit
+def clipped(gx, gy, o):
+    """``(gx, gy)`` clipped as ``torch.nn.utils.clip_grad_norm_(max_norm=clip)`` does: multiplied
+    by ``clip / (norm + 1e-6)`` when that is below 1 (so a gradient whose norm is within 1e-6 of
+    ``clip`` is shrunk very slightly too, and a clipped norm ends just under ``clip``).  Without
+    noise this is all of :func:`perturb`; the grid loops call it alone, because the generator's
+    call, even when skipped, keeps the compiler from vectorising across runs."""
     if o.clip < math.inf:   # no square root and division on the critical path when not clipping
         coef = o.clip / (math.sqrt(gx * gx + gy * gy) + CLIP_NORM_EPS)
         if coef < 1.0:
             gx *= coef
             gy *= coef
     return gx, gy
+
+
+@jit
+def weight_decay_step(x, y, gx, gy, eta, weight_decay, decoupled):
+    """Weight decay ``lambda``, the two ways: decoupled (AdamW's, Loshchilov and Hutter), the
+    parameters shrink, ``theta <- theta (1 - eta lambda)``; otherwise (L2) the gradient gains
+    ``lambda theta``.  Returns ``(x, y, gx, gy)``."""
+    if decoupled:
+        x *= 1.0 - eta * weight_decay
+        y *= 1.0 - eta * weight_decay
+    else:
+        gx += weight_decay * x
+        gy += weight_decay * y
+    return x, y, gx, gy
 
 
 @jit

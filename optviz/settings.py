@@ -6,6 +6,9 @@ variable                   default      what
 ``OPTVIZ_WORK_LIMIT``      8000000      work units (about one evaluation each, see
                                         :mod:`optviz.kernels`) one request may spend across
                                         its runs: 0.3-1 s of one core here
+``OPTVIZ_GRID_WORK_LIMIT`` 40000000     work units one sweep or basin map (``/api/sweep``,
+                                        ``/api/basins``) may spend across its cells, on two
+                                        threads: about 0.3-1 s of two cores here
 ``OPTVIZ_TIME_LIMIT``      1.5          seconds of CPU time one request's runs may take, a
                                         safety net for arithmetic that work units do not see
                                         (see :mod:`optviz.kernels`)
@@ -25,7 +28,7 @@ import math
 import os
 import re
 
-__all__ = ["WORK_LIMIT", "TIME_LIMIT", "CACHE_BYTES", "MAX_BODY_BYTES", "FRAME_ANCESTORS"]
+__all__ = ["WORK_LIMIT", "GRID_WORK_LIMIT", "TIME_LIMIT", "CACHE_BYTES", "MAX_BODY_BYTES", "FRAME_ANCESTORS"]
 
 
 def _integer(name: str, default: int, low: int, high: int) -> int:
@@ -65,6 +68,7 @@ def _frame_ancestors(name: str) -> str:
 
 
 WORK_LIMIT = _integer("OPTVIZ_WORK_LIMIT", 8_000_000, 1_000, 10 ** 12)
+GRID_WORK_LIMIT = _integer("OPTVIZ_GRID_WORK_LIMIT", 40_000_000, 1_000, 10 ** 12)
 TIME_LIMIT = _seconds("OPTVIZ_TIME_LIMIT", 1.5, 0.05, 3600.0)
 CACHE_BYTES = _integer("OPTVIZ_CACHE_MB", 128, 0, 1 << 20) * (1 << 20)
 MAX_BODY_BYTES = _integer("OPTVIZ_MAX_BODY_BYTES", 1_000_000, 10_000, 1 << 30)

@@ -14,6 +14,7 @@ import app as web
 import optviz
 import surfaces
 from optviz import api, optimizers, schedules
+from optviz import grid as grid_module
 from optviz import settings as service_settings
 from optviz.config import start_bounds
 from optviz.options import STEPS
@@ -160,6 +161,67 @@ def test_api009_the_description_comes_from_the_declarations():
     assert adam["steps"]["maximum"] == STEPS.high and adam["steps"]["minimum"] == STEPS.low
 
 
+def test_api010_a_sweep_answers_what_optviz_sweep_computes():
+    body = {"optimizer": "adam", "surface": "rosenbrock", "start": [-1.2, 1], "steps": 300, "tol": 1e-3,
+            "grid": {"lr": [0.001, 0.01, 0.1, 2.0], "beta1": [0.5, 0.9]}, "hyperparameters": {"beta2": 0.99}}
+    response = CLIENT.post("/api/sweep", data=json.dumps(body), content_type="application/json")
+    assert response.status_code == 200, response.get_json()
+    answer = response.get_json()
+    expected = optviz.sweep("adam", "rosenbrock", start=(-1.2, 1), steps=300, tol=1e-3, beta2=0.99,
+                            grid={"lr": [0.001, 0.01, 0.1, 2.0], "beta1": [0.5, 0.9]})
+    assert answer["names"] == ["lr", "beta1"] and answer["values"] == [[0.001, 0.01, 0.1, 2.0], [0.5, 0.9]]
+    assert np.array_equal(np.array(answer["final_loss"], dtype=float), expected.final_loss, equal_nan=True)
+    assert answer["steps_to_tol"] == expected.steps_to_tol.tolist()
+    assert answer["diverged"] == expected.diverged.tolist() and answer["message"] is None
+    assert answer["hyperparameters"]["beta2"] == 0.99
+
+
+def test_api011_basins_answer_what_optviz_basins_computes():
+    body = {"optimizer": "gd", "surface": "himmelblau", "resolution": 12, "steps": 800,
+            "hyperparameters": {"lr": 0.01}}
+    response = CLIENT.post("/api/basins", data=json.dumps(body), content_type="application/json")
+    assert response.status_code == 200, response.get_json()
+    answer = response.get_json()
+    expected = optviz.basins("gd", "himmelblau", resolution=12, steps=800, lr=0.01)
+    assert answer["minimum"] == expected.minimum.tolist() and answer["steps"] == expected.steps.tolist()
+    assert answer["xs"] == expected.xs.tolist() and len(answer["minima"]) == 4
+    assert sorted(set(np.ravel(answer["minimum"]))) == [0, 1, 2, 3]
+
+
+def test_api014_a_swept_hyperparameter_given_also_as_fixed_is_swept_and_the_answer_says_so():
+    body = {"optimizer": "adam", "steps": 50, "grid": {"lr": [0.01, 0.1]}, "hyperparameters": {"lr": 0.5}}
+    answer = CLIENT.post("/api/sweep", data=json.dumps(body), content_type="application/json").get_json()
+    assert answer["values"] == [[0.01, 0.1]]
+    assert answer["message"] == "hyperparameters.lr was not used: lr is swept (grid)"
+    assert answer["final_loss"] == optviz.sweep("adam", "rosenbrock", steps=50, grid={"lr": [0.01, 0.1]}).final_loss.tolist()
+
+
+def test_api012_a_grid_too_heavy_for_the_budget_stops_its_cells_with_a_message(monkeypatch):
+    monkeypatch.setattr(service_settings, "GRID_WORK_LIMIT", 100_000)
+    body = {"optimizer": "adam", "steps": 20000, "grid": {"lr": [0.001, 0.01], "beta1": [0.5, 0.9, 0.95]}}
+    answer = CLIENT.post("/api/sweep", data=json.dumps(body), content_type="application/json").get_json()
+    assert set(np.ravel(answer["status"])) == {"work_limit"}
+    assert max(np.ravel(answer["steps_done"])) < 20000
+    assert "100,000 units of work" in answer["message"]
+
+
+@pytest.mark.parametrize("path, body, words", [
+    ("/api/sweep", {"optimizer": "adam"}, "'grid' is required"),
+    ("/api/sweep", {"optimizer": "adam", "grid": {"amsgrad": [True]}}, "bool setting"),
+    ("/api/sweep", {"optimizer": "adam", "grid": {"lr": [-1]}}, "grid['lr'][0]: lr must be"),
+    ("/api/sweep", {"optimizer": "adam", "grid": {"lr": [0.1]}, "tol": "small"}, "tol must be"),
+    ("/api/sweep", {"optimizer": "nope", "grid": {"lr": [0.1]}}, "unknown optimizer"),
+    ("/api/sweep", {"optimizer": "adam", "grid": {"lr": [0.1]}, "resolution": 3}, "unknown key 'resolution'"),
+    ("/api/basins", {"optimizer": "gd", "resolution": 401}, "resolution must be an integer in [2, 400]"),
+    ("/api/basins", {"optimizer": "gd", "start": [0, 0]}, "unknown key 'start'"),
+    ("/api/basins", [1, 2], "must be a JSON object"),
+])
+def test_api013_bad_grid_requests_say_what_was_wrong(path, body, words):
+    response = CLIENT.post(path, data=json.dumps(body), content_type="application/json")
+    assert response.status_code == 400
+    assert words in response.get_json()["error"], response.get_json()
+
+
 # -- fuzzing from the description --------------------------------------------------------------------
 SCHEMA = schemathesis.openapi.from_wsgi("/api/openapi.json", web.server)
 SCHEMA.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
@@ -185,6 +247,8 @@ def cheap_requests(monkeypatch):
     """Fuzzed runs may ask for 100,000 steps of anything: a small work and time limit keeps the
     test short without changing what is checked (a limited run is still a valid answer)."""
     monkeypatch.setattr(service_settings, "WORK_LIMIT", 200_000)
+    monkeypatch.setattr(service_settings, "GRID_WORK_LIMIT", 400_000)
+    monkeypatch.setattr(grid_module, "BLOCKED_MIN_CELL_STEPS", 10 ** 18)   # no compiling per fuzzed pair
     monkeypatch.setattr(service_settings, "TIME_LIMIT", 0.2)
 
 

@@ -1,5 +1,5 @@
 """The JIT set-up: one compile per kernel for every surface, and a disk cache that notices edits."""
-import shutil
+import os
 import subprocess
 import sys
 import textwrap
@@ -19,24 +19,62 @@ def test_each_kernel_has_one_compiled_specialisation_for_all_surfaces():
         assert len(spec.kernel.overloads) == 1, spec.name
 
 
-def test_kernel_cache_key_covers_the_shared_helper_modules():
-    locator = optimizers.get("adam").kernel._cache._impl.locator
+def test_kernel_cache_key_covers_the_modules_its_code_depends_on():
+    spec = optimizers.get("adam")
+    locator = spec.kernel._cache._impl.locator
     assert isinstance(locator, (jit._InTreeLocator, jit._UserDirLocator))
-    assert locator.get_source_stamp()[1] == jit.shared_digest()
+    files = {os.path.basename(path) for path in jit.dependencies(spec.kernel.py_func)}
+    assert {"adam.py", "drivers.py", "kernels.py", "schedules.py", "jit.py"} <= files, files
+    assert "linesearch.py" not in files and "engine.py" not in files, "only what the compiled code calls"
+    others = [p for p in jit.dependencies(spec.kernel.py_func) if not p.endswith("/adam.py")]
+    assert locator.get_source_stamp()[1] == jit._digest(others)
+    gd_files = {os.path.basename(path) for path in jit.dependencies(optimizers.get("gd").kernel.py_func)}
+    assert {"gd.py", "drivers.py", "linesearch.py", "kernels.py"} <= gd_files, gd_files
 
 
-def test_shared_digest_changes_when_a_helper_changes(tmp_path, monkeypatch):
-    for name in jit.SHARED_MODULES:
-        source = jit._PACKAGE + "/" + name
-        try:
-            shutil.copy(source, tmp_path / name)
-        except FileNotFoundError:
-            pass
-    monkeypatch.setattr(jit, "_PACKAGE", str(tmp_path))
-    before = jit.shared_digest()
-    with open(tmp_path / "kernels.py", "a") as f:
-        f.write("\n# edited\n")
-    assert jit.shared_digest() != before
+STALE_MODULES = {
+    "stale_helper.py": "from optviz.jit import jit\n\n@jit\ndef scale(x):\n    return {factor} * x\n",
+    "stale_driver.py": ("import stale_helper\n\ndef _loop(x):\n    return stale_helper.scale(x) + bump(x)\n"),
+    "stale_user.py": ("from optviz.jit import compiled, jit\nfrom stale_driver import _loop\n"
+                      "import types\n\n@jit\ndef bump(x):\n    return 0.5 * x\n\n"
+                      "kernel = compiled('float64(float64)')(types.FunctionType(\n"
+                      "    _loop.__code__.replace(co_filename=__file__), {**_loop.__globals__, 'bump': bump}, 'kernel'))\n"),
+}
+
+
+def test_editing_a_helper_module_recompiles_the_code_that_uses_it(tmp_path):
+    """No stale kernel: a cached function that calls a helper of another module (directly, through
+    a module attribute, or as a copy of another module's loop, as the drivers are made) is
+    recompiled in a new process once that helper's file changes, and loaded from the cache while
+    nothing changes."""
+    def write(factor):
+        for name, text in STALE_MODULES.items():
+            (tmp_path / name).write_text(text.replace("{factor}", str(factor)))
+
+    code = textwrap.dedent(f"""
+        import sys
+        from optviz import jit
+        jit._STAMPED_DIRS += ({str(tmp_path)!r},)
+        jit._LOCATED_DIRS += ({str(tmp_path)!r},)
+        sys.path.insert(0, {str(tmp_path)!r})
+        import stale_user
+        print(stale_user.kernel(2.0), sum(stale_user.kernel.stats.cache_hits.values()))
+    """)
+
+    def run():
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                             cwd=str(tmp_path), env={**os.environ, "PYTHONPATH": root})
+        assert out.returncode == 0, out.stderr
+        value, hits = out.stdout.split()
+        return float(value), int(hits)
+
+    write(3.0)
+    assert run() == (7.0, 0)           # compiled: 3 * 2 + 0.5 * 2
+    assert run() == (7.0, 1)           # loaded from the cache
+    write(5.0)                          # only the helper changes (same size: the stamp's mtime alone may not)
+    assert run() == (11.0, 0)          # recompiled, not the stale 7.0
+    assert run() == (11.0, 1)
 
 
 def test_a_new_process_loads_kernels_from_the_cache():

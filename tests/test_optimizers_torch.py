@@ -92,7 +92,7 @@ if "gd" in optviz.optimizers.names():      # plain gradient descent: SGD without
     TORCH_OPTIMIZERS["gd"] = (torch.optim.SGD, {})
 #: optviz-only switches for conventions torch does not offer, and their torch-equivalent values.
 OPTVIZ_ONLY = {"form": "torch", "bias_correction": True, "eps_inside": False, "eps_in_max": True,
-               "line_search": "none"}
+               "line_search": "none", "amsgrad_of_v_hat": False, "constant_momentum": False, "eps_on_v_hat": False}
 #: Families compared elsewhere (line-search and curvature methods, such as L-BFGS).
 NOT_FIRST_ORDER = {"second-order", "quasi-newton", "derivative-free"}
 

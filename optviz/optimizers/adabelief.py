@@ -1,4 +1,4 @@
-r"""AdaBelief, as the authors' implementation (``adabelief-pytorch``, ``rectify=False``) computes it.
+r"""AdaBelief, as the authors' implementation (``adabelief-pytorch``) computes it.
 
 .. math::
     m_0 &= s_0 = 0 \\
@@ -18,59 +18,72 @@ Adam with the second moment of the gradient replaced by that of its surprise, ``
 small.  Epsilon is added to ``s_t`` inside the moving average, so it accumulates there (up to
 ``eps / (1 - beta2)``), as in the paper's Algorithm 2 and the authors' code; hence its tiny
 default.  Switches: ``decoupled`` off adds ``lambda theta`` to the gradient instead;
-``bias_correction`` off drops both ``1 - beta^t`` factors.  The authors' package also offers a
-RAdam-style rectification (``rectify=True``, its default since version 0.1), not modelled here.
+``bias_correction`` off drops both ``1 - beta^t`` factors; ``rectify`` is the authors' package's
+default since version 0.1 (off here, as in the paper): RAdam's rectification, with
+``rho_inf = 2 / (1 - beta2) - 1`` and ``rho_t = rho_inf - 2 t beta2^t / (1 - beta2^t)``, the step
+is ``eta r_t m_t / (sqrt(s_t) + eps)`` with ``r_t = sqrt((1 - beta2^t) (rho_t - 4) (rho_t - 2)
+rho_inf / ((rho_inf - 4) (rho_inf - 2) rho_t)) / (1 - beta1^t)`` once ``rho_t >= 5``, and plain
+momentum ``eta m_t / (1 - beta1^t)`` before (the package's ``degenerated_to_sgd``).  optax's
+``eps_root``, added to ``s`` separately from the ``eps`` of the denominator, is not modelled: here
+one ``eps`` serves both, as in the authors' code.
 
 Reference: Zhuang, Tang, Ding, Tatikonda, Dvornek, Papademetris and Duncan, "AdaBelief Optimizer:
 Adapting Stepsizes by the Belief in Observed Gradients", NeurIPS (2020).
 """
 import math
 
-from optviz.jit import kernel
-from optviz.kernels import bias_power, options, perturb, record, schedule
+from optviz.drivers import first_order
+from optviz.jit import jit
+from optviz.kernels import bias_power, weight_decay_step
 from optviz.spec import Hyperparameter, OptimizerSpec
 
 
-@kernel
-def adabelief(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, state):
+@jit
+def init(hp, x, y):
+    """m_0 = s_0 = 0; the powers beta1^0 = beta2^0 = 1."""
+    return (0.0, 0.0, 0.0, 0.0, 1.0, 1.0), (0.0, 0.0, 0.0, 0.0)
+
+
+@jit
+def update(state, x, y, gx, gy, hp, factor, t):
     lr, beta1, beta2, eps, weight_decay = hp[0], hp[1], hp[2], hp[3], hp[4]
-    decoupled, bias_correction = hp[5] != 0, hp[6] != 0
-    o = options(opts)
-    mx = my = sx = sy = 0.0
-    beta1_t = beta2_t = 1.0
-    status = record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o)
-    if status:
-        return 0, status
-    state[0, :] = 0.0
-    for t in range(1, steps + 1):
-        gx, gy = perturb(gradient(x, y, p), o)
-        eta = lr * schedule(o, t - 1, steps)
-        if decoupled:
-            x *= 1.0 - eta * weight_decay
-            y *= 1.0 - eta * weight_decay
+    decoupled, bias_correction, rectify = hp[5] != 0, hp[6] != 0, hp[7] != 0
+    mx, my, sx, sy, beta1_t, beta2_t = state
+    eta = lr * factor
+    x, y, gx, gy = weight_decay_step(x, y, gx, gy, eta, weight_decay, decoupled)
+    mx = beta1 * mx + (1.0 - beta1) * gx
+    my = beta1 * my + (1.0 - beta1) * gy
+    sx = beta2 * sx + (1.0 - beta2) * (gx - mx) * (gx - mx) + eps
+    sy = beta2 * sy + (1.0 - beta2) * (gy - my) * (gy - my) + eps
+    beta1_t = bias_power(beta1_t, beta1)
+    beta2_t = bias_power(beta2_t, beta2)
+    bc1 = 1.0 - beta1_t if bias_correction else 1.0
+    bc2 = 1.0 - beta2_t if bias_correction else 1.0
+    # each form as a numerator and a denominator, one subtraction after: no early return, so the
+    # grid loops still vectorise across runs
+    if rectify:
+        # adabelief-pytorch's default: RAdam's rectification, and plain momentum while rho_t < 5
+        rho_inf = 2.0 / (1.0 - beta2) - 1.0
+        rho_t = rho_inf - 2.0 * t * beta2_t / (1.0 - beta2_t)
+        if rho_t >= 5.0:
+            r_t = math.sqrt((1.0 - beta2_t) * (rho_t - 4.0) / (rho_inf - 4.0) * (rho_t - 2.0) / rho_t * rho_inf
+                            / (rho_inf - 2.0)) / (1.0 - beta1_t)
+            num_x, num_y = r_t * eta * mx, r_t * eta * my
+            den_x, den_y = math.sqrt(sx) + eps, math.sqrt(sy) + eps
         else:
-            gx += weight_decay * x
-            gy += weight_decay * y
-        mx = beta1 * mx + (1.0 - beta1) * gx
-        my = beta1 * my + (1.0 - beta1) * gy
-        sx = beta2 * sx + (1.0 - beta2) * (gx - mx) * (gx - mx) + eps
-        sy = beta2 * sy + (1.0 - beta2) * (gy - my) * (gy - my) + eps
-        beta1_t = bias_power(beta1_t, beta1)
-        beta2_t = bias_power(beta2_t, beta2)
-        bc1 = 1.0 - beta1_t if bias_correction else 1.0
-        bc2 = 1.0 - beta2_t if bias_correction else 1.0
+            num_x, num_y = 1.0 / (1.0 - beta1_t) * eta * mx, 1.0 / (1.0 - beta1_t) * eta * my
+            den_x = den_y = 1.0
+    else:
         step_size = eta / bc1
         bc2_sqrt = math.sqrt(bc2)
-        x -= step_size * mx / (math.sqrt(sx) / bc2_sqrt + eps)
-        y -= step_size * my / (math.sqrt(sy) / bc2_sqrt + eps)
-        status = record(value(x, y, p), x, y, t, 0, t, 0, xy, loss, counts, o)
-        if status:
-            return t - 1, status
-        state[t, 0] = mx
-        state[t, 1] = my
-        state[t, 2] = sx
-        state[t, 3] = sy
-    return steps, 0
+        num_x, num_y = step_size * mx, step_size * my
+        den_x, den_y = math.sqrt(sx) / bc2_sqrt + eps, math.sqrt(sy) / bc2_sqrt + eps
+    x -= num_x / den_x
+    y -= num_y / den_y
+    return (mx, my, sx, sy, beta1_t, beta2_t), x, y, (mx, my, sx, sy)
+
+
+adabelief = first_order(init, update)
 
 
 SPECS = (
@@ -90,6 +103,9 @@ SPECS = (
             Hyperparameter("decoupled", True, kind="bool",
                            help="Shrink the parameters directly (as AdamW) instead of adding an L2 gradient."),
             Hyperparameter("bias_correction", True, kind="bool", help="Divide the moments by 1 - beta^t."),
+            Hyperparameter("rectify", False, kind="bool",
+                           help="RAdam's rectification of the step, the default of the authors' package "
+                                "adabelief-pytorch (plain momentum while rho_t < 5)."),
         ),
         kernel=adabelief, state=("m_x", "m_y", "s_x", "s_y"), torch=None,
         reference="Zhuang et al. (2020)",

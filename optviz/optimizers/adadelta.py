@@ -17,41 +17,36 @@ Reference: Zeiler, "ADADELTA: An Adaptive Learning Rate Method" (2012).
 """
 import math
 
-from optviz.jit import kernel
-from optviz.kernels import options, perturb, record, schedule
+from optviz.drivers import first_order
+from optviz.jit import jit
 from optviz.spec import Hyperparameter, OptimizerSpec
 
 
-@kernel
-def adadelta(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, state):
+@jit
+def init(hp, x, y):
+    """v_0 = u_0 = 0."""
+    return (0.0, 0.0, 0.0, 0.0), (0.0, 0.0, 0.0, 0.0)
+
+
+@jit
+def update(state, x, y, gx, gy, hp, factor, t):
     lr, rho, eps, weight_decay = hp[0], hp[1], hp[2], hp[3]
-    o = options(opts)
-    vx = vy = ux = uy = 0.0
-    status = record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o)
-    if status:
-        return 0, status
-    state[0, :] = 0.0
-    for t in range(1, steps + 1):
-        gx, gy = perturb(gradient(x, y, p), o)
-        eta = lr * schedule(o, t - 1, steps)
-        gx += weight_decay * x
-        gy += weight_decay * y
-        vx = rho * vx + (1.0 - rho) * gx * gx
-        vy = rho * vy + (1.0 - rho) * gy * gy
-        delta_x = math.sqrt(ux + eps) / math.sqrt(vx + eps) * gx
-        delta_y = math.sqrt(uy + eps) / math.sqrt(vy + eps) * gy
-        ux = rho * ux + (1.0 - rho) * delta_x * delta_x
-        uy = rho * uy + (1.0 - rho) * delta_y * delta_y
-        x -= eta * delta_x
-        y -= eta * delta_y
-        status = record(value(x, y, p), x, y, t, 0, t, 0, xy, loss, counts, o)
-        if status:
-            return t - 1, status
-        state[t, 0] = vx
-        state[t, 1] = vy
-        state[t, 2] = ux
-        state[t, 3] = uy
-    return steps, 0
+    vx, vy, ux, uy = state
+    eta = lr * factor
+    gx += weight_decay * x
+    gy += weight_decay * y
+    vx = rho * vx + (1.0 - rho) * gx * gx
+    vy = rho * vy + (1.0 - rho) * gy * gy
+    delta_x = math.sqrt(ux + eps) / math.sqrt(vx + eps) * gx
+    delta_y = math.sqrt(uy + eps) / math.sqrt(vy + eps) * gy
+    ux = rho * ux + (1.0 - rho) * delta_x * delta_x
+    uy = rho * uy + (1.0 - rho) * delta_y * delta_y
+    x -= eta * delta_x
+    y -= eta * delta_y
+    return (vx, vy, ux, uy), x, y, (vx, vy, ux, uy)
+
+
+adadelta = first_order(init, update)
 
 
 SPECS = (

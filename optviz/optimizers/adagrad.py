@@ -16,37 +16,35 @@ Stochastic Optimization", JMLR 12 (2011).
 """
 import math
 
-from optviz.jit import kernel
-from optviz.kernels import options, perturb, record, schedule
+from optviz.drivers import first_order
+from optviz.jit import jit
 from optviz.spec import Hyperparameter, OptimizerSpec
 
 
-@kernel
-def adagrad(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, state):
+@jit
+def init(hp, x, y):
+    """s_0 = the initial accumulator value."""
+    initial_accumulator_value = hp[2]
+    s = (initial_accumulator_value, initial_accumulator_value)
+    return s, s
+
+
+@jit
+def update(state, x, y, gx, gy, hp, factor, t):
     lr, lr_decay, initial_accumulator_value, eps, weight_decay = hp[0], hp[1], hp[2], hp[3], hp[4]
-    o = options(opts)
-    sx = sy = initial_accumulator_value
-    status = record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o)
-    if status:
-        return 0, status
-    state[0, 0] = sx
-    state[0, 1] = sy
-    for t in range(1, steps + 1):
-        gx, gy = perturb(gradient(x, y, p), o)
-        eta = lr * schedule(o, t - 1, steps)
-        gx += weight_decay * x
-        gy += weight_decay * y
-        eta_t = eta / (1.0 + (t - 1) * lr_decay)
-        sx += gx * gx
-        sy += gy * gy
-        x -= eta_t * gx / (math.sqrt(sx) + eps)
-        y -= eta_t * gy / (math.sqrt(sy) + eps)
-        status = record(value(x, y, p), x, y, t, 0, t, 0, xy, loss, counts, o)
-        if status:
-            return t - 1, status
-        state[t, 0] = sx
-        state[t, 1] = sy
-    return steps, 0
+    sx, sy = state
+    eta = lr * factor
+    gx += weight_decay * x
+    gy += weight_decay * y
+    eta_t = eta / (1.0 + (t - 1) * lr_decay)
+    sx += gx * gx
+    sy += gy * gy
+    x -= eta_t * gx / (math.sqrt(sx) + eps)
+    y -= eta_t * gy / (math.sqrt(sy) + eps)
+    return (sx, sy), x, y, (sx, sy)
+
+
+adagrad = first_order(init, update)
 
 
 SPECS = (

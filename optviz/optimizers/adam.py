@@ -16,7 +16,10 @@ r"""Adam and AdamW, as ``torch.optim.Adam`` / ``torch.optim.AdamW`` compute them
 
 Switches for conventions met in the literature (torch's form is the default): ``bias_correction``
 off drops both ``1 - beta^t`` factors (RMSProp with momentum, as Adam's paper calls the
-uncorrected form); ``eps_inside`` puts epsilon under the square root, ``sqrt(v_hat + eps)``.
+uncorrected form); ``eps_inside`` puts epsilon under the square root, ``sqrt(v_hat + eps)``;
+``amsgrad_of_v_hat`` (with ``amsgrad``) is optax's AMSGrad, which keeps the running maximum of
+the bias-corrected ``v_hat_t = v_t / c_2`` and steps by ``eta (m_t / c_1) / (sqrt(max v_hat) +
+eps)``.
 
 Reference: Kingma and Ba, "Adam: A Method for Stochastic Optimization" (2015); Loshchilov and
 Hutter, "Decoupled Weight Decay Regularization" (2019); Reddi et al., "On the Convergence of Adam
@@ -24,61 +27,61 @@ and Beyond" (2018) for amsgrad.
 """
 import math
 
-from optviz.jit import kernel
-from optviz.kernels import bias_power, options, perturb, record, schedule
+from optviz.drivers import first_order
+from optviz.jit import jit
+from optviz.kernels import bias_power, weight_decay_step
 from optviz.spec import Hyperparameter, OptimizerSpec
 
 
-@kernel
-def adam(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, state):
+@jit
+def init(hp, x, y):
+    """m_0 = v_0 = max v = 0; the powers beta1^0 = beta2^0 = 1."""
+    return (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0), (0.0, 0.0, 0.0, 0.0)
+
+
+@jit
+def update(state, x, y, gx, gy, hp, factor, t):
     lr, beta1, beta2, eps, weight_decay = hp[0], hp[1], hp[2], hp[3], hp[4]
-    amsgrad, bias_correction, eps_inside, decoupled = hp[5] != 0, hp[6] != 0, hp[7] != 0, hp[8] != 0
-    o = options(opts)
-    mx = my = vx = vy = vmax_x = vmax_y = 0.0
-    beta1_t = beta2_t = 1.0
-    status = record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o)
-    if status:
-        return 0, status
-    state[0, :] = 0.0
-    for t in range(1, steps + 1):
-        gx, gy = perturb(gradient(x, y, p), o)
-        eta = lr * schedule(o, t - 1, steps)
-        if decoupled:
-            x *= 1.0 - eta * weight_decay
-            y *= 1.0 - eta * weight_decay
-        else:
-            gx += weight_decay * x
-            gy += weight_decay * y
-        mx = beta1 * mx + (1.0 - beta1) * gx
-        my = beta1 * my + (1.0 - beta1) * gy
-        vx = beta2 * vx + (1.0 - beta2) * gx * gx
-        vy = beta2 * vy + (1.0 - beta2) * gy * gy
+    amsgrad, bias_correction, eps_inside = hp[5] != 0, hp[6] != 0, hp[7] != 0
+    amsgrad_of_v_hat, decoupled = hp[8] != 0, hp[9] != 0
+    mx, my, vx, vy, vmax_x, vmax_y, beta1_t, beta2_t = state
+    eta = lr * factor
+    x, y, gx, gy = weight_decay_step(x, y, gx, gy, eta, weight_decay, decoupled)
+    mx = beta1 * mx + (1.0 - beta1) * gx
+    my = beta1 * my + (1.0 - beta1) * gy
+    vx = beta2 * vx + (1.0 - beta2) * gx * gx
+    vy = beta2 * vy + (1.0 - beta2) * gy * gy
+    beta1_t = bias_power(beta1_t, beta1)
+    beta2_t = bias_power(beta2_t, beta2)
+    bc1 = 1.0 - beta1_t if bias_correction else 1.0
+    bc2 = 1.0 - beta2_t if bias_correction else 1.0
+    step_size = eta / bc1
+    if amsgrad and amsgrad_of_v_hat:
+        # optax's AMSGrad: the running maximum of the bias-corrected v_hat, and eps added to its root
+        vmax_x = max(vmax_x, vx / bc2)
+        vmax_y = max(vmax_y, vy / bc2)
+        sx, sy = vmax_x, vmax_y
+        num_x, num_y = eta * (mx / bc1), eta * (my / bc1)
+        den_x, den_y = math.sqrt(sx) + eps, math.sqrt(sy) + eps
+    else:
         if amsgrad:
             vmax_x = max(vmax_x, vx)
             vmax_y = max(vmax_y, vy)
             sx, sy = vmax_x, vmax_y
         else:
             sx, sy = vx, vy
-        beta1_t = bias_power(beta1_t, beta1)
-        beta2_t = bias_power(beta2_t, beta2)
-        bc1 = 1.0 - beta1_t if bias_correction else 1.0
-        bc2 = 1.0 - beta2_t if bias_correction else 1.0
-        step_size = eta / bc1
+        num_x, num_y = step_size * mx, step_size * my
         if eps_inside:
-            x -= step_size * mx / math.sqrt(sx / bc2 + eps)
-            y -= step_size * my / math.sqrt(sy / bc2 + eps)
+            den_x, den_y = math.sqrt(sx / bc2 + eps), math.sqrt(sy / bc2 + eps)
         else:
             bc2_sqrt = math.sqrt(bc2)
-            x -= step_size * mx / (math.sqrt(sx) / bc2_sqrt + eps)
-            y -= step_size * my / (math.sqrt(sy) / bc2_sqrt + eps)
-        status = record(value(x, y, p), x, y, t, 0, t, 0, xy, loss, counts, o)
-        if status:
-            return t - 1, status
-        state[t, 0] = mx
-        state[t, 1] = my
-        state[t, 2] = sx
-        state[t, 3] = sy
-    return steps, 0
+            den_x, den_y = math.sqrt(sx) / bc2_sqrt + eps, math.sqrt(sy) / bc2_sqrt + eps
+    x -= num_x / den_x
+    y -= num_y / den_y
+    return (mx, my, vx, vy, vmax_x, vmax_y, beta1_t, beta2_t), x, y, (mx, my, sx, sy)
+
+
+adam = first_order(init, update)
 
 
 def _hyperparameters(weight_decay):
@@ -93,6 +96,9 @@ def _hyperparameters(weight_decay):
         Hyperparameter("amsgrad", False, kind="bool", help="Use the running maximum of v (AMSGrad)."),
         Hyperparameter("bias_correction", True, kind="bool", help="Divide the moments by 1 - beta^t."),
         Hyperparameter("eps_inside", False, kind="bool", help="Put eps inside the square root: sqrt(v_hat + eps)."),
+        Hyperparameter("amsgrad_of_v_hat", False, kind="bool",
+                       help="AMSGrad as optax computes it: the maximum of the bias-corrected v_hat, "
+                            "then sqrt(max) + eps (torch takes the maximum of v)."),
     )
 
 

@@ -17,51 +17,46 @@ drops the ``1 - beta1^t`` factor.
 
 Reference: Kingma and Ba, "Adam: A Method for Stochastic Optimization" (2015), Algorithm 2.
 """
-from optviz.jit import kernel
-from optviz.kernels import bias_power, options, perturb, record, schedule
+from optviz.drivers import first_order
+from optviz.jit import jit
+from optviz.kernels import bias_power
 from optviz.spec import Hyperparameter, OptimizerSpec
 
 
-@kernel
-def adamax(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, state):
+@jit
+def init(hp, x, y):
+    """m_0 = u_0 = 0; the power beta1^0 = 1."""
+    return (0.0, 0.0, 0.0, 0.0, 1.0), (0.0, 0.0, 0.0, 0.0)
+
+
+@jit
+def update(state, x, y, gx, gy, hp, factor, t):
     lr, beta1, beta2, eps, weight_decay = hp[0], hp[1], hp[2], hp[3], hp[4]
     eps_in_max, bias_correction = hp[5] != 0, hp[6] != 0
-    o = options(opts)
-    mx = my = ux = uy = 0.0
-    beta1_t = 1.0
-    status = record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o)
-    if status:
-        return 0, status
-    state[0, :] = 0.0
-    for t in range(1, steps + 1):
-        gx, gy = perturb(gradient(x, y, p), o)
-        eta = lr * schedule(o, t - 1, steps)
-        gx += weight_decay * x
-        gy += weight_decay * y
-        # torch's lerp form of m = beta1 m + (1 - beta1) g
-        mx = mx + (1.0 - beta1) * (gx - mx)
-        my = my + (1.0 - beta1) * (gy - my)
-        if eps_in_max:
-            ux = max(beta2 * ux, abs(gx) + eps)
-            uy = max(beta2 * uy, abs(gy) + eps)
-            dx, dy = ux, uy
-        else:
-            ux = max(beta2 * ux, abs(gx))
-            uy = max(beta2 * uy, abs(gy))
-            dx, dy = ux + eps, uy + eps
-        beta1_t = bias_power(beta1_t, beta1)
-        bc1 = 1.0 - beta1_t if bias_correction else 1.0
-        step_size = eta / bc1
-        x -= step_size * mx / dx
-        y -= step_size * my / dy
-        status = record(value(x, y, p), x, y, t, 0, t, 0, xy, loss, counts, o)
-        if status:
-            return t - 1, status
-        state[t, 0] = mx
-        state[t, 1] = my
-        state[t, 2] = ux
-        state[t, 3] = uy
-    return steps, 0
+    mx, my, ux, uy, beta1_t = state
+    eta = lr * factor
+    gx += weight_decay * x
+    gy += weight_decay * y
+    # torch's lerp form of m = beta1 m + (1 - beta1) g
+    mx = mx + (1.0 - beta1) * (gx - mx)
+    my = my + (1.0 - beta1) * (gy - my)
+    if eps_in_max:
+        ux = max(beta2 * ux, abs(gx) + eps)
+        uy = max(beta2 * uy, abs(gy) + eps)
+        dx, dy = ux, uy
+    else:
+        ux = max(beta2 * ux, abs(gx))
+        uy = max(beta2 * uy, abs(gy))
+        dx, dy = ux + eps, uy + eps
+    beta1_t = bias_power(beta1_t, beta1)
+    bc1 = 1.0 - beta1_t if bias_correction else 1.0
+    step_size = eta / bc1
+    x -= step_size * mx / dx
+    y -= step_size * my / dy
+    return (mx, my, ux, uy, beta1_t), x, y, (mx, my, ux, uy)
+
+
+adamax = first_order(init, update)
 
 
 SPECS = (

@@ -43,7 +43,7 @@ WOLFE, ARMIJO = 0.0, 1.0
 
 @kernel
 def cg(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, state):
-    lr, formula, line_search, restart = hp[0], hp[1], hp[2], hp[3]
+    lr, beta, line_search, restart = hp[0], hp[1], hp[2], hp[3]
     o = options(opts)
     status = record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o)
     if status:
@@ -51,7 +51,7 @@ def cg(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, sta
     state[0, :] = 0.0
     fe = ge = 0
     f = gx = gy = dx = dy = 0.0
-    beta = 0.0
+    beta_t = 0.0
     known = False      # f and g at the current point are known
     steepest = True    # the current direction d is -g
     since_restart = 0  # iterations along the current run of conjugate directions
@@ -68,7 +68,7 @@ def cg(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, sta
                 fe += 1
                 ge += 1
                 known = True
-                dx, dy, beta, steepest, since_restart = -gx, -gy, 0.0, True, 0
+                dx, dy, beta_t, steepest, since_restart = -gx, -gy, 0.0, True, 0
             if line_search == ARMIJO:
                 alpha, f_new, gx_new, gy_new, n_f, n_g, ok = armijo(
                     value, gradient, p, x, y, f, gx, gy, dx, dy, eta, C1, RHO, 0.0, MAX_ITER, o)
@@ -77,39 +77,39 @@ def cg(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, sta
                     value, gradient, p, x, y, f, gx, gy, dx, dy, eta, C1, C2_CG, 0.0, MAX_ITER, o)
             fe += n_f
             ge += n_g
-            record_dx, record_dy, record_beta = dx, dy, beta
+            record_dx, record_dy, record_beta = dx, dy, beta_t
             if alpha > 0.0:
                 x = x + alpha * dx
                 y = y + alpha * dy
                 since_restart += 1
-                # beta from the new gradient, the old one and the direction just searched
+                # beta_t from the new gradient, the old one and the direction just searched
                 yx = gx_new - gx
                 yy = gy_new - gy
                 gg_old = gx * gx + gy * gy
                 dy_dot = dx * yx + dy * yy
-                if formula == FLETCHER_REEVES:
+                if beta == FLETCHER_REEVES:
                     numerator, denominator = gx_new * gx_new + gy_new * gy_new, gg_old
-                elif formula == HESTENES_STIEFEL:
+                elif beta == HESTENES_STIEFEL:
                     numerator, denominator = gx_new * yx + gy_new * yy, dy_dot
-                elif formula == DAI_YUAN:
+                elif beta == DAI_YUAN:
                     numerator, denominator = gx_new * gx_new + gy_new * gy_new, dy_dot
                 else:
                     numerator, denominator = gx_new * yx + gy_new * yy, gg_old
-                beta = numerator / denominator if denominator != 0.0 else 0.0
-                if formula == POLAK_RIBIERE:
-                    beta = max(0.0, beta)
-                if not math.isfinite(beta) or (restart > 0 and since_restart >= restart):
-                    beta = 0.0
+                beta_t = numerator / denominator if denominator != 0.0 else 0.0
+                if beta == POLAK_RIBIERE:
+                    beta_t = max(0.0, beta_t)
+                if not math.isfinite(beta_t) or (restart > 0 and since_restart >= restart):
+                    beta_t = 0.0
                 f, gx, gy = f_new, gx_new, gy_new
-                new_dx = -gx + beta * dx
-                new_dy = -gy + beta * dy
-                if beta == 0.0 or not (gx * new_dx + gy * new_dy < 0.0):
-                    new_dx, new_dy, beta = -gx, -gy, 0.0
-                if beta == 0.0:
+                new_dx = -gx + beta_t * dx
+                new_dy = -gy + beta_t * dy
+                if beta_t == 0.0 or not (gx * new_dx + gy * new_dy < 0.0):
+                    new_dx, new_dy, beta_t = -gx, -gy, 0.0
+                if beta_t == 0.0:
                     since_restart = 0
-                dx, dy, steepest = new_dx, new_dy, beta == 0.0
+                dx, dy, steepest = new_dx, new_dy, beta_t == 0.0
             elif not steepest:
-                dx, dy, beta, steepest, since_restart = -gx, -gy, 0.0, True, 0
+                dx, dy, beta_t, steepest, since_restart = -gx, -gy, 0.0, True, 0
             elif o.noise > 0.0:
                 known = False                # draw a fresh noisy gradient next time
             elif repeatable(o):

@@ -23,8 +23,9 @@ Reference: Cauchy (1847); Armijo, "Minimization of functions having Lipschitz co
 partial derivatives", Pacific J. Math. 16 (1966); Wolfe, "Convergence conditions for ascent
 methods", SIAM Review 11 (1969); Nocedal and Wright, *Numerical Optimization* (2006), ch. 3.
 """
-from optviz.jit import kernel
-from optviz.kernels import options, perturb, record, schedule
+from optviz.drivers import MADE, first_order
+from optviz.jit import jit, kernel
+from optviz.kernels import options, record, schedule
 from optviz.linesearch import (C1, C2_QUASI_NEWTON, MAX_ITER, RHO, armijo, phi, phi_gradient, repeatable,
                                strong_wolfe)
 from optviz.spec import Hyperparameter, OptimizerSpec
@@ -32,9 +33,32 @@ from optviz.spec import Hyperparameter, OptimizerSpec
 NONE, ARMIJO, WOLFE = 0.0, 1.0, 2.0
 
 
+@jit
+def init(hp, x, y):
+    """No memory: the step is the gradient's, scaled."""
+    return (0.0,), (0.0,)
+
+
+@jit
+def update(state, x, y, gx, gy, hp, factor, t):
+    """The fixed step (``line_search = none``)."""
+    lr, weight_decay = hp[0], hp[1]
+    alpha = lr * factor
+    gx += weight_decay * x
+    gy += weight_decay * y
+    x -= alpha * gx
+    y -= alpha * gy
+    return state, x, y, (alpha,)
+
+
+fixed_step = first_order(init, update)
+
+
 @kernel
 def gd(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, state):
     lr, weight_decay, line_search = hp[0], hp[1], hp[2]
+    if line_search == NONE:
+        return fixed_step(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, state)
     o = options(opts)
     status = record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o)
     if status:
@@ -46,15 +70,7 @@ def gd(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, sta
     stalled = False    # a search failed and the next one would repeat it exactly
     for t in range(1, steps + 1):
         eta = lr * schedule(o, t - 1, steps)
-        if line_search == NONE:
-            gx, gy = perturb(gradient(x, y, p), o)
-            ge += 1
-            gx += weight_decay * x
-            gy += weight_decay * y
-            alpha = eta
-            x -= alpha * gx
-            y -= alpha * gy
-        elif stalled:
+        if stalled:
             alpha = 0.0
         else:
             if not known:
@@ -87,6 +103,9 @@ def gd(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, sta
         state[t, 0] = alpha
     return steps, 0
 
+
+# grids of runs without a line search run the fixed step's update (optviz.drivers.grid_kernel)
+MADE[gd] = MADE[fixed_step]._replace(when=(2, NONE))
 
 SPECS = (
     OptimizerSpec(

@@ -18,35 +18,32 @@ Discovery of Optimization Algorithms", NeurIPS (2023).
 """
 import numpy as np
 
-from optviz.jit import kernel
-from optviz.kernels import options, perturb, record, schedule
+from optviz.drivers import first_order
+from optviz.jit import jit
 from optviz.spec import Hyperparameter, OptimizerSpec
 
 
-@kernel
-def lion(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, state):
+@jit
+def init(hp, x, y):
+    """m_0 = 0."""
+    return (0.0, 0.0), (0.0, 0.0)
+
+
+@jit
+def update(state, x, y, gx, gy, hp, factor, t):
     lr, beta1, beta2, weight_decay = hp[0], hp[1], hp[2], hp[3]
-    o = options(opts)
-    mx = my = 0.0
-    status = record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o)
-    if status:
-        return 0, status
-    state[0, :] = 0.0
-    for t in range(1, steps + 1):
-        gx, gy = perturb(gradient(x, y, p), o)
-        eta = lr * schedule(o, t - 1, steps)
-        cx = beta1 * mx + (1.0 - beta1) * gx
-        cy = beta1 * my + (1.0 - beta1) * gy
-        x -= eta * (np.sign(cx) + weight_decay * x)
-        y -= eta * (np.sign(cy) + weight_decay * y)
-        mx = beta2 * mx + (1.0 - beta2) * gx
-        my = beta2 * my + (1.0 - beta2) * gy
-        status = record(value(x, y, p), x, y, t, 0, t, 0, xy, loss, counts, o)
-        if status:
-            return t - 1, status
-        state[t, 0] = mx
-        state[t, 1] = my
-    return steps, 0
+    mx, my = state
+    eta = lr * factor
+    cx = beta1 * mx + (1.0 - beta1) * gx
+    cy = beta1 * my + (1.0 - beta1) * gy
+    x -= eta * (np.sign(cx) + weight_decay * x)
+    y -= eta * (np.sign(cy) + weight_decay * y)
+    mx = beta2 * mx + (1.0 - beta2) * gx
+    my = beta2 * my + (1.0 - beta2) * gy
+    return (mx, my), x, y, (mx, my)
+
+
+lion = first_order(init, update)
 
 
 SPECS = (

@@ -16,7 +16,8 @@ r"""NAdam, as ``torch.optim.NAdam`` computes it.
 Adam with Nesterov momentum: the step uses the momentum it is about to have, ``mu_{t+1} m_t``,
 plus the fresh gradient, each with its own bias correction.  The momentum factor ``mu_t`` warms up
 from ``beta1 / 2`` towards ``beta1`` at a speed set by ``momentum_decay`` psi (Dozat's schedule,
-as torch and Keras use it).  The product of the ``mu_i`` is a running product (torch keeps one
+as torch and Keras use it); ``constant_momentum`` keeps ``mu_t = beta1`` from the first step, as
+optax's ``nadam`` does (its ``b1 m_t / (1 - b1^(t+1)) + (1 - b1) g_t / (1 - b1^t)``).  The product of the ``mu_i`` is a running product (torch keeps one
 too) that stops changing once ``1`` minus it rounds to ``1``, which changes nothing and keeps it
 out of subnormal numbers.
 
@@ -25,56 +26,49 @@ Loshchilov and Hutter, "Decoupled Weight Decay Regularization" (2019) for the de
 """
 import math
 
-from optviz.jit import kernel
-from optviz.kernels import bias_power, options, perturb, record, schedule
+from optviz.drivers import first_order
+from optviz.jit import jit
+from optviz.kernels import bias_power, weight_decay_step
 from optviz.spec import Hyperparameter, OptimizerSpec
 
 
-@kernel
-def nadam(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, state):
+@jit
+def init(hp, x, y):
+    """m_0 = v_0 = 0; beta2^0 = 1 and the empty product of the momentum factors, 1."""
+    return (0.0, 0.0, 0.0, 0.0, 1.0, 1.0), (0.0, 0.0, 0.0, 0.0)
+
+
+@jit
+def update(state, x, y, gx, gy, hp, factor, t):
     lr, beta1, beta2, eps, weight_decay, momentum_decay = hp[0], hp[1], hp[2], hp[3], hp[4], hp[5]
-    decoupled = hp[6] != 0
-    o = options(opts)
-    mx = my = vx = vy = 0.0
-    beta2_t = mu_product = 1.0
-    status = record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o)
-    if status:
-        return 0, status
-    state[0, :] = 0.0
-    for t in range(1, steps + 1):
-        gx, gy = perturb(gradient(x, y, p), o)
-        eta = lr * schedule(o, t - 1, steps)
-        if decoupled:
-            x *= 1.0 - eta * weight_decay
-            y *= 1.0 - eta * weight_decay
-        else:
-            gx += weight_decay * x
-            gy += weight_decay * y
+    decoupled_weight_decay, constant_momentum = hp[6] != 0, hp[7] != 0
+    mx, my, vx, vy, beta2_t, mu_product = state
+    eta = lr * factor
+    x, y, gx, gy = weight_decay_step(x, y, gx, gy, eta, weight_decay, decoupled_weight_decay)
+    if constant_momentum:   # optax's NAdam: mu_t = beta1 at every step
+        mu = mu_next = beta1
+    else:
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * momentum_decay))
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * momentum_decay))
-        mu_product = bias_power(mu_product, mu)
-        mu_product_next = mu_product * mu_next
-        # torch's lerp form of m = beta1 m + (1 - beta1) g
-        mx = mx + (1.0 - beta1) * (gx - mx)
-        my = my + (1.0 - beta1) * (gy - my)
-        vx = beta2 * vx + (1.0 - beta2) * gx * gx
-        vy = beta2 * vy + (1.0 - beta2) * gy * gy
-        beta2_t = bias_power(beta2_t, beta2)
-        bc2 = 1.0 - beta2_t
-        dx = math.sqrt(vx / bc2) + eps
-        dy = math.sqrt(vy / bc2) + eps
-        x -= eta * (1.0 - mu) / (1.0 - mu_product) * gx / dx
-        y -= eta * (1.0 - mu) / (1.0 - mu_product) * gy / dy
-        x -= eta * mu_next / (1.0 - mu_product_next) * mx / dx
-        y -= eta * mu_next / (1.0 - mu_product_next) * my / dy
-        status = record(value(x, y, p), x, y, t, 0, t, 0, xy, loss, counts, o)
-        if status:
-            return t - 1, status
-        state[t, 0] = mx
-        state[t, 1] = my
-        state[t, 2] = vx
-        state[t, 3] = vy
-    return steps, 0
+    mu_product = bias_power(mu_product, mu)
+    mu_product_next = mu_product * mu_next
+    # torch's lerp form of m = beta1 m + (1 - beta1) g
+    mx = mx + (1.0 - beta1) * (gx - mx)
+    my = my + (1.0 - beta1) * (gy - my)
+    vx = beta2 * vx + (1.0 - beta2) * gx * gx
+    vy = beta2 * vy + (1.0 - beta2) * gy * gy
+    beta2_t = bias_power(beta2_t, beta2)
+    bc2 = 1.0 - beta2_t
+    dx = math.sqrt(vx / bc2) + eps
+    dy = math.sqrt(vy / bc2) + eps
+    x -= eta * (1.0 - mu) / (1.0 - mu_product) * gx / dx
+    y -= eta * (1.0 - mu) / (1.0 - mu_product) * gy / dy
+    x -= eta * mu_next / (1.0 - mu_product_next) * mx / dx
+    y -= eta * mu_next / (1.0 - mu_product_next) * my / dy
+    return (mx, my, vx, vy, beta2_t, mu_product), x, y, (mx, my, vx, vy)
+
+
+nadam = first_order(init, update)
 
 
 SPECS = (
@@ -95,6 +89,9 @@ SPECS = (
                            help="psi: how fast the momentum factor warms up from beta1 / 2 to beta1."),
             Hyperparameter("decoupled_weight_decay", False, kind="bool",
                            help="Shrink the parameters directly (NAdamW) instead of adding an L2 gradient."),
+            Hyperparameter("constant_momentum", False, kind="bool",
+                           help="Keep the momentum factor at beta1 (optax's NAdam) instead of torch's warm-up "
+                                "from beta1 / 2 (momentum_decay is then unused)."),
         ),
         kernel=nadam, state=("m_x", "m_y", "v_x", "v_y"), torch="torch.optim.NAdam",
         reference="Dozat (2016)",

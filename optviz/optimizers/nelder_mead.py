@@ -62,13 +62,13 @@ def _sort(sx, sy, fs):
 
 @kernel
 def nelder_mead(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, state):
-    alpha, gamma, rho, sigma, size = hp[0], hp[1], hp[2], hp[3], hp[4]
+    alpha, gamma, rho, sigma, initial_size = hp[0], hp[1], hp[2], hp[3], hp[4]
     o = options(opts)   # derivative-free: only the divergence bound applies
     status = record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o)
     if status:
         return 0, status
-    sx = np.array([x, x + size, x])
-    sy = np.array([y, y, y + size])
+    sx = np.array([x, x + initial_size, x])
+    sy = np.array([y, y, y + initial_size])
     fs = np.zeros(3)
     for i in range(3):
         state[0, 2 * i] = sx[i]

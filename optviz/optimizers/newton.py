@@ -35,8 +35,8 @@ problem in high-dimensional non-convex optimization", NeurIPS (2014).
 """
 import math
 
-from optviz.jit import jit, kernel
-from optviz.kernels import options, perturb, record, schedule
+from optviz.drivers import second_order
+from optviz.jit import jit
 from optviz.spec import Hyperparameter, OptimizerSpec
 
 NONE, SHIFT, ABS = 0.0, 1.0, 2.0
@@ -56,51 +56,45 @@ def symmetric_eigen(a, b, c):
     return mean - radius, mean + radius, -math.sin(angle), math.cos(angle)
 
 
-@kernel
-def newton(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, state):
+@jit
+def init(hp, x, y):
+    """No memory: each step uses only the gradient and Hessian where it stands."""
+    return (0.0,), (0.0, 0.0, 0.0, 0.0)
+
+
+@jit
+def update(state, x, y, gx, gy, hxx, hxy, hyy, hp, factor, t):
     lr, damping, modification = hp[0], hp[1], hp[2]
-    o = options(opts)
-    status = record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o)
-    if status:
-        return 0, status
-    state[0, :] = 0.0
-    for t in range(1, steps + 1):
-        gx, gy = perturb(gradient(x, y, p), o)
-        hxx, hxy, hyy = hessian(x, y, p)
-        eta = lr * schedule(o, t - 1, steps)
-        mu_min, mu_max, vx, vy = symmetric_eigen(hxx, hxy, hyy)
-        # the eigenvalues m1, m2 of M along the eigenvectors v1 = (vx, vy), v2 = (-vy, vx)
-        if modification == SHIFT:
-            margin = SHIFT_MARGIN * max(abs(mu_min), abs(mu_max))
-            shift = damping + max(0.0, margin - mu_min)
-            m1, m2 = mu_min + shift, mu_max + shift
-        elif modification == ABS:
-            shift = damping
-            m1, m2 = abs(mu_min) + shift, abs(mu_max) + shift
-        else:
-            shift = damping
-            m1, m2 = mu_min + shift, mu_max + shift
-        largest = max(abs(m1), abs(m2))
-        if min(abs(m1), abs(m2)) > SINGULAR * largest and largest < math.inf:
-            # M^-1 g = sum_i (v_i . g / m_i) v_i
-            c1 = (vx * gx + vy * gy) / m1
-            c2 = (vx * gy - vy * gx) / m2
-            dx = c1 * vx - c2 * vy
-            dy = c1 * vy + c2 * vx
-            fallback = 0.0
-        else:
-            dx, dy = gx, gy
-            fallback = 1.0
-        x -= eta * dx
-        y -= eta * dy
-        status = record(value(x, y, p), x, y, t, 0, t, t, xy, loss, counts, o)
-        if status:
-            return t - 1, status
-        state[t, 0] = mu_min
-        state[t, 1] = mu_max
-        state[t, 2] = shift
-        state[t, 3] = fallback
-    return steps, 0
+    eta = lr * factor
+    mu_min, mu_max, vx, vy = symmetric_eigen(hxx, hxy, hyy)
+    # the eigenvalues m1, m2 of M along the eigenvectors v1 = (vx, vy), v2 = (-vy, vx)
+    if modification == SHIFT:
+        margin = SHIFT_MARGIN * max(abs(mu_min), abs(mu_max))
+        shift = damping + max(0.0, margin - mu_min)
+        m1, m2 = mu_min + shift, mu_max + shift
+    elif modification == ABS:
+        shift = damping
+        m1, m2 = abs(mu_min) + shift, abs(mu_max) + shift
+    else:
+        shift = damping
+        m1, m2 = mu_min + shift, mu_max + shift
+    largest = max(abs(m1), abs(m2))
+    if min(abs(m1), abs(m2)) > SINGULAR * largest and largest < math.inf:
+        # M^-1 g = sum_i (v_i . g / m_i) v_i
+        c1 = (vx * gx + vy * gy) / m1
+        c2 = (vx * gy - vy * gx) / m2
+        dx = c1 * vx - c2 * vy
+        dy = c1 * vy + c2 * vx
+        fallback = 0.0
+    else:
+        dx, dy = gx, gy
+        fallback = 1.0
+    x -= eta * dx
+    y -= eta * dy
+    return state, x, y, (mu_min, mu_max, shift, fallback)
+
+
+newton = second_order(init, update)
 
 
 SPECS = (

@@ -29,8 +29,9 @@ Rate and Beyond", ICLR (2020).
 """
 import math
 
-from optviz.jit import jit, kernel
-from optviz.kernels import bias_power, options, perturb, record, schedule
+from optviz.drivers import first_order
+from optviz.jit import jit
+from optviz.kernels import bias_power, weight_decay_step
 from optviz.spec import Hyperparameter, OptimizerSpec
 
 #: Below this, ``2 t beta2^t`` (t <= 1e5) is far under the rounding of ``rho_inf >= 1``.
@@ -45,58 +46,50 @@ def sma_power(power, beta):
     return power * beta
 
 
-@kernel
-def radam(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, state):
+@jit
+def init(hp, x, y):
+    """m_0 = v_0 = 0; the powers beta1^0 = beta2^0 = 1 (and beta2's second running power, 1)."""
+    return (0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0), (0.0, 0.0, 0.0, 0.0, 0.0)
+
+
+@jit
+def update(state, x, y, gx, gy, hp, factor, t):
     lr, beta1, beta2, eps, weight_decay = hp[0], hp[1], hp[2], hp[3], hp[4]
-    decoupled = hp[5] != 0
-    o = options(opts)
-    mx = my = vx = vy = 0.0
-    beta1_t = beta2_t = beta2_sma = 1.0
+    decoupled_weight_decay, eps_on_v_hat = hp[5] != 0, hp[6] != 0
+    mx, my, vx, vy, beta1_t, beta2_t, beta2_sma = state
     rho_inf = 2.0 / (1.0 - beta2) - 1.0
-    status = record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o)
-    if status:
-        return 0, status
-    state[0, :] = 0.0
-    for t in range(1, steps + 1):
-        gx, gy = perturb(gradient(x, y, p), o)
-        eta = lr * schedule(o, t - 1, steps)
-        if decoupled:
-            x *= 1.0 - eta * weight_decay
-            y *= 1.0 - eta * weight_decay
-        else:
-            gx += weight_decay * x
-            gy += weight_decay * y
-        # torch's lerp form of m = beta1 m + (1 - beta1) g
-        mx = mx + (1.0 - beta1) * (gx - mx)
-        my = my + (1.0 - beta1) * (gy - my)
-        vx = beta2 * vx + (1.0 - beta2) * gx * gx
-        vy = beta2 * vy + (1.0 - beta2) * gy * gy
-        beta1_t = bias_power(beta1_t, beta1)
-        beta2_t = bias_power(beta2_t, beta2)
-        beta2_sma = sma_power(beta2_sma, beta2)
-        bc1 = 1.0 - beta1_t
-        bc2 = 1.0 - beta2_t
-        m_hat_x = mx / bc1
-        m_hat_y = my / bc1
-        rho_t = rho_inf - 2.0 * t * beta2_sma / bc2
-        if rho_t > 5.0:
-            l_x = math.sqrt(bc2) / (math.sqrt(vx) + eps)
-            l_y = math.sqrt(bc2) / (math.sqrt(vy) + eps)
-            r_t = math.sqrt((rho_t - 4.0) * (rho_t - 2.0) * rho_inf / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t))
-            x -= m_hat_x * eta * l_x * r_t
-            y -= m_hat_y * eta * l_y * r_t
-        else:
-            x -= m_hat_x * eta
-            y -= m_hat_y * eta
-        status = record(value(x, y, p), x, y, t, 0, t, 0, xy, loss, counts, o)
-        if status:
-            return t - 1, status
-        state[t, 0] = mx
-        state[t, 1] = my
-        state[t, 2] = vx
-        state[t, 3] = vy
-        state[t, 4] = rho_t
-    return steps, 0
+    eta = lr * factor
+    x, y, gx, gy = weight_decay_step(x, y, gx, gy, eta, weight_decay, decoupled_weight_decay)
+    # torch's lerp form of m = beta1 m + (1 - beta1) g
+    mx = mx + (1.0 - beta1) * (gx - mx)
+    my = my + (1.0 - beta1) * (gy - my)
+    vx = beta2 * vx + (1.0 - beta2) * gx * gx
+    vy = beta2 * vy + (1.0 - beta2) * gy * gy
+    beta1_t = bias_power(beta1_t, beta1)
+    beta2_t = bias_power(beta2_t, beta2)
+    beta2_sma = sma_power(beta2_sma, beta2)
+    bc1 = 1.0 - beta1_t
+    bc2 = 1.0 - beta2_t
+    m_hat_x = mx / bc1
+    m_hat_y = my / bc1
+    rho_t = rho_inf - 2.0 * t * beta2_sma / bc2
+    if eps_on_v_hat and rho_t >= 5.0:   # optax: r m_hat / (sqrt(v / c2) + eps)
+        r_t = math.sqrt((rho_t - 4.0) * (rho_t - 2.0) * rho_inf / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t))
+        x -= eta * (r_t * m_hat_x / (math.sqrt(vx / bc2) + eps))
+        y -= eta * (r_t * m_hat_y / (math.sqrt(vy / bc2) + eps))
+    elif rho_t > 5.0 and not eps_on_v_hat:
+        l_x = math.sqrt(bc2) / (math.sqrt(vx) + eps)
+        l_y = math.sqrt(bc2) / (math.sqrt(vy) + eps)
+        r_t = math.sqrt((rho_t - 4.0) * (rho_t - 2.0) * rho_inf / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t))
+        x -= m_hat_x * eta * l_x * r_t
+        y -= m_hat_y * eta * l_y * r_t
+    else:
+        x -= m_hat_x * eta
+        y -= m_hat_y * eta
+    return (mx, my, vx, vy, beta1_t, beta2_t, beta2_sma), x, y, (mx, my, vx, vy, rho_t)
+
+
+radam = first_order(init, update)
 
 
 SPECS = (
@@ -115,6 +108,9 @@ SPECS = (
             Hyperparameter("weight_decay", 0.0, 0.0, 10.0, slider=(0.0, 1.0), help="Weight decay."),
             Hyperparameter("decoupled_weight_decay", False, kind="bool",
                            help="Shrink the parameters directly (as AdamW) instead of adding an L2 gradient."),
+            Hyperparameter("eps_on_v_hat", False, kind="bool",
+                           help="Add eps to sqrt(v / (1 - beta2^t)) as optax does, instead of to sqrt(v) as torch "
+                                "does (and rectify from rho_t >= 5 rather than > 5)."),
         ),
         kernel=radam, state=("m_x", "m_y", "v_x", "v_y", "rho"), torch="torch.optim.RAdam",
         reference="Liu et al. (2020)",

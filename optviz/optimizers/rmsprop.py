@@ -23,58 +23,53 @@ Graves, "Generating Sequences With Recurrent Neural Networks" (2013) for the cen
 """
 import math
 
-from optviz.jit import kernel
-from optviz.kernels import options, perturb, record, schedule
+from optviz.drivers import first_order
+from optviz.jit import jit
 from optviz.spec import Hyperparameter, OptimizerSpec
 
 
-@kernel
-def rmsprop(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, state):
+@jit
+def init(hp, x, y):
+    """v_0 = gbar_0 = b_0 = 0."""
+    return (0.0, 0.0, 0.0, 0.0, 0.0, 0.0), (0.0, 0.0, 0.0, 0.0)
+
+
+@jit
+def update(state, x, y, gx, gy, hp, factor, t):
     lr, alpha, eps, momentum = hp[0], hp[1], hp[2], hp[3]
     centered, weight_decay, eps_inside = hp[4] != 0, hp[5], hp[6] != 0
-    o = options(opts)
-    vx = vy = gbar_x = gbar_y = bx = by = 0.0
-    status = record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o)
-    if status:
-        return 0, status
-    state[0, :] = 0.0
-    for t in range(1, steps + 1):
-        gx, gy = perturb(gradient(x, y, p), o)
-        eta = lr * schedule(o, t - 1, steps)
-        gx += weight_decay * x
-        gy += weight_decay * y
-        vx = alpha * vx + (1.0 - alpha) * gx * gx
-        vy = alpha * vy + (1.0 - alpha) * gy * gy
-        if centered:
-            # torch's lerp form of gbar = alpha gbar + (1 - alpha) g
-            gbar_x = gbar_x + (1.0 - alpha) * (gx - gbar_x)
-            gbar_y = gbar_y + (1.0 - alpha) * (gy - gbar_y)
-            vx_tilde = vx - gbar_x * gbar_x
-            vy_tilde = vy - gbar_y * gbar_y
-        else:
-            vx_tilde, vy_tilde = vx, vy
-        if eps_inside:
-            dx = math.sqrt(vx_tilde + eps)
-            dy = math.sqrt(vy_tilde + eps)
-        else:
-            dx = math.sqrt(vx_tilde) + eps
-            dy = math.sqrt(vy_tilde) + eps
-        if momentum > 0.0:
-            bx = momentum * bx + gx / dx
-            by = momentum * by + gy / dy
-            x -= eta * bx
-            y -= eta * by
-        else:
-            x -= eta * gx / dx
-            y -= eta * gy / dy
-        status = record(value(x, y, p), x, y, t, 0, t, 0, xy, loss, counts, o)
-        if status:
-            return t - 1, status
-        state[t, 0] = vx
-        state[t, 1] = vy
-        state[t, 2] = bx
-        state[t, 3] = by
-    return steps, 0
+    vx, vy, gbar_x, gbar_y, bx, by = state
+    eta = lr * factor
+    gx += weight_decay * x
+    gy += weight_decay * y
+    vx = alpha * vx + (1.0 - alpha) * gx * gx
+    vy = alpha * vy + (1.0 - alpha) * gy * gy
+    if centered:
+        # torch's lerp form of gbar = alpha gbar + (1 - alpha) g
+        gbar_x = gbar_x + (1.0 - alpha) * (gx - gbar_x)
+        gbar_y = gbar_y + (1.0 - alpha) * (gy - gbar_y)
+        vx_tilde = vx - gbar_x * gbar_x
+        vy_tilde = vy - gbar_y * gbar_y
+    else:
+        vx_tilde, vy_tilde = vx, vy
+    if eps_inside:
+        dx = math.sqrt(vx_tilde + eps)
+        dy = math.sqrt(vy_tilde + eps)
+    else:
+        dx = math.sqrt(vx_tilde) + eps
+        dy = math.sqrt(vy_tilde) + eps
+    if momentum > 0.0:
+        bx = momentum * bx + gx / dx
+        by = momentum * by + gy / dy
+        x -= eta * bx
+        y -= eta * by
+    else:
+        x -= eta * gx / dx
+        y -= eta * gy / dy
+    return (vx, vy, gbar_x, gbar_y, bx, by), x, y, (vx, vy, bx, by)
+
+
+rmsprop = first_order(init, update)
 
 
 SPECS = (

@@ -20,56 +20,57 @@ differs from torch's only when the learning rate changes during the run.
 Reference: Polyak (1964); Sutskever, Martens, Dahl and Hinton, "On the importance of
 initialization and momentum in deep learning" (2013); Nesterov (1983).
 """
-from optviz.jit import kernel
-from optviz.kernels import options, perturb, record, schedule
+from optviz.drivers import first_order
+from optviz.jit import jit
 from optviz.spec import Hyperparameter, OptimizerSpec
 
 
-@kernel
-def sgd(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, state):
+#: ``form``'s values as the kernel receives them (the index of the choice).
+TORCH, CLASSICAL = 0.0, 1.0
+
+
+@jit
+def init(hp, x, y):
+    """b_0 = 0 (the momentum buffer; set to the first gradient at step 1 in torch's form)."""
+    return (0.0, 0.0), (0.0, 0.0)
+
+
+@jit
+def update(state, x, y, gx, gy, hp, factor, t):
     lr, momentum, dampening, weight_decay = hp[0], hp[1], hp[2], hp[3]
-    classical, nesterov = hp[4] != 0, hp[5] != 0
-    o = options(opts)
-    bx = by = 0.0
-    status = record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o)
-    if status:
-        return 0, status
-    state[0, :] = 0.0
-    for t in range(1, steps + 1):
-        gx, gy = perturb(gradient(x, y, p), o)
-        eta = lr * schedule(o, t - 1, steps)
-        gx += weight_decay * x
-        gy += weight_decay * y
-        if classical:
-            # v = mu v - eta g (nesterov: look ahead by mu v)
-            bx = momentum * bx - eta * gx
-            by = momentum * by - eta * gy
-            if nesterov:
-                x += momentum * bx - eta * gx
-                y += momentum * by - eta * gy
-            else:
-                x += bx
-                y += by
+    form, nesterov = hp[4], hp[5] != 0
+    bx, by = state
+    eta = lr * factor
+    gx += weight_decay * x
+    gy += weight_decay * y
+    if form == CLASSICAL:
+        # v = mu v - eta g (nesterov: look ahead by mu v)
+        bx = momentum * bx - eta * gx
+        by = momentum * by - eta * gy
+        if nesterov:
+            x += momentum * bx - eta * gx
+            y += momentum * by - eta * gy
         else:
-            if momentum != 0.0:
-                if t == 1:
-                    bx, by = gx, gy
-                else:
-                    bx = momentum * bx + (1.0 - dampening) * gx
-                    by = momentum * by + (1.0 - dampening) * gy
-                if nesterov:
-                    gx = gx + momentum * bx
-                    gy = gy + momentum * by
-                else:
-                    gx, gy = bx, by
-            x -= eta * gx
-            y -= eta * gy
-        status = record(value(x, y, p), x, y, t, 0, t, 0, xy, loss, counts, o)
-        if status:
-            return t - 1, status
-        state[t, 0] = bx
-        state[t, 1] = by
-    return steps, 0
+            x += bx
+            y += by
+    else:
+        if momentum != 0.0:
+            if t == 1:
+                bx, by = gx, gy
+            else:
+                bx = momentum * bx + (1.0 - dampening) * gx
+                by = momentum * by + (1.0 - dampening) * gy
+            if nesterov:
+                gx = gx + momentum * bx
+                gy = gy + momentum * by
+            else:
+                gx, gy = bx, by
+        x -= eta * gx
+        y -= eta * gy
+    return (bx, by), x, y, (bx, by)
+
+
+sgd = first_order(init, update)
 
 
 def _hyperparameters(momentum):

@@ -19,39 +19,32 @@ Non-Convex Problems", ICML (2018).
 """
 import numpy as np
 
-from optviz.jit import kernel
-from optviz.kernels import options, perturb, record, schedule
+from optviz.drivers import first_order
+from optviz.jit import jit
+from optviz.kernels import weight_decay_step
 from optviz.spec import Hyperparameter, OptimizerSpec
 
 
-@kernel
-def signsgd(value, gradient, hessian, p, x, y, steps, hp, opts, xy, loss, counts, state):
+@jit
+def init(hp, x, y):
+    """m_0 = 0."""
+    return (0.0, 0.0), (0.0, 0.0)
+
+
+@jit
+def update(state, x, y, gx, gy, hp, factor, t):
     lr, momentum, weight_decay, decoupled = hp[0], hp[1], hp[2], hp[3] != 0
-    o = options(opts)
-    mx = my = 0.0
-    status = record(value(x, y, p), x, y, 0, 0, 0, 0, xy, loss, counts, o)
-    if status:
-        return 0, status
-    state[0, :] = 0.0
-    for t in range(1, steps + 1):
-        gx, gy = perturb(gradient(x, y, p), o)
-        eta = lr * schedule(o, t - 1, steps)
-        if decoupled:
-            x *= 1.0 - eta * weight_decay
-            y *= 1.0 - eta * weight_decay
-        else:
-            gx += weight_decay * x
-            gy += weight_decay * y
-        mx = momentum * mx + (1.0 - momentum) * gx
-        my = momentum * my + (1.0 - momentum) * gy
-        x -= eta * np.sign(mx)
-        y -= eta * np.sign(my)
-        status = record(value(x, y, p), x, y, t, 0, t, 0, xy, loss, counts, o)
-        if status:
-            return t - 1, status
-        state[t, 0] = mx
-        state[t, 1] = my
-    return steps, 0
+    mx, my = state
+    eta = lr * factor
+    x, y, gx, gy = weight_decay_step(x, y, gx, gy, eta, weight_decay, decoupled)
+    mx = momentum * mx + (1.0 - momentum) * gx
+    my = momentum * my + (1.0 - momentum) * gy
+    x -= eta * np.sign(mx)
+    y -= eta * np.sign(my)
+    return (mx, my), x, y, (mx, my)
+
+
+signsgd = first_order(init, update)
 
 
 SPECS = (
