@@ -86,12 +86,16 @@ def test_the_name_check_catches_a_swapped_hyperparameter(monkeypatch):
 
 def test_first_order_methods_declare_only_init_and_update():
     """The modules whose kernels are made by the drivers hold no loop of their own: their kernel
-    is the driver's loop, compiled for their init and update."""
-    made = [s for s in SPECS if s.kernel.py_func.__code__.co_code == drivers._first_order.__code__.co_code]
-    assert {s.name for s in made} >= {"adam", "adamw", "momentum", "nesterov", "adagrad", "rmsprop", "adadelta",
-                                      "adamax", "nadam", "radam", "adabelief", "lion", "signsgd"}
-    for spec in made:
-        module = importlib.import_module(spec.kernel.py_func.__module__)
-        assert spec.kernel.py_func.__globals__["update"] is module.update
-        assert spec.kernel.py_func.__globals__["init"] is module.init
+    is the driver's loop compiled for their init and update (or picks one of two such kernels by
+    a switch, as AdaBelief's rectify does)."""
+    made = {s.name for s in SPECS if s.kernel in drivers.MADE}
+    assert made >= {"adam", "adamw", "momentum", "nesterov", "adagrad", "rmsprop", "adadelta", "adamax", "nadam",
+                    "radam", "adabelief", "lion", "signsgd", "newton", "gd"}
+    for spec in SPECS:
+        if spec.kernel.py_func.__code__.co_code == drivers._first_order.__code__.co_code:
+            module = importlib.import_module(spec.kernel.py_func.__module__)
+            assert spec.kernel.py_func.__globals__["update"] is module.update
+            assert spec.kernel.py_func.__globals__["init"] is module.init
+    for name in made - {"gd"}:   # gd keeps its line searches' loop
+        module = importlib.import_module(optimizers.get(name).kernel.py_func.__module__)
         assert "for t in range" not in inspect.getsource(module), f"{module.__name__} keeps a loop of its own"

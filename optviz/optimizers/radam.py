@@ -48,16 +48,18 @@ def sma_power(power, beta):
 
 @jit
 def init(hp, x, y):
-    """m_0 = v_0 = 0; the powers beta1^0 = beta2^0 = 1 (and beta2's second running power, 1)."""
-    return (0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0), (0.0, 0.0, 0.0, 0.0, 0.0)
+    """m_0 = v_0 = 0; the powers beta1^0 = beta2^0 = 1 (and beta2's second running power, 1);
+    rho_inf = 2 / (1 - beta2) - 1."""
+    beta2 = hp[2]
+    rho_inf = 2.0 / (1.0 - beta2) - 1.0   # kept in the state: computed once, not at every step
+    return (0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0, rho_inf), (0.0, 0.0, 0.0, 0.0, 0.0)
 
 
 @jit
 def update(state, x, y, gx, gy, hp, factor, t):
     lr, beta1, beta2, eps, weight_decay = hp[0], hp[1], hp[2], hp[3], hp[4]
     decoupled_weight_decay, eps_on_v_hat = hp[5] != 0, hp[6] != 0
-    mx, my, vx, vy, beta1_t, beta2_t, beta2_sma = state
-    rho_inf = 2.0 / (1.0 - beta2) - 1.0
+    mx, my, vx, vy, beta1_t, beta2_t, beta2_sma, rho_inf = state
     eta = lr * factor
     x, y, gx, gy = weight_decay_step(x, y, gx, gy, eta, weight_decay, decoupled_weight_decay)
     # torch's lerp form of m = beta1 m + (1 - beta1) g
@@ -73,20 +75,20 @@ def update(state, x, y, gx, gy, hp, factor, t):
     m_hat_x = mx / bc1
     m_hat_y = my / bc1
     rho_t = rho_inf - 2.0 * t * beta2_sma / bc2
-    if eps_on_v_hat and rho_t >= 5.0:   # optax: r m_hat / (sqrt(v / c2) + eps)
-        r_t = math.sqrt((rho_t - 4.0) * (rho_t - 2.0) * rho_inf / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t))
-        x -= eta * (r_t * m_hat_x / (math.sqrt(vx / bc2) + eps))
-        y -= eta * (r_t * m_hat_y / (math.sqrt(vy / bc2) + eps))
-    elif rho_t > 5.0 and not eps_on_v_hat:
-        l_x = math.sqrt(bc2) / (math.sqrt(vx) + eps)
-        l_y = math.sqrt(bc2) / (math.sqrt(vy) + eps)
+    # optax puts eps on sqrt(v / c2) and rectifies from rho_t = 5: as factors, not a second branch
+    # (a branch here made every run 10% slower)
+    numerator = 1.0 if eps_on_v_hat else math.sqrt(bc2)
+    inside = 1.0 / bc2 if eps_on_v_hat else 1.0
+    if rho_t > 5.0 or (eps_on_v_hat and rho_t == 5.0):
+        l_x = numerator / (math.sqrt(vx * inside) + eps)
+        l_y = numerator / (math.sqrt(vy * inside) + eps)
         r_t = math.sqrt((rho_t - 4.0) * (rho_t - 2.0) * rho_inf / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t))
         x -= m_hat_x * eta * l_x * r_t
         y -= m_hat_y * eta * l_y * r_t
     else:
         x -= m_hat_x * eta
         y -= m_hat_y * eta
-    return (mx, my, vx, vy, beta1_t, beta2_t, beta2_sma), x, y, (mx, my, vx, vy, rho_t)
+    return (mx, my, vx, vy, beta1_t, beta2_t, beta2_sma, rho_inf), x, y, (mx, my, vx, vy, rho_t)
 
 
 radam = first_order(init, update)
