@@ -640,6 +640,11 @@ def test_app019_a_phone_gets_a_drawer_a_compact_bar_and_scrolls_on_a_swipe(dash_
     until(lambda: "controls-open" not in dash_duo.find_element("#page-root").get_attribute("class"), 3)
     dash_duo.find_element("#controls-button").click()
     until(lambda: "controls-open" in dash_duo.find_element("#page-root").get_attribute("class"), 3)
+    # the drawer slides in for 0.2 s: click its close button once it is where the pointer lands
+    until(lambda: dash_duo.driver.execute_script("""
+        const button = document.querySelector('.drawer-close'), r = button.getBoundingClientRect();
+        const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+        return hit !== null && button.contains(hit);"""), 3, msg="the drawer's close button is uncovered")
     dash_duo.find_element(".drawer-close").click()
     until(lambda: "controls-open" not in dash_duo.find_element("#page-root").get_attribute("class"), 3)
     assert dash_duo.find_element("#controls-button").get_attribute("aria-expanded") == "false"
