@@ -54,8 +54,8 @@ __all__ = ["blueprint", "openapi", "ApiError"]
 
 blueprint = flask.Blueprint("api", __name__, url_prefix="/api")
 
-#: Rows of a run's arrays written at once.
-_SLICE = 4096
+#: Rows of a run's arrays written at once (here and in the data export).
+SLICE = 4096
 #: The keys of a trajectory request.
 REQUEST_KEYS = ("optimizer", "surface", "start", "steps", "hyperparameters", "noise", "seed", "schedule", "clip")
 #: The keys of a sweep request, and of a basins request.
@@ -197,18 +197,18 @@ def check_request(body: Any, keys: tuple[str, ...] = REQUEST_KEYS) -> Config:
     return config
 
 
-def _array(values: np.ndarray) -> str:
+def json_array(values: np.ndarray) -> str:
     """JSON text of a numeric array (non-finite values as ``null``)."""
     if values.dtype.kind == "f" and not np.isfinite(values).all():
         values = np.where(np.isfinite(values), values, None)
     return json.dumps(values.tolist())
 
 
-def _sliced(values: np.ndarray) -> Iterator[str]:
+def json_sliced(values: np.ndarray) -> Iterator[str]:
     """JSON text of a long array, a slice of rows at a time."""
     yield "["
-    for i in range(0, len(values), _SLICE):
-        yield ("," if i else "") + _array(values[i:i + _SLICE])[1:-1]
+    for i in range(0, len(values), SLICE):
+        yield ("," if i else "") + json_array(values[i:i + SLICE])[1:-1]
     yield "]"
 
 
@@ -221,11 +221,11 @@ def trajectory_json(traj: Trajectory, message: str | None) -> Iterator[str]:
     for name, values in (("xy", traj.xy), ("loss", traj.loss), ("f_evals", traj.f_evals),
                          ("g_evals", traj.g_evals), ("h_evals", traj.h_evals)):
         yield f', "{name}": '
-        yield from _sliced(values)
+        yield from json_sliced(values)
     yield ', "state": {'
     for i, (name, values) in enumerate(traj.state.items()):
         yield ("," if i else "") + json.dumps(name) + ": "
-        yield from _sliced(values)
+        yield from json_sliced(values)
     yield "}}"
 
 

@@ -42,6 +42,7 @@ import flask
 import numpy as np
 
 from optviz import links, runner
+from optviz.api import SLICE, json_array, json_sliced
 from optviz.config import Config, Run
 from optviz.spec import Trajectory
 from optviz.ui.state import run_label
@@ -50,8 +51,6 @@ __all__ = ["blueprint", "csv_columns", "csv_text", "json_text", "filename"]
 
 blueprint = flask.Blueprint("export", __name__, url_prefix="/export")
 
-#: Rows written at once.
-SLICE = 4096
 #: The CSV's columns before the state columns.
 BASE_COLUMNS = ("run", "optimizer", "label", "step", "x", "y", "f", "grad_x", "grad_y", "f_evals", "g_evals",
                 "h_evals", "cost")
@@ -127,25 +126,10 @@ def csv_text(config: Config, runs: list[tuple[Run, Trajectory | ValueError]] | N
             yield "\r\n".join(map(",".join, zip(*columns))) + "\r\n"
 
 
-def _array(values: np.ndarray) -> str:
-    """JSON text of a numeric array (non-finite values as ``null``)."""
-    if values.dtype.kind == "f" and not np.isfinite(values).all():
-        values = np.where(np.isfinite(values), values, None)
-    return json.dumps(values.tolist())
-
-
-def _sliced(values: np.ndarray) -> Iterator[str]:
-    """JSON text of a long array (or of the gradient's rows), a slice of rows at a time."""
-    yield "["
-    for i in range(0, len(values), SLICE):
-        yield ("," if i else "") + _array(values[i:i + SLICE])[1:-1]
-    yield "]"
-
-
 def _gradients(surface, xy: np.ndarray) -> Iterator[str]:
     yield "["
     for i in range(0, len(xy), SLICE):
-        yield ("," if i else "") + _array(_gradient(surface, xy[i:i + SLICE]))[1:-1]
+        yield ("," if i else "") + json_array(_gradient(surface, xy[i:i + SLICE]))[1:-1]
     yield "]"
 
 
@@ -173,19 +157,19 @@ def json_text(config: Config, problems: list[str], link: str,
                     diverged=traj.diverged, work=traj.work)
         yield ("," if k else "") + json.dumps(head)[:-1]
         yield ', "xy": '
-        yield from _sliced(traj.xy)
+        yield from json_sliced(traj.xy)
         yield ', "loss": '
-        yield from _sliced(traj.loss)
+        yield from json_sliced(traj.loss)
         yield ', "grad": '
         yield from _gradients(surface, traj.xy)
         for name, values in (("f_evals", traj.f_evals), ("g_evals", traj.g_evals), ("h_evals", traj.h_evals),
                              ("cost", traj.cost)):
             yield f', "{name}": '
-            yield from _sliced(values)
+            yield from json_sliced(values)
         yield ', "state": {'
         for i, (name, values) in enumerate(traj.state.items()):
             yield ("," if i else "") + json.dumps(name) + ": "
-            yield from _sliced(values)
+            yield from json_sliced(values)
         yield "}}"
     yield "]}"
 
