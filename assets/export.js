@@ -57,36 +57,13 @@
     if (window.dash_clientside && window.dash_clientside.set_props) window.dash_clientside.set_props(id, props);
   }
 
-  /* As optviz.js reads a path: its point count, a coordinate, and the last drawn point at or
-     before a step (the path's customdata holds the step of each drawn point). */
-  function pointCount(trace) {
-    if (typeof trace._length === "number") return trace._length;
-    if (trace.x && trace.x.length !== undefined) return trace.x.length;
-    return 0;
-  }
-
-  function coord(trace, axis, k) {
-    var arr = trace[axis];
-    return arr && arr.length !== undefined ? Number(arr[k]) : NaN;
-  }
-
-  function indexAt(trace, step) {
-    var steps = trace.customdata, n = pointCount(trace);
-    if (!steps || steps.length === undefined || !steps.length) return Math.min(Math.max(Math.round(step), 0), n - 1);
-    var lo = 0, hi = Math.min(steps.length, n) - 1;
-    if (step < Number(steps[0])) return 0;
-    while (lo < hi) {
-      var mid = (lo + hi + 1) >> 1;
-      if (Number(steps[mid]) <= step) lo = mid; else hi = mid - 1;
-    }
-    return lo;
-  }
-
-  function metaOf(gd, i) {
-    var full = gd._fullData && gd._fullData[i];
-    var meta = (full && full.meta) || (gd.data[i] && gd.data[i].meta);
-    return meta && typeof meta === "object" ? meta : null;
-  }
+  /* A drawn path read as optviz.js reads it: its point count, a coordinate, the last drawn point at
+     or before a step, and a trace's meta (window.optviz; looked up when called, since Dash loads
+     this file first). */
+  function pointCount(trace) { return window.optviz.pointCount(trace); }
+  function coord(trace, axis, k) { return window.optviz.coord(trace, axis, k); }
+  function indexAt(trace, step) { return window.optviz.indexAt(trace, step); }
+  function metaOf(gd, i) { return window.optviz.metaOf(gd, i); }
 
   function fmt(n) {
     return Number(n).toLocaleString("en-US");

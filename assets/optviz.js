@@ -67,7 +67,7 @@
   }
 
   function metaOf(gd, i) {
-    var full = gd._fullData[i];
+    var full = gd._fullData && gd._fullData[i];
     var meta = (full && full.meta) || (gd.data[i] && gd.data[i].meta);
     return meta && typeof meta === "object" ? meta : null;
   }
@@ -651,7 +651,8 @@
     }
   });
 
-  window.optviz = {moveMarkers: moveMarkers, targets: targets, player: player, costs: costs, shown: shown};
+  window.optviz = {moveMarkers: moveMarkers, targets: targets, player: player, costs: costs, shown: shown,
+                   pointCount: pointCount, coord: coord, indexAt: indexAt, metaOf: metaOf};
 
   /* The graphs follow their boxes' new size (a filled view, presentation mode, the drawer). */
   function resizeAll() {
