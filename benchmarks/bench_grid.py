@@ -69,9 +69,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import argparse  # noqa: E402
 import ctypes  # noqa: E402
-import datetime  # noqa: E402
 import math  # noqa: E402
-import platform  # noqa: E402
 import shutil  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
@@ -85,8 +83,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import numba  # noqa: E402
-
+import bench_engine  # noqa: E402  (beside this file)
 import optviz  # noqa: E402
 import surfaces  # noqa: E402
 from optviz import optimizers  # noqa: E402
@@ -161,33 +158,13 @@ def ns(seconds: float, cell_steps: int) -> float:
 
 
 # -- machine -----------------------------------------------------------------------------------
-def machine_info(cc: str | None) -> dict:
-    cpu = platform.processor() or "unknown"
-    mhz = None
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            key, _, value = line.partition(":")
-            if key.strip() == "model name" and cpu in ("unknown", "x86_64", ""):
-                cpu = value.strip()
-            if key.strip() == "cpu MHz" and mhz is None:
-                mhz = float(value)
-    except OSError:
-        pass
-    info = {
-        "date": datetime.date.today().isoformat(),
-        "cpu": cpu + (f" ({mhz:.0f} MHz)" if mhz else ""),
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-        "numba": numba.__version__,
-        "llvmlite": __import__("llvmlite").__version__,
-        "numpy": np.__version__,
-        "optviz": getattr(optviz, "__version__", "n/a"),
-        "load": "%.2f %.2f %.2f" % os.getloadavg() if hasattr(os, "getloadavg") else "n/a",
-        "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "unset"),
-    }
-    if cc:
-        version = subprocess.run([cc, "-dumpfullversion"], capture_output=True, text=True).stdout.strip()
-        info["cc"] = f"{Path(cc).name} {version}"
+def machine_info() -> dict:
+    """bench_engine.py's facts about the machine, with optviz's version and OpenMP's wait policy
+    instead of OpenBLAS's core type (no BLAS call here)."""
+    info = bench_engine.machine_info()
+    info.pop("OPENBLAS_CORETYPE", None)
+    info["optviz"] = getattr(optviz, "__version__", "n/a")
+    info["OMP_WAIT_POLICY"] = os.environ.get("OMP_WAIT_POLICY", "unset")
     return info
 
 
@@ -701,7 +678,7 @@ def main(argv=None) -> int:
     rng = np.random.default_rng(0)
 
     cc = shutil.which(os.environ.get("CC", "gcc"))
-    info = machine_info(cc)
+    info = machine_info()
     print("optviz grid benchmark  " + "  ".join(f"{k}={v}" for k, v in info.items()), flush=True)
     flags = " ".join([*C_FLAGS[:-2], f"-DBLOCK={args.block}"]) + (f"; also {WIDE_FLAG}" if has_avx512() else "")
     with tempfile.TemporaryDirectory(prefix="optviz-bench-grid-") as tmpdir:
