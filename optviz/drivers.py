@@ -270,20 +270,29 @@ def _grid(p, starts, hps, steps, opts, bounds, f_star, tol, minima, radius, fina
             if status == DIVERGED:
                 out[i, MINIMUM] = DIVERGED_MINIMUM
             elif track:
-                best, nearest = math.inf, -1
-                for k in range(minima.shape[0]):
-                    dx, dy = X[r] - minima[k, 0], Y[r] - minima[k, 1]
-                    if dx * dx + dy * dy < best:
-                        best, nearest = dx * dx + dy * dy, k
-                if best <= radius * radius:
-                    out[i, MINIMUM] = nearest
-                    u = d
-                    while u > 0:
-                        dx, dy = path[u - 1, 0, r] - minima[nearest, 0], path[u - 1, 1, r] - minima[nearest, 1]
-                        if dx * dx + dy * dy > radius * radius:
-                            break
-                        u -= 1
-                    out[i, SETTLED] = u
+                out[i, MINIMUM], out[i, SETTLED] = reached(path[:, 0, r], path[:, 1, r], d, minima, radius)
+
+
+@jit
+def reached(xs, ys, done, minima, radius):
+    """Where a run of a grid ended, for a basin map: ``(k, t)`` with ``k`` the index of the nearest
+    of ``minima`` if it is within ``radius`` of ``(xs[done], ys[done])`` (else
+    :data:`NO_MINIMUM`), and ``t`` the first step from which every iterate stays within ``radius``
+    of it (``done`` when none is reached)."""
+    best, nearest = math.inf, -1
+    for k in range(minima.shape[0]):
+        dx, dy = xs[done] - minima[k, 0], ys[done] - minima[k, 1]
+        if dx * dx + dy * dy < best:
+            best, nearest = dx * dx + dy * dy, k
+    if nearest < 0 or best > radius * radius:
+        return NO_MINIMUM, done
+    t = done
+    while t > 0:
+        dx, dy = xs[t - 1] - minima[nearest, 0], ys[t - 1] - minima[nearest, 1]
+        if dx * dx + dy * dy > radius * radius:
+            break
+        t -= 1
+    return nearest, t
 
 
 @njit(error_model="numpy", nogil=True, inline="always")

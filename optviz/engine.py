@@ -28,6 +28,22 @@ def bound(surface: surfaces.Surface, x0: float, y0: float) -> float:
     return BOUND_FACTOR * max(1.0, abs(xmin), abs(xmax), abs(ymin), abs(ymax), abs(x0), abs(y0))
 
 
+def run_options(*, noise, seed, clip, work_limit, time_limit, schedule) -> tuple[np.ndarray, float]:
+    """The options common to every kernel (``opts``, see :mod:`optviz.kernels`), checked as
+    ``simulate`` checks them, with no bound and no deadline yet (they depend on the start and the
+    clock), and the time limit in seconds (``inf`` for none)."""
+    opts = np.empty(N_OPTS)
+    opts[OPT_NOISE] = NOISE.validate(noise, strict=True)
+    opts[OPT_SEED] = SEED.validate(seed, strict=True)
+    opts[OPT_CLIP] = _clip(clip)
+    opts[OPT_WORK_LIMIT] = _limit("work_limit", work_limit)
+    seconds = _limit("time_limit", time_limit)
+    schedule_name, schedule_values = schedules.parse(schedule, strict=True)
+    opts[OPT_SCHEDULE], opts[OPT_SCHEDULE_A], opts[OPT_SCHEDULE_B] = schedules.encode(schedule_name, schedule_values)
+    opts[OPT_BOUND] = opts[OPT_DEADLINE] = math.inf
+    return opts, seconds
+
+
 def _start(start: Any, surface: surfaces.Surface) -> tuple[float, float]:
     if start is None:
         return surface.start
@@ -142,21 +158,10 @@ def simulate(optimizer, surface, *, start=None, steps=200, noise=0.0, seed=0, cl
     surf = _surface(surface)
     x0, y0 = _start(start, surf)
     n = STEPS.validate(steps, strict=True)
-    sigma = NOISE.validate(noise, strict=True)
-    rng_seed = SEED.validate(seed, strict=True)
-    clip_norm = _clip(clip)
-    limit = _limit("work_limit", work_limit)
-    seconds = _limit("time_limit", time_limit)
-    schedule_name, schedule_values = schedules.parse(schedule, strict=True)
+    opts, seconds = run_options(noise=noise, seed=seed, clip=clip, work_limit=work_limit, time_limit=time_limit,
+                                schedule=schedule)
     values = spec.resolve(hyperparameters, strict=True)
-
-    opts = np.empty(N_OPTS)
-    opts[OPT_NOISE] = sigma
-    opts[OPT_SEED] = rng_seed
-    opts[OPT_CLIP] = clip_norm
-    opts[OPT_SCHEDULE], opts[OPT_SCHEDULE_A], opts[OPT_SCHEDULE_B] = schedules.encode(schedule_name, schedule_values)
     opts[OPT_BOUND] = bound(surf, x0, y0)
-    opts[OPT_WORK_LIMIT] = limit
     opts[OPT_DEADLINE] = time.thread_time_ns() + seconds * 1e9 if seconds < math.inf else math.inf
 
     outputs = _outputs(n + 1, max(len(spec.state), 1))

@@ -31,12 +31,15 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 import surfaces
-from optviz import drivers, schedules
-from optviz.engine import BOUND_FACTOR, _clip, _limit, _optimizer, _start, _surface, simulate
+from optviz import drivers
+from optviz.drivers import DIVERGED_MINIMUM as DIVERGES
+from optviz.drivers import DONE, MINIMUM, SETTLED, STATUS, TO_TOL, WORK
+from optviz.drivers import NO_MINIMUM as NONE
+from optviz.engine import BOUND_FACTOR, _optimizer, _start, _surface, run_options, simulate
 from optviz.jit import KERNEL_SIGNATURE, PAIR_FN, SCALAR_FN, TRIPLE_FN, compiled, first_class, params_t, thread_cpu_ns, types
-from optviz.kernels import (DIVERGED, N_COUNTS, N_OPTS, OPT_BOUND, OPT_CLIP, OPT_DEADLINE, OPT_NOISE, OPT_SCHEDULE,
-                            OPT_SCHEDULE_A, OPT_SCHEDULE_B, OPT_SEED, OPT_WORK_LIMIT, TIME_LIMIT)
-from optviz.options import NOISE, SEED, STEPS
+from optviz.kernels import (DIVERGED, N_COUNTS, OPT_BOUND, OPT_DEADLINE, OPT_NOISE, OPT_SEED, OPT_WORK_LIMIT,
+                            TIME_LIMIT)
+from optviz.options import SEED, STEPS
 from optviz.spec import STATUSES, Hyperparameter, OptimizerSpec, Trajectory, as_float, shown
 
 __all__ = ["sweep", "basins", "fan", "tune", "Sweep", "Basins", "Fan", "Tuned",
@@ -68,10 +71,9 @@ _CELLS_SIGNATURE = types.void(
     f8, f8, f8[:, ::1], f8,                                # f*, tolerance on f - f*, minima (m, 2), reach radius
     f8[:, ::1], f8[::1], i8[:, ::1],                       # out: final point, final loss, (done, status, to_tol, minimum, settled, work)
 )
-#: Columns of the integer output of :func:`_cells`.
-DONE, STATUS, TO_TOL, MINIMUM, SETTLED, WORK = range(6)
-#: ``basins``' codes for a start that reaches no known minimum, and for one that diverges.
-NONE, DIVERGES = -1, -2
+#: The columns of the integer output of :func:`_cells` are those of the blocked loop's
+#: (``drivers.DONE`` ...), and ``basins``' codes for a start that reaches no known minimum and for
+#: one that diverges are its ``NONE`` and ``DIVERGES`` (imported above).
 
 
 @compiled(_CELLS_SIGNATURE)
@@ -114,21 +116,7 @@ def _cells(kernel, value, gradient, hessian, p, starts, hps, steps, width, opts,
         if status == DIVERGED:
             out[i, MINIMUM] = DIVERGES
         elif minima.shape[0] > 0:
-            best, nearest = math.inf, -1
-            for k in range(minima.shape[0]):
-                dx, dy = xy[done, 0] - minima[k, 0], xy[done, 1] - minima[k, 1]
-                d = dx * dx + dy * dy
-                if d < best:
-                    best, nearest = d, k
-            if best <= radius * radius:
-                out[i, MINIMUM] = nearest
-                t = done
-                while t > 0:   # the first step from which every iterate stays within the radius
-                    dx, dy = xy[t - 1, 0] - minima[nearest, 0], xy[t - 1, 1] - minima[nearest, 1]
-                    if dx * dx + dy * dy > radius * radius:
-                        break
-                    t -= 1
-                out[i, SETTLED] = t
+            out[i, MINIMUM], out[i, SETTLED] = drivers.reached(xy[:, 0], xy[:, 1], done, minima, radius)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -229,20 +217,6 @@ def _bounds(surf: surfaces.Surface, starts: np.ndarray) -> np.ndarray:
     return BOUND_FACTOR * np.maximum(window, np.maximum(np.abs(starts[:, 0]), np.abs(starts[:, 1])))
 
 
-def _options(surf, *, noise, seed, clip, schedule, work_limit) -> np.ndarray:
-    """``opts`` as ``simulate`` builds them (bound and deadline are set per cell)."""
-    opts = np.empty(N_OPTS)
-    opts[OPT_NOISE] = NOISE.validate(noise, strict=True)
-    opts[OPT_SEED] = SEED.validate(seed, strict=True)
-    opts[OPT_CLIP] = _clip(clip)
-    name, values = schedules.parse(schedule, strict=True)
-    opts[OPT_SCHEDULE], opts[OPT_SCHEDULE_A], opts[OPT_SCHEDULE_B] = schedules.encode(name, values)
-    opts[OPT_BOUND] = math.inf
-    opts[OPT_WORK_LIMIT] = _limit("work_limit", work_limit)
-    opts[OPT_DEADLINE] = math.inf
-    return opts
-
-
 def _tolerance(tol: Any) -> float:
     number = as_float(tol, strict=True)
     if number is None or not (number >= 0 and math.isfinite(number)):
@@ -341,8 +315,8 @@ def sweep(optimizer, surface, *, grid: Mapping[str, Sequence[float]], start=None
         raise ValueError(f"{clash[0]} is both swept (in grid) and fixed; give it in one place")
     axes = tuple(_axis(spec, name, grid[name]) for name in names)
     values = spec.resolve(fixed, strict=True)
-    opts = _options(surf, noise=noise, seed=seed, clip=clip, schedule=schedule, work_limit=work_limit)
-    seconds = _limit("time_limit", time_limit)
+    opts, seconds = run_options(noise=noise, seed=seed, clip=clip, work_limit=work_limit, time_limit=time_limit,
+                                schedule=schedule)
     tolerance = _tolerance(tol)
 
     shape = tuple(len(a) for a in axes)
@@ -401,8 +375,8 @@ def basins(optimizer, surface, *, resolution=64, steps=500, domain=None, noise=0
     n = STEPS.validate(steps, strict=True)
     (x0, x1), (y0, y1) = _domain(domain, surf)
     values = spec.resolve(hyperparameters, strict=True)
-    opts = _options(surf, noise=noise, seed=seed, clip=clip, schedule=schedule, work_limit=work_limit)
-    seconds = _limit("time_limit", time_limit)
+    opts, seconds = run_options(noise=noise, seed=seed, clip=clip, work_limit=work_limit, time_limit=time_limit,
+                                schedule=schedule)
     xs, ys = np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution)
     X, Y = np.meshgrid(xs, ys)   # row i is ys[i], column j is xs[j]
     starts = np.column_stack([X.ravel(), Y.ravel()])
