@@ -8,6 +8,7 @@ larger than the whole cache is not kept.  Safe to use from several threads.
 from __future__ import annotations
 
 import functools
+import dataclasses
 import sys
 import threading
 from typing import Any, Callable
@@ -38,6 +39,8 @@ def size_of(value: Any) -> int:
             return _SMALL
         if isinstance(item, (tuple, list)):
             return _SMALL + sum(visit(part) for part in item)
+        if dataclasses.is_dataclass(item) and not isinstance(item, type):   # a grid's result
+            return _SMALL + sum(visit(getattr(item, f.name)) for f in dataclasses.fields(item))
         if isinstance(item, dict):
             return _SMALL + sum(visit(k) + visit(v) for k, v in item.items())
         return max(_SMALL, sys.getsizeof(item))

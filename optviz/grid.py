@@ -42,7 +42,7 @@ from optviz.kernels import (DIVERGED, N_COUNTS, OPT_BOUND, OPT_DEADLINE, OPT_NOI
 from optviz.options import SEED, STEPS
 from optviz.spec import STATUSES, Hyperparameter, OptimizerSpec, Trajectory, as_float, shown
 
-__all__ = ["sweep", "basins", "fan", "tune", "Sweep", "Basins", "Fan", "Tuned",
+__all__ = ["sweep", "basins", "fan", "tune", "tune_size", "Sweep", "Basins", "Fan", "Tuned",
            "AXIS_CAP", "RESOLUTION_CAP", "FAN_CAP", "CELL_STEPS_CAP"]
 
 #: Most values along one axis of a sweep.
@@ -205,9 +205,10 @@ _BLOCKED: dict = {}
 #: The most blocked kernels a process compiles or loads (each 1-2 s to compile, about a megabyte
 #: of code that stays); further pairs of update and surface go run by run.
 BLOCKED_KERNELS = 32
-#: A grid smaller than this many cells x steps goes run by run unless its blocked kernel is ready
-#: (run by run it takes under about 30 ms).
-BLOCKED_MIN_CELL_STEPS = 1_000_000
+#: A grid smaller than this many cells x steps goes run by run unless its blocked kernel is ready:
+#: run by run it takes at most about 150 ms, less than compiling the blocked loop (1-2 s) would
+#: cost, and the app's default sweeps and basin maps (1-1.5 million) never wait for a compiler.
+BLOCKED_MIN_CELL_STEPS = 5_000_000
 
 
 def _bounds(surf: surfaces.Surface, starts: np.ndarray) -> np.ndarray:
@@ -470,6 +471,14 @@ def _refined(hp, axis: np.ndarray, index: int) -> np.ndarray:
     lo, hi = axis[max(index - 1, 0)], axis[min(index + 1, len(axis) - 1)]
     values = np.geomspace(lo, hi, TUNE_FINE) if hp.log and lo > 0 else np.linspace(lo, hi, TUNE_FINE)
     return np.array([hp.validate(float(v)) for v in values])
+
+
+def tune_size(optimizer, params=("lr",)) -> int:
+    """How many runs :func:`tune` makes for ``params`` (its coarse grid and its finer one)."""
+    spec = _optimizer(optimizer)
+    names = (params,) if isinstance(params, str) else tuple(params)
+    coarse = int(np.prod([len(_coarse(_sweepable(spec, name))) for name in names]))
+    return coarse + TUNE_FINE ** len(names)
 
 
 def tune(optimizer, surface, *, start=None, steps=200, params=("lr",), **fixed) -> Tuned:
