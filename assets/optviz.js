@@ -632,6 +632,9 @@
         return next === className ? window.dash_clientside.no_update : next;
       },
 
+      /* A switch that opens a panel (the explore panel's "show"). */
+      opened: function (value) { return !!value; },
+
       /* Open or close a collapsible body (collapsed by CSS, so MathJax can measure it). */
       toggle: function (n, className) {
         var cls = className || "";

@@ -30,7 +30,7 @@ from dash.exceptions import PreventUpdate
 import optviz
 from optviz import runner, settings
 from optviz.spec import as_float
-from optviz.ui import controller, figures, ids, inspector, layout, state, urlstate
+from optviz.ui import controller, explore, figures, ids, inspector, layout, state, urlstate
 from optviz.ui.state import CLIP, MAX_RUNS, Config, run_label
 from optviz.ui import export_panel  # the export menu's clientside callbacks
 
@@ -63,6 +63,7 @@ def _safe(alert_key: str, open_key: str):
                 if alert_key is not None:
                     outputs[alert_key] = (f"Something went wrong on the server (reference {reference}); the views "
                                           f"show the last good state and nothing you set was lost.")
+                if open_key is not None:
                     outputs[open_key] = True
                 return outputs
 
@@ -187,6 +188,22 @@ def _apply(values: dict, stored: Any) -> dict:
             messages.append(err)
         out["start_x"], out["start_y"] = config.start
         outcome.invalid -= {"start_x", "start_y"}
+    elif kind == ids.SWEEP_GRAPH:
+        config, run, err = controller.add_cell_run(config, values.get("sweep_cells") or {}, values.get("cell_click"))
+        if err:
+            messages.append(err)
+        if run is not None:
+            runs_patch = Patch()
+            runs_patch.append(layout.run_card(run))
+    elif kind in (ids.RUN_TUNE, ids.TUNE_ALL_BUTTON) and _clicked(trigger):
+        uids = [trigger.get("run")] if kind == ids.RUN_TUNE else [r.uid for r in config.runs]
+        config, changed, results = controller.tune_runs(config, uids, values.get("tune_second") is True)
+        if changed:
+            runs_patch = Patch()
+            for i in changed:
+                runs_patch[i] = layout.run_card(config.runs[i])
+        out["tune_report"] = layout.tune_report(config, results)
+        out["tune_report_open"] = bool(results)
     elif kind == ids.ADD_RUN_BUTTON:
         config, run, err = controller.add_run(config)
         if err:
@@ -221,6 +238,17 @@ def _apply(values: dict, stored: Any) -> dict:
                 runs_patch = Patch()
                 runs_patch[i] = layout.run_card(run)
 
+    surface_changed = kind == ids.SURFACE_SELECT or (
+        kind in (ids.HP, "hp-switch", "hp-choice") and isinstance(trigger, dict) and trigger.get("run") == ids.SURFACE_OWNER)
+    if runs_patch is None and surface_changed:
+        # the runs the app set up were suited to the new surface: their cards must show it, or
+        # the next change would read the old values back
+        moved = [i for i, (new, old) in enumerate(zip(config.runs, current.runs))
+                 if new.uid == old.uid and new.hyperparameters != old.hyperparameters]
+        if moved:
+            runs_patch = Patch()
+            for i in moved:
+                runs_patch[i] = layout.run_card(config.runs[i])
     messages = outcome.messages + messages
     for key, cid in _INVALID_IDS.items():
         out["invalid"][key] = key in outcome.invalid
@@ -411,6 +439,109 @@ def inspect_outputs(data: Any, step: Any, overlays: Any) -> dict:
     return out
 
 
+# -- beyond one run: the explore panel ---------------------------------------------------------------
+#: The panel's fields that are read as a request (key of explore.read_request -> component id).
+_EXPLORE_INPUTS = {
+    **{f"{axis}{part}": ids.sweep_field(axis, field) for axis in "xy"
+       for part, field in (("", ""), ("_from", "from"), ("_to", "to"), ("_points", "points"))},
+    "measure": ids.SWEEP_MEASURE, "tol": ids.SWEEP_TOL, "resolution": ids.BASINS_RESOLUTION,
+    "fan_runs": ids.FAN_RUNS, "fan_noise": ids.FAN_NOISE,
+}
+#: Those that are flagged when their value is not allowed.
+_EXPLORE_FIELDS = {key: cid for key, cid in _EXPLORE_INPUTS.items() if key not in ("measure",)}
+
+
+def explore_request(data: Any, values: dict, previous: Any, trigger: Any) -> dict:
+    """What ``explore_controls`` sends: the panel's request for the run it explores (a bad value
+    keeps the last good one for its part, flagged, with a message), and the run and axis choices
+    that fit the configuration.  Choosing another run, or giving the run another optimizer, opens
+    its default sweep; choosing another axis opens that hyperparameter's range."""
+    config, _ = Config.from_data(data)
+    out: dict[str, Any] = {"run_options": [{"label": f"run {i + 1}: {run_label(r)}", "value": r.uid}
+                                           for i, r in enumerate(config.runs)]}
+    last = explore.Request.from_data(previous) if isinstance(previous, dict) else None
+    run = config.run(values.get("run")) if isinstance(values.get("run"), str) else None
+    run = run or (config.run(last.run) if last is not None else None) or (config.runs[0] if config.runs else None)
+    out["run"] = run.uid if run is not None else None
+    out["x_options"] = out["y_options"] = []
+    values = dict(values, run=out["run"])
+    changes: dict[str, Any] = {}
+    if run is not None:
+        spec = run.spec
+        names = {h.name for h in explore.sweepable(spec)}
+        fresh = trigger == ids.EXPLORE_RUN or last is None or (isinstance(previous, dict) and
+                                                              previous.get("optimizer") != run.optimizer)
+        fresh = fresh or values.get("x") not in names
+        if fresh:
+            x, y = explore.default_axes(spec)
+            changes.update(x=x, y=y)
+        for axis in "xy":
+            moved = trigger == ids.sweep_field(axis)
+            name = changes.get(axis, values.get(axis))
+            if (fresh or moved) and name in names:
+                changes[f"{axis}_from"], changes[f"{axis}_to"] = explore.default_axis(spec, name)
+        values.update(changes)
+        options = explore.axis_choices(spec)
+        out["x_options"] = options
+        out["y_options"] = [{"label": "none (a curve)", "value": explore.NO_AXIS}] + options
+    request, problems, invalid = explore.read_request(config, values, last)
+    for key in ("x", "y", "x_from", "x_to", "y_from", "y_to"):
+        out[key] = changes.get(key, no_update)
+    out["invalid"] = {key: key in invalid for key in _EXPLORE_FIELDS}
+    out["alert"] = _problem_list("Some values were not accepted:", problems)
+    out["alert_open"] = bool(problems)
+    out["request"] = dict(request.to_data(), optimizer=run.optimizer) if request is not None and run else None
+    return out
+
+
+def explore_outputs(data: Any, request_data: Any, tab: Any) -> dict:
+    """The open tab of the explore panel (the others are left as they are)."""
+    out = {k: no_update for k in ("sweep", "sweep_note", "cells", "basins", "basins_note", "fan", "fan_note")}
+    config, _ = Config.from_data(data)
+    request = explore.Request.from_data(request_data)
+    run = config.run(request.run) if request is not None else None
+    note = {"sweep": "sweep_note", "basins": "basins_note", "fan": "fan_note"}.get(tab, "sweep_note")
+    if request is None:
+        out[note] = "This view's settings were not understood: set them again above."
+        return out
+    if run is None:
+        out[note] = "Add a run to explore it."
+        return out
+    label = f"{run_label(run)} (run {config.index(run.uid) + 1})"
+    color = figures.COLORS[run.color % len(figures.COLORS)]
+    scale = PRESENT_SCALE if config.present else 1.0
+    surface = config.surface_obj()
+    try:
+        if tab == "basins":
+            result = explore.basins_run(config, run, request.resolution)
+            out["basins"] = explore.basins_figure(surface, result, config.start, scale)
+            out["basins_note"] = explore.basins_note(label, surface, result)
+        elif tab == "fan":
+            noise = explore.fan_noise(config, run, request.fan_noise)
+            result = explore.fan_run(config, run, request.fan_runs, request.fan_noise)
+            out["fan"] = explore.fan_figure(surface, result, config.start, color, scale)
+            auto = request.fan_noise is None and config.simulate_kwargs(run)["noise"] == 0
+            out["fan_note"] = explore.fan_note(label, result, noise, auto)
+        else:
+            if request.x is None:
+                out["sweep_note"] = (f"{run.spec.title} has no numeric hyperparameter to sweep." if not
+                                     explore.sweepable(run.spec) else "Choose the sweep's axes (see the message above).")
+                return out
+            result = explore.sweep_run(config, run, request.x, request.y, request.tol)
+            out["sweep"] = explore.sweep_figure(surface, run.spec, result, request.measure, run.values, color, scale)
+            out["sweep_note"] = explore.sweep_note(label, surface, result, request.measure)
+            out["cells"] = explore.sweep_cells(run, result)
+    except ValueError as err:
+        out[note] = f"This view cannot be drawn: {err}."
+    except Exception:  # noqa: BLE001 - the note says so; the figure stays as it was
+        reference = getattr(flask.g, "request_id", "-") if flask.has_request_context() else "-"
+        log.exception("request %s: the explore panel's %s failed", reference, tab)
+        out = {k: no_update for k in out}
+        out[note] = (f"Something went wrong on the server (reference {reference}); this view shows what it "
+                     f"showed before.")
+    return out
+
+
 def _patch_runs(total: int, n_static: int, start_trace: dict, run_traces: list) -> Patch:
     patch = Patch()
     for i in range(total - 1, n_static - 1, -1):
@@ -448,6 +579,8 @@ def register() -> None:
             controls_alert_open=Output(ids.CONTROLS_ALERT, "is_open"),
             add_disabled=Output(ids.ADD_RUN_BUTTON, "disabled"),
             run_count=Output(ids.RUN_COUNT, "children"),
+            tune_report=Output(ids.TUNE_REPORT, "children"),
+            tune_report_open=Output(ids.TUNE_REPORT, "is_open"),
         ),
         inputs=dict(
             search=Input(ids.URL, "search"),
@@ -459,13 +592,17 @@ def register() -> None:
             removes=Input({"type": ids.RUN_REMOVE, "run": ALL}, "n_clicks"),
             duplicates=Input({"type": ids.RUN_DUPLICATE, "run": ALL}, "n_clicks"),
             click=Input(ids.MAP_CLICK, "data"),
+            cell_click=Input(ids.SWEEP_GRAPH, "clickData"),
+            tunes=Input({"type": ids.RUN_TUNE, "run": ALL}, "n_clicks"),
+            tune_all=Input(ids.TUNE_ALL_BUTTON, "n_clicks"),
         ),
-        state=dict(stored=State(ids.CONFIG_STORE, "data")),
+        state=dict(stored=State(ids.CONFIG_STORE, "data"), sweep_cells=State(ids.SWEEP_CELLS, "data"),
+                   tune_second=State(ids.TUNE_SECOND, "value")),
     )
     @_safe("controls_alert", "controls_alert_open")
-    def apply(stored, **values):
+    def apply(stored, sweep_cells, tune_second, **values):
         """Controls (or the URL on load) -> a validated configuration."""
-        return _apply(values, stored)
+        return _apply({**values, "sweep_cells": sweep_cells, "tune_second": tune_second}, stored)
 
     @dash.callback(
         output=dict(
@@ -516,6 +653,51 @@ def register() -> None:
         if data is None or (not overlays and ctx.triggered_id != ids.OVERLAYS):
             raise PreventUpdate   # nothing shown: nothing to compute
         return inspect_outputs(data, step, overlays)
+
+    @dash.callback(
+        output=dict(
+            request=Output(ids.EXPLORE_REQUEST, "data"),
+            run_options=Output(ids.EXPLORE_RUN, "options"),
+            run=Output(ids.EXPLORE_RUN, "value"),
+            alert=Output(ids.EXPLORE_ALERT, "children"),
+            alert_open=Output(ids.EXPLORE_ALERT, "is_open"),
+            **{f"{axis}_options": Output(ids.sweep_field(axis), "options") for axis in "xy"},
+            **{f"{axis}{part}": Output(ids.sweep_field(axis, field), "value")
+               for axis in "xy" for part, field in (("", ""), ("_from", "from"), ("_to", "to"))},
+            invalid={key: Output(cid, "invalid") for key, cid in _EXPLORE_FIELDS.items()},
+        ),
+        inputs=dict(
+            data=Input(ids.CONFIG_STORE, "data"),
+            opened=Input(ids.EXPLORE_OPEN, "value"),
+            run=Input(ids.EXPLORE_RUN, "value"),
+            **{key: Input(cid, "value") for key, cid in _EXPLORE_INPUTS.items()},
+        ),
+        state=dict(previous=State(ids.EXPLORE_REQUEST, "data")),
+    )
+    @_safe("alert", "alert_open")
+    def explore_controls(data, opened, previous, **values):
+        """The explore panel's values -> a checked request (and the choices that fit its run)."""
+        if not opened:
+            raise PreventUpdate   # closed: nothing to check, nothing to compute
+        return explore_request(data, values, previous, ctx.triggered_id)
+
+    @dash.callback(
+        output=dict(
+            sweep=Output(ids.SWEEP_GRAPH, "figure"), sweep_note=Output(ids.SWEEP_NOTE, "children"),
+            cells=Output(ids.SWEEP_CELLS, "data"),
+            basins=Output(ids.BASINS_GRAPH, "figure"), basins_note=Output(ids.BASINS_NOTE, "children"),
+            fan=Output(ids.FAN_GRAPH, "figure"), fan_note=Output(ids.FAN_NOTE, "children"),
+        ),
+        inputs=dict(request=Input(ids.EXPLORE_REQUEST, "data"), tab=Input(ids.EXPLORE_TABS, "active_tab")),
+        state=dict(data=State(ids.CONFIG_STORE, "data"), opened=State(ids.EXPLORE_OPEN, "value")),
+        prevent_initial_call=True,
+    )
+    @_safe(None, None)
+    def explore_views(request, tab, data, opened):
+        """The explore panel's open tab, drawn for its request."""
+        if not opened or request is None:
+            raise PreventUpdate
+        return explore_outputs(data, request, tab)
 
     # -- in the browser ---------------------------------------------------------------------------
     dash.clientside_callback(
@@ -583,6 +765,11 @@ def register() -> None:
         Input({"type": ids.ABOUT_TOGGLE, "run": MATCH}, "n_clicks"),
         State({"type": ids.ABOUT_BODY, "run": MATCH}, "className"),
         prevent_initial_call=True,
+    )
+    dash.clientside_callback(
+        ClientsideFunction("optviz", "opened"),
+        Output(ids.EXPLORE_BODY, "is_open"),
+        Input(ids.EXPLORE_OPEN, "value"),
     )
     dash.clientside_callback(
         ClientsideFunction("optviz", "presenting"),

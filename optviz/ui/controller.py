@@ -12,14 +12,15 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
 import surfaces
-from optviz import optimizers, runner, schedules, settings
+from optviz import grid, optimizers, runner, schedules, settings
 from optviz.spec import as_float, shown
 from optviz.config import read_text, suited
-from optviz.ui.state import (CLIP, LOSS_AXES, MAX_RUNS, NOISE, SEED, STEPS, Config, Run, check_start,
-                             format_number, free_color, new_run, next_uid, start_bounds, validate_value)
+from optviz.ui.state import (CLIP, LOSS_AXES, MAX_RUNS, NOISE, SEED, STEP_SIZE_FAMILIES, STEPS, Config, Run,
+                             check_start, format_number, free_color, new_run, next_uid, start_bounds, validate_value)
 
 __all__ = ["Controls", "Outcome", "apply_controls", "set_surface", "set_schedule", "add_run", "remove_run",
-           "duplicate_run", "change_optimizer", "start_from_click", "choose_lesson", "STATIC_FIELDS"]
+           "duplicate_run", "change_optimizer", "start_from_click", "choose_lesson", "add_cell_run", "tune_runs",
+           "TuneResult", "STATIC_FIELDS"]
 
 #: The single-valued numeric controls (fields of Controls) that can be flagged invalid.
 STATIC_FIELDS = ("start_x", "start_y", "steps", "noise", "seed", "clip")
@@ -162,7 +163,7 @@ def apply_controls(config: Config, controls: Controls, *, skip: frozenset = froz
             runs.append(replace(run, hyperparameters=values, conditions=conditions, auto=auto))
         c = replace(c, runs=tuple(runs))
     if (c.surface, c.surface_params) != (config.surface, config.surface_params):
-        c = replace(c, runs=tuple(suit(c, run) for run in c.runs))   # a new condition number, say
+        c = replace(c, runs=tuple(suit(c, run, tune=True) for run in c.runs))   # a new condition number, say
     out.config = c
     return out
 
@@ -252,18 +253,25 @@ def set_surface(config: Config, name: Any) -> tuple[Config, str | None]:
         return config, f"unknown surface {_show(name)}; choose one of: {', '.join(surfaces.names())}."
     surface = surfaces.get(name)
     moved = replace(config, surface=name, surface_params=tuple(surface.values), start=tuple(surface.start))
-    return replace(moved, runs=tuple(suit(moved, run) for run in moved.runs)), None
+    return replace(moved, runs=tuple(suit(moved, run, tune=True) for run in moved.runs)), None
 
 
-def suit(config: Config, run: Run) -> Run:
+def suit(config: Config, run: Run, tune: bool = False) -> Run:
     """A run the app set up (``auto``), made to suit ``config``'s surface: the surface's
-    suggestions for its optimizer, or else its own settings while they do not diverge there, or
-    else a tamed learning rate.  A run the user set, or from a link, is returned as it is."""
+    suggestions for its optimizer; or else, with ``tune`` (the surface changed) and for a method
+    whose ``lr`` is its step size, the learning rate "tune" finds (the lowest loss within the
+    steps, see :func:`tuned_values`); or else its own settings while they do not diverge there,
+    or else a tamed learning rate.  A run the user set, or from a link, is returned as it is."""
     if not run.auto:
         return run
     surface = config.surface_obj()
     if run.optimizer in surface.suggestions():
         return suited(run, surface)
+    if tune and "lr" in run.values and run.spec.family in STEP_SIZE_FAMILIES:
+        found, _ = tuned_values(config, run, ("lr",), share=1.0 / (2 * MAX_RUNS))
+        if found is not None:
+            values = found[0]
+            return replace(run, hyperparameters=tuple((k, values.get(k, v)) for k, v in run.hyperparameters))
     trial = runner.trajectory(config, run, settings.WORK_LIMIT // (TAME_TRIES + 2),
                               settings.TIME_LIMIT / (TAME_TRIES + 2))
     if not trial.diverged:
@@ -346,6 +354,111 @@ def change_optimizer(config: Config, uid: Any, name: Any) -> tuple[Config, Run |
     run = suit(config, Run(uid=old.uid, optimizer=name, hyperparameters=tuple(spec.defaults().items()),
                            color=old.color, auto=True))
     return replace(config, runs=config.runs[:i] + (run,) + config.runs[i + 1:]), run, i, None
+
+
+def add_cell_run(config: Config, cells: Any, click: Any) -> tuple[Config, Run | None, str | None]:
+    """The run of the sweep cell that was clicked (see :func:`optviz.ui.explore.cell_of_click`),
+    added after the others: the swept run with that cell's values, its own conditions, a new colour."""
+    from optviz.ui import explore
+    values = explore.cell_of_click(click, cells)
+    if values is None:
+        return config, None, None
+    source = config.run(cells.get("run")) if isinstance(cells.get("run"), str) else None
+    if source is None or source.optimizer != cells.get("optimizer"):
+        return config, None, "the swept run has been removed or changed its optimizer: sweep it again."
+    if len(config.runs) >= MAX_RUNS:
+        return config, None, f"at most {MAX_RUNS} runs can be compared; remove one to add this cell's run."
+    try:
+        checked = {name: validate_value(source.spec.hyperparameter(name), value) for name, value in values.items()}
+    except ValueError as err:
+        return config, None, f"that cell cannot be a run: {err}."
+    hps = tuple((k, checked.get(k, v)) for k, v in source.hyperparameters)
+    run = Run(uid=next_uid(config.runs), optimizer=source.optimizer, hyperparameters=hps,
+              color=free_color(config.runs), conditions=source.conditions)
+    return replace(config, runs=config.runs + (run,)), run, None
+
+
+@dataclass(frozen=True)
+class TuneResult:
+    """What tuning one run found (``error`` if it could not)."""
+    uid: str
+    label: str
+    values: dict
+    loss: float = math.nan
+    searched: int = 0
+    error: str | None = None
+
+
+def tune_runs(config: Config, uids: list, second: bool = False) -> tuple[Config, list[int], list[TuneResult]]:
+    """Runs ``uids`` of ``config`` with the learning rate (and with ``second`` their momentum-like
+    setting, see ``explore.tune_params``) that reaches the lowest final loss within the steps, under each run's
+    own conditions (see :func:`optviz.tune`); the indices of the runs that changed, and what was
+    found for each.  The tuning of all the runs shares ``settings.GRID_WORK_LIMIT``."""
+    from optviz.ui import explore
+    runs = list(config.runs)
+    targets = [i for i, r in enumerate(runs) if r.uid in set(uids)]
+    changed, results = [], []
+    for i in targets:
+        run = runs[i]
+        label = f"{run.spec.title.split(' (')[0]} (run {i + 1})"
+        params = explore.tune_params(run.spec, second)
+        if not params:
+            why = ("has no learning rate to tune" if "lr" not in run.values else
+                   "takes steps its lr does not set (lr is a line search's first trial or a damping there), "
+                   "so tune leaves it alone")
+            results.append(TuneResult(run.uid, label, {}, error=f"{run.spec.title} {why}"))
+            continue
+        found, error = tuned_values(config, run, params, share=1.0 / len(targets))
+        if error:
+            results.append(TuneResult(run.uid, label, {}, error=error))
+            continue
+        values, loss, searched = found
+        hps = tuple((k, values.get(k, v)) for k, v in run.hyperparameters)
+        if hps != run.hyperparameters:
+            runs[i] = replace(run, hyperparameters=hps, auto=False)
+            changed.append(i)
+        results.append(TuneResult(run.uid, label, values, loss, searched))
+    return replace(config, runs=tuple(runs)), changed, results
+
+
+def tuned_values(config: Config, run: Run, params: tuple, share: float = 1.0):
+    """``((values, loss, settings searched), None)``: the best ``params`` for ``run`` under
+    ``config`` rounded to 3 significant digits (unrounded if the rounded values do worse), using
+    ``share`` of ``settings.GRID_WORK_LIMIT`` and of the time limit; or ``(None, message)``."""
+    spec = run.spec
+    cells = grid.tune_size(spec, params)
+    fixed = {k: v for k, v in run.hyperparameters if k not in params}
+    kwargs = config.simulate_kwargs(run)
+    try:
+        found = grid.tune(run.optimizer, config.surface_obj(), params=params,
+                          work_limit=max(1, int(settings.GRID_WORK_LIMIT * share) // cells),
+                          time_limit=settings.TIME_LIMIT * share / 2, **kwargs, **fixed)
+    except ValueError as err:
+        return None, str(err)
+    values = {k: validate_value(spec.hyperparameter(k), float(f"{v:.3g}")) for k, v in found.values.items()}
+    rounded = _final_loss(config, run, values, share)
+    f_star = config.surface_obj().minimum_value
+    if f_star is not None:
+        good = rounded is not None and rounded - f_star <= 2 * (found.loss - f_star) + 1e-15
+    else:
+        good = rounded is not None and rounded <= found.loss + 1e-9 * abs(found.loss)
+    if not good:   # the best setting is often at the edge of diverging: keep it exactly
+        values, rounded = dict(found.values), found.loss
+    searched = sum(s.final_loss.size for s in found.sweeps)
+    return (values, rounded, searched), None
+
+
+def _final_loss(config: Config, run: Run, values: dict, share: float) -> float | None:
+    """The final loss of ``run`` with ``values`` under ``config``, within ``share`` of a request's
+    limits (``None`` if it diverges or stops)."""
+    candidate = replace(run, hyperparameters=tuple((k, values.get(k, v)) for k, v in run.hyperparameters))
+    try:
+        traj = runner.trajectory(config, candidate, int(settings.WORK_LIMIT * share), settings.TIME_LIMIT * share / 2)
+    except ValueError:
+        return None
+    if traj.diverged or traj.status != "ok":
+        return None
+    return float(traj.loss[-1])
 
 
 def start_from_click(config: Config, click: Any) -> tuple[Config, str | None]:

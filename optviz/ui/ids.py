@@ -64,6 +64,28 @@ MAP_CLICK = "map-click"              # where the map was clicked: {x, y, n} (wri
 ALGORITHM_MODAL = "algorithm-modal"  # an optimizer's whole update rule
 ALGORITHM_TITLE = "algorithm-title"
 ALGORITHM_BODY = "algorithm-body"
+EXPLORE = "explore-panel"            # beyond one run: sweeps, basins and noise fans of one run
+EXPLORE_OPEN = "explore-open"        # the panel's switch (closed: nothing is computed)
+EXPLORE_BODY = "explore-body"
+EXPLORE_TABS = "explore-tabs"        # active_tab: "sweep", "basins" or "fan"
+EXPLORE_RUN = "explore-run"          # the run the panel explores (its uid)
+EXPLORE_REQUEST = "explore-request"  # the panel's checked values (explore.Request.to_data())
+EXPLORE_ALERT = "explore-alert"
+SWEEP_GRAPH = "sweep-graph"          # click a cell: add that run
+SWEEP_CELLS = "sweep-cells"          # what a click on the sweep needs (explore.sweep_cells)
+SWEEP_NOTE = "sweep-note"
+SWEEP_MEASURE = "sweep-measure"      # "loss" or "steps"
+SWEEP_TOL = "sweep-tol"
+BASINS_GRAPH = "basins-graph"
+BASINS_NOTE = "basins-note"
+BASINS_RESOLUTION = "basins-resolution"
+FAN_GRAPH = "fan-graph"
+FAN_NOTE = "fan-note"
+FAN_RUNS = "fan-runs"
+FAN_NOISE = "fan-noise"
+TUNE_ALL_BUTTON = "tune-all-button"  # tunes every run's learning rate
+TUNE_SECOND = "tune-second"          # tuning also searches the second hyperparameter (momentum, beta1, ...)
+TUNE_REPORT = "tune-report"          # what tuning found
 
 # -- pattern-matching ids --------------------------------------------------------------------------
 HP = "hp"                # the exact value of a parameter (a run's hyperparameter, or the surface's /
@@ -79,6 +101,12 @@ SURFACE_OWNER = "surface"
 SCHEDULE_OWNER = "schedule"
 COND = "cond"            # a run's own condition: name = noise, seed, schedule, clip
 ALGORITHM_BUTTON = "algorithm-button"  # opens the whole update rule of {"optimizer": name}
+RUN_TUNE = "run-tune"    # tunes one run's learning rate
+
+
+def sweep_field(axis: str, field: str = "") -> str:
+    """A sweep axis's fields: ``sweep-x`` (the hyperparameter), ``sweep-x-from``, ``-to``, ``-points``."""
+    return f"sweep-{axis}-{field}" if field else f"sweep-{axis}"
 
 
 def own_schedule_owner(uid: str) -> str:

@@ -21,6 +21,7 @@ from optviz.spec import Hyperparameter
 from optviz.ui import ids
 from optviz.ui import export_panel  # the top bar's export menu (slides, animations, data)
 from optviz.ui.figures import COLORS, SYMBOLS
+from optviz.ui import explore
 from optviz.ui.state import (CLIP, MAX_RUNS, NOISE, SEED, STEPS, Config, Run, format_number,
                              own_conditions_label, run_label)
 
@@ -156,7 +157,15 @@ def run_card(run: Run, position: int | None = None) -> dbc.Card:
     if rest:
         body.append(html.Details([html.Summary(f"more settings ({len(rest)})"), *rest], className="more-params"))
     body.append(own_conditions(run))
+    tune = []
+    if explore.tune_params(spec, False):
+        tune = [dbc.Button(["tune lr", html.Span(f" of the {shape} run", className="visually-hidden")],
+                           id=ids.run_part(ids.RUN_TUNE, run.uid), color="link", size="sm", n_clicks=0,
+                           className="tune-button",
+                           title="Set the learning rate that reaches the lowest loss within the steps (a search "
+                                 "over the slider's range, refined around the best)")]
     body.append(html.Div([
+        *tune,
         dbc.Button(f"about {spec.title}", id=ids.run_part(ids.ABOUT_TOGGLE, run.uid), color="link", size="sm",
                    n_clicks=0, className="about-toggle"),
         # filled on first opening (see callbacks.about): typesetting formulas nobody opened
@@ -439,10 +448,19 @@ def _controls(config: Config):
         dbc.Button("+ add run", id=ids.ADD_RUN_BUTTON, color="primary", size="sm", n_clicks=0,
                    disabled=len(config.runs) >= MAX_RUNS, title="Add a run (up to 8)"),
     ], className="runs-header")
+    tune_bar = html.Div([
+        dbc.Button("tune all", id=ids.TUNE_ALL_BUTTON, color="primary", outline=True, size="sm", n_clicks=0,
+                   title="Give every run the learning rate that reaches its lowest loss within the steps, so the "
+                         "comparison is fair"),
+        dbc.Switch(id=ids.TUNE_SECOND, value=False, label="also momentum or β₁", label_class_name="param-label",
+                   className="tune-second"),
+    ], className="tune-bar", title="Tuning searches lr (and, with the switch, the run's momentum, beta1, alpha or "
+                                   "rho) over a grid, then a finer one around the best")
     return [
         lesson_picker(config), surface_card, start_card, conditions,
         dbc.Alert(id=ids.CONTROLS_ALERT, color="warning", is_open=False, className="controls-alert"),
-        runs_header,
+        runs_header, tune_bar,
+        dbc.Alert(id=ids.TUNE_REPORT, color="info", is_open=False, dismissable=True, className="tune-report"),
         html.Div([run_card(r) for r in config.runs], id=ids.RUNS_CONTAINER, className="runs"),
     ]
 
@@ -553,6 +571,133 @@ def _views():
     ]
 
 
+# -- beyond one run ---------------------------------------------------------------------------------
+def _small_field(id_: str, label, value, *, feedback: str, help_text: str, width: str = "5.5rem",
+                 placeholder=None):
+    return html.Div([
+        dbc.Label(label, html_for=id_, className="param-label"),
+        dbc.Input(id=id_, type="text", value=value, debounce=True, size="sm", inputMode="decimal",
+                  style={"width": width}, placeholder=placeholder),
+        dbc.FormFeedback(feedback, type="invalid"),
+    ], className="explore-field", title=help_text)
+
+
+def _hp_small_field(id_: str, label: str, value, hp: Hyperparameter, width: str = "5.5rem", placeholder=None):
+    return _small_field(id_, label, value, feedback=f"must be {hp.allowed}", help_text=hp.help, width=width,
+                        placeholder=placeholder)
+
+
+def _axis_fields(axis: str, spec, name: str, optional: bool):
+    options = explore.axis_choices(spec) if spec is not None else []
+    if optional:
+        options = [{"label": "none (a curve)", "value": explore.NO_AXIS}] + options
+    low, high = explore.default_axis(spec, name) if spec is not None and name else ("", "")
+    points = explore.SWEEP_POINTS
+    where = "horizontal" if axis == "x" else "vertical"
+
+    def named(text):   # "from" twice on the page: a screen reader hears which axis
+        return [html.Span(f"{where} axis ", className="visually-hidden"), text]
+
+    return html.Div([
+        html.Div([
+            dbc.Label(f"{'vertical' if axis == 'y' else 'horizontal'} axis", html_for=ids.sweep_field(axis),
+                      className="param-label"),
+            dbc.Select(id=ids.sweep_field(axis), value=name, options=options, size="sm"),
+        ], className="explore-field"),
+        _small_field(ids.sweep_field(axis, "from"), named("from"), low, feedback="not allowed (see the message)",
+                     help_text="The axis's first value (within the hyperparameter's allowed range)."),
+        _small_field(ids.sweep_field(axis, "to"), named("to"), high, feedback="not allowed (see the message)",
+                     help_text="The axis's last value (above the first)."),
+        _small_field(ids.sweep_field(axis, "points"), named("points"), points.default, width="4rem",
+                     feedback="not allowed (see the message)",
+                     help_text=f"Values along this axis: 2 to {points.high} (a curve: up to {explore.CURVE_POINTS.high})."),
+    ], className="explore-axis")
+
+
+def explore_panel(config: Config):
+    """Beyond one run: a sweep over a run's hyperparameters, its basins of attraction, and its
+    noise fan.  Closed, it computes nothing; open, it follows the configuration."""
+    run = config.runs[0] if config.runs else None
+    spec = run.spec if run is not None else None
+    x, y = explore.default_axes(spec) if spec is not None else ("", "")
+    run_options = [{"label": f"run {i + 1}: {run_label(r)}", "value": r.uid} for i, r in enumerate(config.runs)]
+    sweep_tab = html.Div([
+        html.Div([
+            _axis_fields("x", spec, x, optional=False),
+            _axis_fields("y", spec, y, optional=True),
+            html.Div([
+                html.Div([
+                    dbc.Label("cells show", html_for=ids.SWEEP_MEASURE, className="param-label"),
+                    dbc.Select(id=ids.SWEEP_MEASURE, value="loss", size="sm",
+                               options=[{"label": "final loss", "value": "loss"},
+                                        {"label": "steps to tolerance", "value": "steps"}]),
+                ], className="explore-field"),
+                _hp_small_field(ids.SWEEP_TOL, "tolerance", explore.TOL.default, explore.TOL),
+            ], className="explore-axis"),
+        ], className="explore-controls"),
+        html.P(id=ids.SWEEP_NOTE, className="explore-note"),
+        _graph(ids.SWEEP_GRAPH, "explore"),
+        dcc.Store(id=ids.SWEEP_CELLS),
+    ])
+    basins_tab = html.Div([
+        html.Div(_hp_small_field(ids.BASINS_RESOLUTION, "starts per side", explore.BASINS.default, explore.BASINS,
+                              width="4.5rem"), className="explore-controls"),
+        html.P(id=ids.BASINS_NOTE, className="explore-note"),
+        _graph(ids.BASINS_GRAPH, "explore"),
+    ])
+    fan_tab = html.Div([
+        html.Div([
+            _hp_small_field(ids.FAN_RUNS, "seeds", explore.FAN.default, explore.FAN, width="4rem"),
+            _hp_small_field(ids.FAN_NOISE, "noise σ", "", explore.FAN_NOISE, placeholder="auto"),
+        ], className="explore-controls"),
+        html.P(id=ids.FAN_NOTE, className="explore-note"),
+        _graph(ids.FAN_GRAPH, "explore"),
+    ])
+    return dbc.Card([
+        html.Div([
+            html.H2("Beyond one run: sweeps, basins, noise", className="view-title"),
+            html.Span("one run, many times: how much its outcome depends on its settings, its start, its luck",
+                      className="view-hint"),
+            dbc.Switch(id=ids.EXPLORE_OPEN, value=False, label_class_name="reveal-label", className="explore-switch",
+                       label=["show", html.Span(" sweeps, basins and noise fans", className="visually-hidden")]),
+        ], className="view-head"),
+        dbc.Collapse(html.Div([
+            html.Div([
+                dbc.Label("explore", html_for=ids.EXPLORE_RUN, className="param-label"),
+                dbc.Select(id=ids.EXPLORE_RUN, value=run.uid if run else None, options=run_options, size="sm",
+                           className="explore-run"),
+            ], className="explore-run-row"),
+            dbc.Alert(id=ids.EXPLORE_ALERT, color="warning", is_open=False, className="explore-alert"),
+            dcc.Store(id=ids.EXPLORE_REQUEST),
+            dbc.Tabs([
+                dbc.Tab(body, label=label, tab_id=name, id=f"explore-tab-{name}",
+                        label_class_name=f"explore-tab-{name}")
+                for name, label, body in (("sweep", "Sweep", sweep_tab),
+                                          ("basins", "Basins", basins_tab),
+                                          ("fan", "Noise fan", fan_tab))
+            ], id=ids.EXPLORE_TABS, active_tab="sweep"),
+        ], className="explore-inner"), id=ids.EXPLORE_BODY, is_open=False),
+    ], className="view view-explore mt-2", id=ids.EXPLORE)
+
+
+def tune_report(config: Config, results) -> list:
+    """What "tune" found, run by run (see ``controller.tune_runs``)."""
+    if not results:
+        return []
+    f_star = config.surface_obj().minimum_value
+    what = "f − f*" if f_star is not None else "f"
+    items = []
+    for r in results:
+        if r.error:
+            items.append(html.Li(f"{r.label}: {r.error}."))
+            continue
+        setting = ", ".join(f"{k} = {format_number(v)}" for k, v in r.values.items())
+        gap = r.loss - f_star if f_star is not None else r.loss
+        items.append(html.Li([html.Strong(r.label), f": {setting}, reaching {what} = {gap:.3g} "
+                              f"(best of {r.searched} settings tried)."]))
+    return [html.Strong(f"Tuned for the lowest loss after {config.steps:,} steps:"), html.Ul(items, className="mb-0")]
+
+
 OVERLAY_OPTIONS = [
     {"label": "step inspector: the numbers at this step", "value": "numbers"},
     {"label": "arrows: −∇f, −momentum, next step", "value": "arrows"},
@@ -630,6 +775,7 @@ def build_layout(config: Config):
                 html.Div(id=ids.LEGEND, className="legend-bar"),
                 _inspector(),
                 *_views(),
+                explore_panel(config),
             ], xs=12, className="main-area"),
         ], className="g-3"), className="page"),
         html.Div(className="drawer-backdrop", **{"aria-hidden": "true"}),
