@@ -635,6 +635,11 @@
       /* A switch that opens a panel (the explore panel's "show"). */
       opened: function (value) { return !!value; },
 
+      /* The explore panel shows the pane of the view chosen (sweep, basins, fan: explore.TABS). */
+      panes: function (value) {
+        return ["sweep", "basins", "fan"].map(function (tab) { return tab !== value; });
+      },
+
       /* Open or close a collapsible body (collapsed by CSS, so MathJax can measure it). */
       toggle: function (n, className) {
         var cls = className || "";

@@ -49,7 +49,17 @@ def open_panel(duo, tab: str | None = None):
     press(duo, "#explore-open")
     until(lambda: visible(duo, "#explore-tabs"), 5, msg="the explore panel never opened")
     if tab:
-        press(duo, f"#explore-tabs a.explore-tab-{tab}")
+        choose_tab(duo, tab)
+
+
+def choose_tab(duo, tab: str):
+    """Click the label of the view ``tab`` in the panel's radio group."""
+    label = duo.driver.execute_script(
+        "const i = document.querySelector('#explore-tabs input[value=\"' + arguments[0] + '\"]');"
+        "return i && document.querySelector('label[for=\"' + i.id + '\"]')", tab)
+    duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", label)
+    label.click()
+    until(lambda: visible(duo, f"#explore-pane-{tab}"), 5, msg=f"the {tab} pane never showed")
 
 
 def choose(duo, element_id: str, value: str):
@@ -213,6 +223,6 @@ def test_explore007_the_open_panel_passes_axe(dash_duo, app, artifacts):
     until(lambda: visible(dash_duo, "#explore-alert"), 5)
     axe_scan(dash_duo, artifacts, "explore-sweep")
     for tab, graph, trace in (("basins", "basins-graph", "basins"), ("fan", "fan-graph", "mean")):
-        press(dash_duo, f"#explore-tabs a.explore-tab-{tab}")
+        choose_tab(dash_duo, tab)
         until(lambda: role(figure(dash_duo, graph), trace), 10)
         axe_scan(dash_duo, artifacts, f"explore-{tab}")

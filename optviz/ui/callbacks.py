@@ -688,7 +688,7 @@ def register() -> None:
             basins=Output(ids.BASINS_GRAPH, "figure"), basins_note=Output(ids.BASINS_NOTE, "children"),
             fan=Output(ids.FAN_GRAPH, "figure"), fan_note=Output(ids.FAN_NOTE, "children"),
         ),
-        inputs=dict(request=Input(ids.EXPLORE_REQUEST, "data"), tab=Input(ids.EXPLORE_TABS, "active_tab")),
+        inputs=dict(request=Input(ids.EXPLORE_REQUEST, "data"), tab=Input(ids.EXPLORE_TABS, "value")),
         state=dict(data=State(ids.CONFIG_STORE, "data"), opened=State(ids.EXPLORE_OPEN, "value")),
         prevent_initial_call=True,
     )
@@ -770,6 +770,12 @@ def register() -> None:
         ClientsideFunction("optviz", "opened"),
         Output(ids.EXPLORE_BODY, "is_open"),
         Input(ids.EXPLORE_OPEN, "value"),
+    )
+    dash.clientside_callback(
+        ClientsideFunction("optviz", "panes"),
+        [Output(ids.explore_pane(tab), "hidden") for tab in explore.TABS],
+        Input(ids.EXPLORE_TABS, "value"),
+        prevent_initial_call=True,
     )
     dash.clientside_callback(
         ClientsideFunction("optviz", "presenting"),

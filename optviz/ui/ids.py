@@ -67,7 +67,7 @@ ALGORITHM_BODY = "algorithm-body"
 EXPLORE = "explore-panel"            # beyond one run: sweeps, basins and noise fans of one run
 EXPLORE_OPEN = "explore-open"        # the panel's switch (closed: nothing is computed)
 EXPLORE_BODY = "explore-body"
-EXPLORE_TABS = "explore-tabs"        # active_tab: "sweep", "basins" or "fan"
+EXPLORE_TABS = "explore-tabs"        # value: "sweep", "basins" or "fan" (a radio group)
 EXPLORE_RUN = "explore-run"          # the run the panel explores (its uid)
 EXPLORE_REQUEST = "explore-request"  # the panel's checked values (explore.Request.to_data())
 EXPLORE_ALERT = "explore-alert"
@@ -102,6 +102,11 @@ SCHEDULE_OWNER = "schedule"
 COND = "cond"            # a run's own condition: name = noise, seed, schedule, clip
 ALGORITHM_BUTTON = "algorithm-button"  # opens the whole update rule of {"optimizer": name}
 RUN_TUNE = "run-tune"    # tunes one run's learning rate
+
+
+def explore_pane(tab: str) -> str:
+    """The explore panel's pane for a tab (``explore-pane-sweep``, ...)."""
+    return f"explore-pane-{tab}"
 
 
 def sweep_field(axis: str, field: str = "") -> str:

@@ -653,6 +653,7 @@ def explore_panel(config: Config):
         html.P(id=ids.FAN_NOTE, className="explore-note"),
         _graph(ids.FAN_GRAPH, "explore"),
     ])
+    panes = (("sweep", "Sweep", sweep_tab), ("basins", "Basins", basins_tab), ("fan", "Noise fan", fan_tab))
     return dbc.Card([
         html.Div([
             html.H2("Beyond one run: sweeps, basins, noise", className="view-title"),
@@ -669,13 +670,14 @@ def explore_panel(config: Config):
             ], className="explore-run-row"),
             dbc.Alert(id=ids.EXPLORE_ALERT, color="warning", is_open=False, className="explore-alert"),
             dcc.Store(id=ids.EXPLORE_REQUEST),
-            dbc.Tabs([
-                dbc.Tab(body, label=label, tab_id=name, id=f"explore-tab-{name}",
-                        label_class_name=f"explore-tab-{name}")
-                for name, label, body in (("sweep", "Sweep", sweep_tab),
-                                          ("basins", "Basins", basins_tab),
-                                          ("fan", "Noise fan", fan_tab))
-            ], id=ids.EXPLORE_TABS, active_tab="sweep"),
+            # a radio group, not dbc.Tabs (whose tabs point aria-controls at ids that do not exist)
+            html.Div(dbc.RadioItems(
+                id=ids.EXPLORE_TABS, value="sweep", inline=True, className="explore-tabs",
+                options=[{"label": label, "value": name} for name, label, _ in panes],
+                input_class_name="btn-check", label_class_name="btn btn-outline-primary btn-sm",
+                label_checked_class_name="active"), role="radiogroup", **{"aria-label": "view of the explored run"}),
+            *[html.Div(body, id=ids.explore_pane(name), className="explore-pane", hidden=name != "sweep")
+              for name, _, body in panes],
         ], className="explore-inner"), id=ids.EXPLORE_BODY, is_open=False),
     ], className="view view-explore mt-2", id=ids.EXPLORE)
 
