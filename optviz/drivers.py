@@ -209,14 +209,19 @@ def _grid(p, starts, hps, steps, opts, bounds, f_star, tol, minima, radius, fina
     o = options(opts)
     n = starts.shape[0]
     deadline = thread_cpu_ns() + opts[OPT_DEADLINE] if opts[OPT_DEADLINE] < math.inf else math.inf
-    track = minima.shape[0] > 0 and radius > 0.0     # basins: keep each block's path
+    # basins: each run's candidate minimum (the one whose radius it is within; the minima's balls
+    # are disjoint, see optviz.grid) and the step it last came within it, followed as it goes
+    track = minima.shape[0] > 0 and radius > 0.0
+    r2 = radius * radius
     S = np.zeros((NS, BLOCK))
     H = np.zeros((NH, BLOCK))
     X, Y, F, R = np.zeros(BLOCK), np.zeros(BLOCK), np.zeros(BLOCK), np.zeros(BLOCK)
     alive = np.zeros(BLOCK, dtype=np.bool_)
     done = np.zeros(BLOCK, dtype=np.int64)
     to_tol = np.zeros(BLOCK, dtype=np.int64)
-    path = np.zeros((steps + 1 if track else 1, 2, BLOCK))
+    near = np.full(BLOCK, NO_MINIMUM)
+    since = np.zeros(BLOCK, dtype=np.int64)
+    CX, CY = np.full(BLOCK, math.inf), np.full(BLOCK, math.inf)   # the candidate's coordinates
     for b0 in range(0, n, BLOCK):
         m = min(BLOCK, n - b0)
         if thread_cpu_ns() > deadline:
@@ -237,28 +242,38 @@ def _grid(p, starts, hps, steps, opts, bounds, f_star, tol, minima, radius, fina
             done[r] = 0
             to_tol[r] = 0 if F[r] - f_star <= tol else -1
             if track:
-                path[0, 0, r], path[0, 1, r] = X[r], Y[r]
+                near[r], since[r] = within(X[r], Y[r], minima, r2), 0
+                CX[r], CY[r] = (minima[near[r], 0], minima[near[r], 1]) if near[r] >= 0 else (math.inf, math.inf)
         stopped = OK
         for t in range(1, steps + 1):
             # as record(): a step that escapes is a divergence; one that does not but passes the
             # work limit is not kept, and the run stops on the limit
             over = WORK_PER_STEP * t > o.work_limit
             factor = schedule(o, t - 1, steps)
-            for r in range(BLOCK):
-                s, x, y = advance(load_state(S, r), X[r], Y[r], load_hp(H, r), factor, t, p, o)
+            lost = 0
+            for r in range(BLOCK):   # branch-free (selects), so the compiler vectorises across runs
+                s0 = load_state(S, r)
+                s, x, y = advance(s0, X[r], Y[r], load_hp(H, r), factor, t, p, o)
                 f = value(x, y, p)
                 moved = alive[r] and not escaped_from(x, y, f, R[r])
-                if moved and not over:
-                    store_state(S, r, s)
-                    X[r], Y[r], F[r], done[r] = x, y, f, t
-                    if to_tol[r] < 0 and f - f_star <= tol:
-                        to_tol[r] = t
+                keep = moved and not over
+                store_state(S, r, s if keep else s0)
+                to_tol[r] = t if keep and to_tol[r] < 0 and f - f_star <= tol else to_tol[r]
+                X[r], Y[r], F[r], done[r] = (x if keep else X[r]), (y if keep else Y[r]), (f if keep else F[r]), \
+                    (t if keep else done[r])
                 alive[r] = moved
                 if track:
-                    path[t, 0, r], path[t, 1, r] = X[r], Y[r]
+                    dx, dy = X[r] - CX[r], Y[r] - CY[r]
+                    lost += done[r] == t and not dx * dx + dy * dy <= r2
             if over:
                 stopped = WORK_LIMIT
                 break
+            if track and lost:   # runs that moved out of their candidate's radius (or have none): look again
+                for r in range(BLOCK):
+                    dx, dy = X[r] - CX[r], Y[r] - CY[r]
+                    if done[r] == t and not dx * dx + dy * dy <= r2:
+                        near[r], since[r] = within(X[r], Y[r], minima, r2), t
+                        CX[r], CY[r] = (minima[near[r], 0], minima[near[r], 1]) if near[r] >= 0 else (math.inf, math.inf)
         for r in range(m):
             i = b0 + r
             d = done[r]
@@ -269,8 +284,8 @@ def _grid(p, starts, hps, steps, opts, bounds, f_star, tol, minima, radius, fina
             out[i, MINIMUM], out[i, SETTLED] = NO_MINIMUM, d
             if status == DIVERGED:
                 out[i, MINIMUM] = DIVERGED_MINIMUM
-            elif track:
-                out[i, MINIMUM], out[i, SETTLED] = reached(path[:, 0, r], path[:, 1, r], d, minima, radius)
+            elif track and near[r] >= 0:
+                out[i, MINIMUM], out[i, SETTLED] = near[r], since[r]
 
 
 @jit
@@ -293,6 +308,28 @@ def reached(xs, ys, done, minima, radius):
             break
         t -= 1
     return nearest, t
+
+
+@njit(error_model="numpy", nogil=True)
+def within(x, y, minima, r2):
+    """The index of the minimum (a row of ``minima``) that ``(x, y)`` is within ``sqrt(r2)`` of,
+    or :data:`NO_MINIMUM` (their balls are disjoint: at most one is)."""
+    for k in range(minima.shape[0]):
+        dx, dy = x - minima[k, 0], y - minima[k, 1]
+        if dx * dx + dy * dy <= r2:
+            return k
+    return NO_MINIMUM
+
+
+def disjoint(minima, radius: float) -> bool:
+    """No point is within ``radius`` of two of ``minima`` (so a grid can follow, as it goes, which
+    one a run is near)."""
+    m = np.asarray(minima, dtype=np.float64).reshape(-1, 2)
+    if len(m) < 2:
+        return True
+    d2 = ((m[:, None, :] - m[None, :, :]) ** 2).sum(axis=-1)
+    np.fill_diagonal(d2, np.inf)
+    return bool(d2.min() > (2 * radius) ** 2)
 
 
 @njit(error_model="numpy", nogil=True, inline="always")

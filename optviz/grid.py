@@ -147,7 +147,7 @@ def _run(spec: OptimizerSpec, surf: surfaces.Surface, starts: np.ndarray, hps: n
     f_star = surf.minimum_value if surf.minimum_value is not None else math.nan
     minima = np.asarray(surf.minima, dtype=np.float64).reshape(-1, 2)
     final_xy, final_loss, out = np.empty((n, 2)), np.empty(n), np.empty((n, 6), dtype=np.int64)
-    blocked = _blocked_kernel(spec, surf, hps, steps, opts, seeds, tracked=radius > 0 and len(minima) > 0)
+    blocked = _blocked_kernel(spec, surf, hps, steps, opts, seeds, radius=radius if len(minima) else 0.0)
     kernel = first_class(spec.kernel)
     width = len(spec.state)
 
@@ -170,19 +170,17 @@ def _run(spec: OptimizerSpec, surf: surfaces.Surface, starts: np.ndarray, hps: n
                   out[:, MINIMUM].copy(), out[:, SETTLED].copy(), out[:, WORK].copy())
 
 
-#: A basin map keeps each block's path (16 runs x steps x 2 coordinates) to find when each run
-#: settled; beyond this many steps it goes run by run instead (one run's scratch arrays).
-BLOCKED_TRACK_STEPS = 20_000
-
-
 def _blocked_kernel(spec: OptimizerSpec, surf: surfaces.Surface, hps: np.ndarray, steps: int, opts: np.ndarray,
-                    seeds: np.ndarray, tracked: bool):
+                    seeds: np.ndarray, radius: float):
     """The blocked grid loop of :mod:`optviz.drivers` for this optimizer and surface, or ``None``
     where the cells must go run by run: an optimizer with a loop of its own (line searches,
-    simplex), gradient noise (the runs of a block would share one generator), or a long basin
-    map."""
+    simplex), gradient noise (the runs of a block would share one generator), or a basin map on
+    a surface whose minima are closer than two reach radii (the blocked loop follows which
+    minimum a run is near as it goes, which needs at most one within reach of any point)."""
     made = drivers.MADE.get(spec.kernel)
-    if made is None or opts[OPT_NOISE] > 0 or (tracked and steps > BLOCKED_TRACK_STEPS) or not len(hps):
+    if made is None or opts[OPT_NOISE] > 0 or not len(hps):
+        return None
+    if radius > 0 and not drivers.disjoint(surf.minima, radius):
         return None
     if made.when is not None and not (hps[:, made.when[0]] == made.when[1]).all():
         return None

@@ -6,7 +6,7 @@ import pytest
 
 import optviz
 import surfaces
-from optviz import grid
+from optviz import drivers, grid
 
 #: (optimizer, surface, start, grid, fixed and run options): every kind of kernel, with noise,
 #: clipping and a schedule, and grids that include diverging cells.
@@ -146,6 +146,35 @@ def test_basins_cells_equal_simulate_from_their_start_either_way(optimizer, hype
         if expected >= 0:
             far = np.flatnonzero(np.hypot(*(run.xy - result.minima[expected]).T) > radius)
             assert result.steps[i, j] == (far[-1] + 1 if len(far) else 0)
+
+
+@pytest.mark.parametrize("optimizer, surface, hyperparameters, steps, domain", [
+    ("gd", "himmelblau", {"lr": 0.01}, 400, None),
+    ("adam", "himmelblau", {"lr": 0.2}, 300, None),
+    ("momentum", "rastrigin", {"lr": 0.002, "momentum": 0.9}, 300, None),   # 121 minima
+    ("gd", "quadratic", {"lr": 0.15}, 200, ((-0.5, 0.5), (-0.5, 0.5))),
+    ("gd", "himmelblau", {"lr": 0.025}, 120, None),                          # some diverge
+])
+def test_the_blocked_basin_map_follows_each_run_as_run_by_run_finds_it(optimizer, surface, hyperparameters,
+                                                                        steps, domain, monkeypatch):
+    """The blocked loop follows which minimum a run is near as it goes (no path kept); every
+    cell's minimum and settled step equal those found by walking back along the run's path."""
+    kwargs = dict(resolution=23, steps=steps, domain=domain, **hyperparameters)
+    monkeypatch.setattr(grid, "_blocked_kernel", lambda *args, **kw: None)
+    by_run = optviz.basins(optimizer, surface, **kwargs)
+    monkeypatch.undo()
+    monkeypatch.setattr(grid, "BLOCKED_MIN_CELL_STEPS", 0)
+    monkeypatch.setattr(grid, "BLOCKED_KERNELS", 10 ** 6)
+    blocked = optviz.basins(optimizer, surface, **kwargs)
+    assert np.array_equal(blocked.minimum, by_run.minimum)
+    assert np.array_equal(blocked.steps, by_run.steps)
+    assert np.array_equal(blocked.final_loss, by_run.final_loss, equal_nan=True)
+    assert len(np.unique(by_run.minimum)) > 1 or surface == "quadratic"
+
+
+def test_minima_closer_than_two_radii_go_run_by_run():
+    assert drivers.disjoint([(0, 0), (1, 0)], 0.4) and not drivers.disjoint([(0, 0), (1, 0)], 0.5)
+    assert drivers.disjoint([(0, 0)], 10.0) and drivers.disjoint([], 1.0)
 
 
 def test_basins_mark_diverged_starts():
