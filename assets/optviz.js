@@ -612,8 +612,25 @@
          history entry, so the browser's Back and Forward undo and redo within the app (optviz's
          callbacks load the configuration of the address they go back to); the first address a
          page writes (the link it opened, written out in full) replaces the one it came with. */
-      writeUrl: function (search) {
-        if (typeof search !== "string" || search.charAt(0) !== "?") return window.dash_clientside.no_update;
+      /* The address reproduces the view: the configuration's query string, then the explore
+         panel's part (explore=..., empty when it is closed). */
+      writeUrl: function (search, explore) {
+        var drawn = typeof search === "string" && search.charAt(0) === "?";
+        if (!drawn) {
+          // the panel changed before the figures were first drawn: keep the address's own part,
+          // and leave the history to the first figures (their address replaces the one opened)
+          search = "?" + window.location.search.slice(1).split("&").filter(function (kv) {
+            return kv && kv.indexOf("explore=") !== 0;
+          }).join("&");
+        }
+        if (typeof explore === "string" && explore) search += (search === "?" ? "" : "&") + explore;
+        if (search === "?") return window.dash_clientside.no_update;
+        if (!drawn) {
+          if (search !== window.location.search) {
+            window.history.replaceState(window.history.state, "", window.location.pathname + search + window.location.hash);
+          }
+          return window.dash_clientside.no_update;
+        }
         if (search !== window.location.search) {
           var url = window.location.pathname + search + window.location.hash;
           if (history.written) window.history.pushState({optviz: true}, "", url);

@@ -30,6 +30,13 @@ key            value                                               when absent
 ``reveal``     ``on`` or ``off``: playback draws the paths only    off (on in a lesson)
                up to the current step
 ``present``    ``on`` or ``off``: presentation mode                off
+``explore``    the "Beyond one run" panel, open on a view:         closed
+               ``sweep``, ``basins`` or ``fan``, then its
+               settings that differ from the defaults
+               (``sweep:run=2,y=momentum,x_points=60``; see
+               ``optviz.ui.explore.to_link``); not part of the
+               configuration, so the JSON API and the data
+               export ignore it
 =============  ==================================================  ===============================
 
 Hyperparameters not named take their optimizer's defaults, so only non-default values are
@@ -49,10 +56,12 @@ import surfaces
 from optviz import schedules
 from optviz.config import Config, default_config, default_runs, format_number
 
-__all__ = ["parse", "serialize", "KEYS"]
+__all__ = ["parse", "serialize", "quote_value", "KEYS", "PAGE_KEYS"]
 
 KEYS = ("lesson", "surface", "start", "steps", "run", "noise", "seed", "schedule", "clip", "lossx", "reveal",
         "present")
+#: Keys the page reads for itself, not part of the configuration (the explore panel's).
+PAGE_KEYS = ("explore",)
 _SAFE = ":,=.-_;"  # left unescaped, so links stay readable
 _MAX_LENGTH = 20_000  # longer query strings are cut (a link is never this long)
 
@@ -110,8 +119,9 @@ def to_data(search: Any) -> tuple[dict, list[str]]:
                 problems.append(f"{key} is given twice; used the first ({_short(single[key])!r}).")
             else:
                 single[key] = value
-        elif key:
-            problems.append(f"unknown setting {_short(key)!r} ignored; known settings: {', '.join(KEYS)}.")
+        elif key and key not in PAGE_KEYS:
+            problems.append(f"unknown setting {_short(key)!r} ignored; known settings: "
+                            f"{', '.join(KEYS + PAGE_KEYS)}.")
 
     data: dict[str, Any] = {}
     if "lesson" in single:
@@ -178,7 +188,8 @@ def _conditions(parts: list[str], value: str, problems: list[str]) -> dict:
     return out
 
 
-def _quote(text: str) -> str:
+def quote_value(text: str) -> str:
+    """``text`` escaped as a link's value is (readable: ``:,=.-_;`` are left as they are)."""
     return quote(text, safe=_SAFE)
 
 
@@ -240,7 +251,7 @@ def serialize(config: Config) -> str:
         parts.append(("run", _named_value(run.optimizer, run.non_default()) + _own_conditions(run)))
     if not config.runs:
         parts.append(("run", ""))
-    return "?" + "&".join(f"{k}={_quote(v)}" for k, v in parts)
+    return "?" + "&".join(f"{k}={quote_value(v)}" for k, v in parts)
 
 
 def _base(config: Config) -> Config:

@@ -60,8 +60,9 @@ def test_a_bad_value_is_flagged_named_and_the_last_good_request_kept(adam, chang
 
 def test_the_panel_follows_its_run_and_opens_a_new_optimizers_default_sweep(adam):
     out = callbacks.explore_request(adam.to_data(), dict(PANEL, run="r1"), None, "explore-run")
-    assert out["run"] == "r1" and out["x"] == "lr" and out["y"] == "weight_decay"
-    assert (out["x_from"], out["x_to"]) == optviz.optimizers.get("gd").hyperparameter("lr").slider_range
+    fields = out["fields"]
+    assert out["run"] == "r1" and fields["x"] == "lr" and fields["y"] == "weight_decay"
+    assert (fields["x_from"], fields["x_to"]) == optviz.optimizers.get("gd").hyperparameter("lr").slider_range
     assert [o["value"] for o in out["run_options"]] == ["r0", "r1"]
     # the run it explored was removed: the first run, with its own default sweep
     alone = replace(adam, runs=adam.runs[1:])
@@ -70,7 +71,8 @@ def test_the_panel_follows_its_run_and_opens_a_new_optimizers_default_sweep(adam
     # another axis opens that hyperparameter's range
     first = callbacks.explore_request(adam.to_data(), dict(PANEL, run="r0"), None, None)
     out = callbacks.explore_request(adam.to_data(), dict(PANEL, run="r0", y="beta2"), first["request"], "sweep-y")
-    assert (out["y_from"], out["y_to"]) == optviz.optimizers.get("adam").hyperparameter("beta2").slider_range
+    assert (out["fields"]["y_from"], out["fields"]["y_to"]) == \
+        optviz.optimizers.get("adam").hyperparameter("beta2").slider_range
 
 
 # -- the figures draw exactly the grids ----------------------------------------------------------------
@@ -265,3 +267,48 @@ def test_tune_leaves_alone_what_it_cannot_tune_fairly():
     tuned, changed, results = controller.tune_runs(config, [r.uid for r in config.runs], second=True)
     assert changed == [2] and results[0].error and "first trial" in results[0].error and results[1].error
     assert set(results[2].values) == {"lr"}, "AdaGrad has no momentum-like setting"
+
+
+# -- the share link ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("view, change", [
+    ("sweep", {}), ("sweep", {"run": "r1"}), ("sweep", {"y": "", "x_points": "60"}),
+    ("sweep", {"x": "beta2", "x_from": "0.9", "x_to": "0.9999", "y": "lr", "y_from": "0.001", "y_to": "1",
+               "measure": "steps", "tol": "0.001"}),
+    ("basins", {"resolution": "100"}), ("fan", {"fan_runs": "8", "fan_noise": "2.5"}), ("fan", {}),
+])
+def test_the_panel_survives_its_link(adam, view, change):
+    values = {**PANEL, "run": "r0", **change}
+    if change.get("run") == "r1":   # GD's own sweep
+        values.update(x="lr", x_from="0.0001", x_to="10", y="weight_decay", y_from="0", y_to="1")
+    request, problems, _ = explore.read_request(adam, values)
+    assert not problems, problems
+    text = explore.to_link(adam, request, view)
+    search = urlstate.serialize(adam) + "&explore=" + __import__("optviz").links.quote_value(text)
+    config, link_problems = urlstate.parse(search)
+    assert config == adam and not link_problems, "the configuration's link is unchanged by the panel's key"
+    opened, link, problems = explore.from_link(search)
+    assert opened == view and problems == []
+    out = callbacks.explore_request(config.to_data(), {k: None for k in PANEL} | {"run": None}, None, None, link)
+    again = explore.Request.from_data(out["request"])
+    assert explore.to_link(config, again, view) == text
+    if view == "sweep":
+        assert (again.x, again.y, again.measure, again.tol) == (request.x, request.y, request.measure, request.tol)
+    assert again.run == request.run
+
+
+@pytest.mark.parametrize("search, words", [
+    ("?explore=maps", "explore must be one of sweep, basins, fan"),
+    ("?explore=sweep:x", "is not one of"),
+    ("?explore=sweep:colour=red", "is not one of"),
+    ("?explore=sweep&explore=fan", "given twice"),
+])
+def test_a_bad_explore_key_says_what_is_allowed(search, words):
+    view, values, problems = explore.from_link(search)
+    assert any(words in p for p in problems), problems
+    assert urlstate.parse(search)[1] == []
+
+
+def test_the_default_panel_writes_only_its_view():
+    config = S.default_config()
+    request = explore.read_request(config, {})[0]
+    assert explore.to_link(config, request, "basins") == "basins"

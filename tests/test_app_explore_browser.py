@@ -226,3 +226,30 @@ def test_explore007_the_open_panel_passes_axe(dash_duo, app, artifacts):
         choose_tab(dash_duo, tab)
         until(lambda: role(figure(dash_duo, graph), trace), 10)
         axe_scan(dash_duo, artifacts, f"explore-{tab}")
+
+
+def test_explore008_the_panel_travels_in_the_share_link(dash_duo, app, artifacts):
+    """A link with explore=... opens the panel on that view with those settings; what the panel
+    then shows is in the address, and the same address shows it again."""
+    open_page(dash_duo, app, "?surface=himmelblau&steps=200&run=gd:lr=0.01&run=adam:lr=0.1"
+                             "&explore=basins:run=2,resolution=30", runs=2)
+    until(lambda: role(figure(dash_duo, "basins-graph"), "basins"), 15, msg="the link did not open the basin map")
+    heat = role(figure(dash_duo, "basins-graph"), "basins")[0]
+    assert len(heat["x"]) == 30 and "Adam" in dash_duo.find_element("#basins-note").text
+    assert by_id(dash_duo, "basins-resolution").get_attribute("value") == "30"
+    until(lambda: "explore=basins:run=2,resolution=30" in search_of(dash_duo), 5)
+    # another view and setting: the address follows
+    choose_tab(dash_duo, "sweep")
+    until(lambda: role(figure(dash_duo, "sweep-graph"), "cells"), 10)
+    type_into(dash_duo, "sweep-x-points", "25")
+    until(lambda: "explore=sweep:run=2,x_points=25" in search_of(dash_duo), 10, msg=search_of(dash_duo))
+    address = dash_duo.driver.current_url
+    dash_duo.driver.get(address)
+    dash_duo.wait_for_element("#contour-graph .js-plotly-plot", timeout=20)
+    until(lambda: role(figure(dash_duo, "sweep-graph"), "cells"), 15, msg="the same address did not show the sweep")
+    assert len(role(figure(dash_duo, "sweep-graph"), "cells")[0]["x"]) == 25
+    assert dash_duo.find_element("#explore-tabs input[value='sweep']").is_selected()
+    # closing the panel takes it out of the address
+    press(dash_duo, "#explore-open")
+    until(lambda: "explore=" not in search_of(dash_duo), 5)
+    assert dash_duo.get_logs() == []

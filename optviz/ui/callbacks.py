@@ -28,7 +28,7 @@ from dash import ALL, MATCH, ClientsideFunction, Input, Output, Patch, State, ct
 from dash.exceptions import PreventUpdate
 
 import optviz
-from optviz import runner, settings
+from optviz import links, runner, settings
 from optviz.spec import as_float
 from optviz.ui import controller, explore, figures, ids, inspector, layout, state, urlstate
 from optviz.ui.state import CLIP, MAX_RUNS, Config, run_label
@@ -128,6 +128,10 @@ def _apply(values: dict, stored: Any) -> dict:
     messages: list[str] = []
     if stored is None:  # the page just opened: the link says what to show
         config, problems = urlstate.parse(values.get("search"))
+        view, link, more = explore.from_link(values.get("search"))
+        problems += more
+        if view is not None:   # the link opens the explore panel on a view
+            out["explore_open"], out["explore_view"], out["explore_link"] = True, view, link
         out.update(_full_panel(config, state.default_config()))
         out["url_alert"] = _problem_list("This link had problems, so those parts use their defaults:", problems)
         out["url_alert_open"] = bool(problems)
@@ -451,15 +455,21 @@ _EXPLORE_INPUTS = {
 _EXPLORE_FIELDS = {key: cid for key, cid in _EXPLORE_INPUTS.items() if key not in ("measure",)}
 
 
-def explore_request(data: Any, values: dict, previous: Any, trigger: Any) -> dict:
+def explore_request(data: Any, values: dict, previous: Any, trigger: Any, link: Any = None) -> dict:
     """What ``explore_controls`` sends: the panel's request for the run it explores (a bad value
     keeps the last good one for its part, flagged, with a message), and the run and axis choices
     that fit the configuration.  Choosing another run, or giving the run another optimizer, opens
-    its default sweep; choosing another axis opens that hyperparameter's range."""
+    its default sweep; choosing another axis opens that hyperparameter's range.  The first time
+    the panel opens, the settings of the link the page was opened with (``link``, from
+    ``explore.from_link``) are applied over the defaults."""
     config, _ = Config.from_data(data)
     out: dict[str, Any] = {"run_options": [{"label": f"run {i + 1}: {run_label(r)}", "value": r.uid}
                                            for i, r in enumerate(config.runs)]}
     last = explore.Request.from_data(previous) if isinstance(previous, dict) else None
+    from_link = dict(link) if isinstance(link, dict) and previous is None else {}
+    if "run" in from_link:
+        linked = explore.run_of_link(config, from_link.pop("run"))
+        values = dict(values, run=linked.uid if linked is not None else values.get("run"))
     run = config.run(values.get("run")) if isinstance(values.get("run"), str) else None
     run = run or (config.run(last.run) if last is not None else None) or (config.runs[0] if config.runs else None)
     out["run"] = run.uid if run is not None else None
@@ -475,18 +485,19 @@ def explore_request(data: Any, values: dict, previous: Any, trigger: Any) -> dic
         if fresh:
             x, y = explore.default_axes(spec)
             changes.update(x=x, y=y)
+        changes.update({k: v for k, v in from_link.items() if k in ("x", "y")})
         for axis in "xy":
             moved = trigger == ids.sweep_field(axis)
             name = changes.get(axis, values.get(axis))
             if (fresh or moved) and name in names:
                 changes[f"{axis}_from"], changes[f"{axis}_to"] = explore.default_axis(spec, name)
+        changes.update({k: v for k, v in from_link.items() if k not in ("x", "y")})
         values.update(changes)
         options = explore.axis_choices(spec)
         out["x_options"] = options
         out["y_options"] = [{"label": "none (a curve)", "value": explore.NO_AXIS}] + options
     request, problems, invalid = explore.read_request(config, values, last)
-    for key in ("x", "y", "x_from", "x_to", "y_from", "y_to"):
-        out[key] = changes.get(key, no_update)
+    out["fields"] = {key: changes.get(key, no_update) for key in _EXPLORE_INPUTS}
     out["invalid"] = {key: key in invalid for key in _EXPLORE_FIELDS}
     out["alert"] = _problem_list("Some values were not accepted:", problems)
     out["alert_open"] = bool(problems)
@@ -581,6 +592,9 @@ def register() -> None:
             run_count=Output(ids.RUN_COUNT, "children"),
             tune_report=Output(ids.TUNE_REPORT, "children"),
             tune_report_open=Output(ids.TUNE_REPORT, "is_open"),
+            explore_open=Output(ids.EXPLORE_OPEN, "value"),
+            explore_view=Output(ids.EXPLORE_TABS, "value"),
+            explore_link=Output(ids.EXPLORE_LINK, "data"),
         ),
         inputs=dict(
             search=Input(ids.URL, "search"),
@@ -657,29 +671,38 @@ def register() -> None:
     @dash.callback(
         output=dict(
             request=Output(ids.EXPLORE_REQUEST, "data"),
+            sync=Output(ids.EXPLORE_SYNC, "data"),
             run_options=Output(ids.EXPLORE_RUN, "options"),
             run=Output(ids.EXPLORE_RUN, "value"),
             alert=Output(ids.EXPLORE_ALERT, "children"),
             alert_open=Output(ids.EXPLORE_ALERT, "is_open"),
             **{f"{axis}_options": Output(ids.sweep_field(axis), "options") for axis in "xy"},
-            **{f"{axis}{part}": Output(ids.sweep_field(axis, field), "value")
-               for axis in "xy" for part, field in (("", ""), ("_from", "from"), ("_to", "to"))},
+            fields={key: Output(cid, "value") for key, cid in _EXPLORE_INPUTS.items()},
             invalid={key: Output(cid, "invalid") for key, cid in _EXPLORE_FIELDS.items()},
         ),
         inputs=dict(
             data=Input(ids.CONFIG_STORE, "data"),
             opened=Input(ids.EXPLORE_OPEN, "value"),
+            view=Input(ids.EXPLORE_TABS, "value"),
             run=Input(ids.EXPLORE_RUN, "value"),
             **{key: Input(cid, "value") for key, cid in _EXPLORE_INPUTS.items()},
         ),
-        state=dict(previous=State(ids.EXPLORE_REQUEST, "data")),
+        state=dict(previous=State(ids.EXPLORE_REQUEST, "data"), link=State(ids.EXPLORE_LINK, "data")),
     )
     @_safe("alert", "alert_open")
-    def explore_controls(data, opened, previous, **values):
-        """The explore panel's values -> a checked request (and the choices that fit its run)."""
-        if not opened:
-            raise PreventUpdate   # closed: nothing to check, nothing to compute
-        return explore_request(data, values, previous, ctx.triggered_id)
+    def explore_controls(data, opened, view, previous, link, **values):
+        """The explore panel's values -> a checked request (and the choices that fit its run),
+        and the panel's part of the URL."""
+        if not opened:   # closed: nothing to check, nothing to compute, nothing in the URL
+            out = _no_updates(ctx.outputs_grouping)
+            out["sync"] = ""
+            return out
+        out = explore_request(data, values, previous, ctx.triggered_id, link)
+        config, _ = Config.from_data(data)
+        request = explore.Request.from_data(out["request"]) if out["request"] else None
+        text = explore.to_link(config, request, view) if request is not None else ""
+        out["sync"] = f"{explore.LINK_KEY}={links.quote_value(text)}" if text else ""
+        return out
 
     @dash.callback(
         output=dict(
@@ -787,6 +810,7 @@ def register() -> None:
         ClientsideFunction("optviz", "writeUrl"),
         Output(ids.URL_WRITTEN, "data"),
         Input(ids.URL_SYNC, "data"),
+        Input(ids.EXPLORE_SYNC, "data"),
         prevent_initial_call=True,
     )
     dash.clientside_callback(

@@ -34,7 +34,8 @@ from optviz.ui.state import STEP_SIZE_FAMILIES
 
 __all__ = ["TABS", "Axis", "Request", "read_request", "axis_choices", "default_axis", "sweep_run", "basins_run",
            "fan_run", "sweep_figure", "basins_figure", "fan_figure", "sweep_note", "basins_note", "fan_note",
-           "cell_of_click", "tune_params", "SWEEP_POINTS", "BASINS", "FAN", "FAN_NOISE", "NO_AXIS"]
+           "cell_of_click", "tune_params", "to_link", "from_link", "run_of_link", "SWEEP_POINTS", "BASINS", "FAN",
+           "FAN_NOISE", "NO_AXIS", "LINK_KEY"]
 
 #: The panel's views, in the order of its tabs.
 TABS = ("sweep", "basins", "fan")
@@ -241,6 +242,92 @@ def read_request(config: Config, values: Mapping[str, Any], previous: Request | 
         kept[name] = value
     request = Request(run=run.uid, x=x, y=y, measure=measure, fan_noise=fan_noise, **kept)
     return request, problems, invalid
+
+
+# -- the share link ---------------------------------------------------------------------------------
+#: The link's key for the panel (open, its view and its settings), e.g.
+#: ``explore=sweep:run=2,y=momentum,x_points=60`` or ``explore=basins:resolution=100``.  Only what
+#: differs from the panel's defaults for that run is written; ``run`` is the run's place in the
+#: legend (1 = the first).  Not part of the configuration: the runs' links are unchanged by it.
+LINK_KEY = "explore"
+#: The link's names of the panel's fields (as :func:`read_request` names them).
+LINK_FIELDS = {"run": "run", "x": "x", "x_from": "x_from", "x_to": "x_to", "x_points": "x_points", "y": "y",
+               "y_from": "y_from", "y_to": "y_to", "y_points": "y_points", "measure": "measure", "tol": "tol",
+               "resolution": "resolution", "seeds": "fan_runs", "noise": "fan_noise"}
+
+
+def to_link(config: Config, request: Request, view: str) -> str:
+    """The value of the link's ``explore`` key for the panel showing ``view`` with ``request``."""
+    i = config.index(request.run)
+    if view not in TABS or i is None:
+        return ""
+    spec = config.runs[i].spec
+    parts: dict[str, Any] = {"run": i + 1} if i else {}
+    if view == "sweep":
+        defaults = dict(zip("xy", default_axes(spec)))
+        for key, axis in (("x", request.x), ("y", request.y)):
+            if axis is None:
+                if key == "y" and defaults["y"] != NO_AXIS:
+                    parts["y"] = "none"
+                continue
+            if axis.name != defaults[key]:
+                parts[key] = axis.name
+            low, high = default_axis(spec, axis.name)
+            if axis.low != low:
+                parts[f"{key}_from"] = format_number(axis.low)
+            if axis.high != high:
+                parts[f"{key}_to"] = format_number(axis.high)
+            if axis.points != SWEEP_POINTS.default:
+                parts[f"{key}_points"] = axis.points
+        if request.measure != "loss":
+            parts["measure"] = request.measure
+        if request.tol != TOL.default:
+            parts["tol"] = format_number(request.tol)
+    elif view == "basins" and request.resolution != BASINS.default:
+        parts["resolution"] = request.resolution
+    elif view == "fan":
+        if request.fan_runs != FAN.default:
+            parts["seeds"] = request.fan_runs
+        if request.fan_noise is not None:
+            parts["noise"] = format_number(request.fan_noise)
+    return view + (":" + ",".join(f"{k}={v}" for k, v in parts.items()) if parts else "")
+
+
+def from_link(search: Any) -> tuple[str | None, dict, list[str]]:
+    """``(view, values, problems)`` of a link's ``explore`` key: the view to open (``None``: the
+    panel stays closed), the panel's fields as :func:`read_request` names them (``run`` is still
+    the run's place in the legend, as text) and what could not be read.  Never raises."""
+    from urllib.parse import parse_qsl
+    if not isinstance(search, str):
+        return None, {}, []
+    given = [v for k, v in parse_qsl(search[:20_000].lstrip("?"), keep_blank_values=True) if k == LINK_KEY]
+    if not given:
+        return None, {}, []
+    problems = [f"{LINK_KEY} is given twice; used the first."] if len(given) > 1 else []
+    view, _, rest = given[0].partition(":")
+    view = view.strip()
+    if view not in TABS:
+        return None, {}, problems + [f"explore must be one of {', '.join(TABS)} (then :name=value,...); got "
+                                     f"{shown(view, 40)}; the panel stays closed."]
+    values: dict[str, Any] = {}
+    for item in filter(None, (part.strip() for part in rest.split(","))):
+        name, eq, value = item.partition("=")
+        name = name.strip()
+        if not eq or name not in LINK_FIELDS:
+            problems.append(f"explore: {shown(item, 40)} is not one of {', '.join(LINK_FIELDS)}=value; ignored it.")
+            continue
+        value = value.strip()
+        values[LINK_FIELDS[name]] = NO_AXIS if name == "y" and value == "none" else value
+    return view, values, problems
+
+
+def run_of_link(config: Config, place: Any) -> Run | None:
+    """The run at ``place`` (1-based, as text) in ``config``'s legend, or ``None``."""
+    try:
+        i = int(str(place).strip())
+    except ValueError:
+        return None
+    return config.runs[i - 1] if 1 <= i <= len(config.runs) else None
 
 
 # -- running ----------------------------------------------------------------------------------------

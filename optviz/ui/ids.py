@@ -70,6 +70,8 @@ EXPLORE_BODY = "explore-body"
 EXPLORE_TABS = "explore-tabs"        # value: "sweep", "basins" or "fan" (a radio group)
 EXPLORE_RUN = "explore-run"          # the run the panel explores (its uid)
 EXPLORE_REQUEST = "explore-request"  # the panel's checked values (explore.Request.to_data())
+EXPLORE_LINK = "explore-link"        # the panel's settings the page was opened with (explore.from_link)
+EXPLORE_SYNC = "explore-sync"        # the panel's part of the URL ("explore=...", or "" when closed)
 EXPLORE_ALERT = "explore-alert"
 SWEEP_GRAPH = "sweep-graph"          # click a cell: add that run
 SWEEP_CELLS = "sweep-cells"          # what a click on the sweep needs (explore.sweep_cells)

@@ -670,6 +670,8 @@ def explore_panel(config: Config):
             ], className="explore-run-row"),
             dbc.Alert(id=ids.EXPLORE_ALERT, color="warning", is_open=False, className="explore-alert"),
             dcc.Store(id=ids.EXPLORE_REQUEST),
+            dcc.Store(id=ids.EXPLORE_LINK),
+            dcc.Store(id=ids.EXPLORE_SYNC),
             # a radio group, not dbc.Tabs (whose tabs point aria-controls at ids that do not exist)
             html.Div(dbc.RadioItems(
                 id=ids.EXPLORE_TABS, value="sweep", inline=True, className="explore-tabs",
