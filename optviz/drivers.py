@@ -190,14 +190,20 @@ def _columns(name: str, count: int, store: bool, constants=()):
 
 
 def _advance_first(s, x, y, hp, factor, t, p, o):
-    """One step of a run in a grid (no noise: see :func:`grid_kernel`): ``(state, x, y)``."""
-    gx, gy = clipped(*gradient(x, y, p), o)
+    """One step of a run in a grid (no noise: see :func:`grid_kernel`): ``(state, x, y)``.
+    ``CLIPPING`` is a constant of each compiled copy: the clip test, even when it is false, cost
+    a quarter of GD's basin loop."""
+    gx, gy = gradient(x, y, p)
+    if CLIPPING:
+        gx, gy = clipped(gx, gy, o)
     s, x, y, _ = update(s, x, y, gx, gy, hp, factor, t)
     return s, x, y
 
 
 def _advance_second(s, x, y, hp, factor, t, p, o):
-    gx, gy = clipped(*gradient(x, y, p), o)
+    gx, gy = gradient(x, y, p)
+    if CLIPPING:
+        gx, gy = clipped(gx, gy, o)
     hxx, hxy, hyy = hessian(x, y, p)
     s, x, y, _ = update(s, x, y, gx, gy, hxx, hxy, hyy, hp, factor, t)
     return s, x, y
@@ -349,7 +355,7 @@ GRID_SIGNATURE = types.void(
 
 @functools.cache
 def grid_kernel(made: Made, surface_module_value, surface_gradient, surface_hessian, n_state: int, n_hp: int,
-                switches: tuple = ()):
+                switches: tuple = (), clipping: bool = False):
     """The compiled grid loop for one update on one surface (its functions inlined, so the loop
     vectorises across runs); compiled on first use and cached on disk, filed under the
     optimizer's module as ``grid_<surface function's module>``.
@@ -365,11 +371,14 @@ def grid_kernel(made: Made, surface_module_value, surface_gradient, surface_hess
     (the switches and choices: a grid varies only numbers): they are compiled in as constants, so
     the update's branches on them vanish and its arithmetic vectorises (a branch around a block
     of arithmetic, as optax's AMSGrad in Adam's update, otherwise keeps the loop scalar).  One
-    kernel per combination of switches used."""
+    kernel per combination of switches used.  ``clipping``: whether the grid clips gradients
+    (``opts[OPT_CLIP]`` finite), compiled in too; a kernel made without it ignores the clip."""
     surface_file = surface_module_value.py_func.__module__.rsplit(".", 1)[-1]
     if switches:
         surface_file += "_" + "_".join(f"{k}x{int(v)}" for k, v in switches)
-    scope = dict(value=surface_module_value, gradient=surface_gradient, hessian=surface_hessian,
+    if clipping:
+        surface_file += "_clip"
+    scope = dict(value=surface_module_value, gradient=surface_gradient, hessian=surface_hessian, CLIPPING=clipping,
                  NS=n_state, NH=n_hp, WORK_PER_STEP=made.order + 1,   # the gradient (and Hessian) and the step
                  load_state=_columns("load_state", n_state, False), store_state=_columns("store_state", n_state, True),
                  load_hp=_columns("load_hp", n_hp, False, switches))

@@ -37,8 +37,8 @@ from optviz.drivers import DONE, MINIMUM, SETTLED, STATUS, TO_TOL, WORK
 from optviz.drivers import NO_MINIMUM as NONE
 from optviz.engine import BOUND_FACTOR, _optimizer, _start, _surface, run_options, simulate
 from optviz.jit import KERNEL_SIGNATURE, PAIR_FN, SCALAR_FN, TRIPLE_FN, compiled, first_class, params_t, thread_cpu_ns, types
-from optviz.kernels import (DIVERGED, N_COUNTS, OPT_BOUND, OPT_DEADLINE, OPT_NOISE, OPT_SEED, OPT_WORK_LIMIT,
-                            TIME_LIMIT)
+from optviz.kernels import (DIVERGED, N_COUNTS, OPT_BOUND, OPT_CLIP, OPT_DEADLINE, OPT_NOISE, OPT_SEED,
+                            OPT_WORK_LIMIT, TIME_LIMIT)
 from optviz.options import SEED, STEPS
 from optviz.spec import STATUSES, Hyperparameter, OptimizerSpec, Trajectory, as_float, shown
 
@@ -188,7 +188,8 @@ def _blocked_kernel(spec: OptimizerSpec, surf: surfaces.Surface, hps: np.ndarray
     columns = [i for i, h in enumerate(spec.hyperparameters) if h.kind in ("bool", "choice")]
     columns += range(len(spec.hyperparameters), hps.shape[1])   # the spec's fixed values
     switches = tuple((i, float(hps[0, i])) for i in columns if (hps[:, i] == hps[0, i]).all())
-    key = (made, surf.value_fn, surf.gradient_fn, surf.hessian_fn, len(state), hps.shape[1], switches)
+    key = (made, surf.value_fn, surf.gradient_fn, surf.hessian_fn, len(state), hps.shape[1], switches,
+           bool(opts[OPT_CLIP] < math.inf))
     if key not in _BLOCKED:
         # compiling costs 1-2 s and memory that stays: only for a grid that will save that much,
         # and for at most BLOCKED_KERNELS pairs of update and surface per process
