@@ -49,7 +49,8 @@ also streams the other figure optviz's grid returns for every cell (a sweep's ``
 a basin map's settled ``steps``), checked against optviz's too, to show what that costs.
 
 Timings are the best of several rounds with ``time.perf_counter``; each round times every
-implementation one after another so a busy neighbour slows all alike, after a first call (the
+implementation one after another so a busy neighbour slows all alike (but the NumPy version,
+timed after the others: its large temporaries slow whatever runs next), after a first call (the
 warm-up) whose results are the ones checked.  ns per cell-step is the time over cells x steps
 (nominal: a run that diverged early counts all its steps).  OpenMP's idle threads are told to
 sleep (``OMP_WAIT_POLICY=PASSIVE``) so they do not spin beside optviz's threads.  The machines are
