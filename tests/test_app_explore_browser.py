@@ -13,7 +13,7 @@ from selenium.webdriver.common.action_chains import ActionChains
 
 import optviz
 import surfaces
-from tests.test_app_browser import (by_id, dom_id, emulate, open_page, open_sized, press, runs_of, screenshot,
+from tests.test_app_browser import (by_id, dom_id, open_page, open_sized, press, runs_of, screenshot,
                                     search_of, type_into, visible)
 
 FIGURE_JS = """

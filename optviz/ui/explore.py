@@ -28,7 +28,7 @@ import plotly.graph_objects as go
 import surfaces
 from optviz import cache, grid, settings
 from optviz.config import Config, Run, format_number, read_text
-from optviz.spec import Hyperparameter, OptimizerSpec, as_float, shown
+from optviz.spec import Hyperparameter, OptimizerSpec, shown
 from optviz.ui import figures
 from optviz.ui.state import STEP_SIZE_FAMILIES
 
