@@ -259,11 +259,6 @@ def _nested(values: np.ndarray) -> Any:
     return values.tolist()
 
 
-def _grid_share(cells: int) -> int:
-    """Each cell's work limit: an equal share of ``settings.GRID_WORK_LIMIT``."""
-    return max(1, settings.GRID_WORK_LIMIT // max(cells, 1))
-
-
 def _grid_message(statuses: np.ndarray) -> str | None:
     stopped = {s: int((statuses == s).sum()) for s in ("work_limit", "time_limit")}
     if not any(stopped.values()):
@@ -304,7 +299,7 @@ def sweep():
     given = dict(body.get("hyperparameters") or {})
     overridden = [name for name in grid if name in given]
     cells = int(np.prod([len(v) if isinstance(v, list) else 1 for v in grid.values()]))
-    limit = _grid_share(cells)
+    limit = runner.grid_share(cells)
     try:
         result = optviz.sweep(config.runs[0].optimizer, config.surface_obj(), grid=grid, tol=body.get("tol", 1e-6),
                               work_limit=limit, time_limit=settings.TIME_LIMIT, **kwargs)
@@ -331,7 +326,7 @@ def basins():
         resolution = grid_module.RESOLUTION.validate(resolution, strict=True)
     except ValueError as err:
         raise ApiError(400, str(err)) from None
-    limit = _grid_share(resolution * resolution)
+    limit = runner.grid_share(resolution * resolution)
     kwargs = _run_kwargs(config)
     kwargs.pop("start")
     try:

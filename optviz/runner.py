@@ -27,10 +27,17 @@ from optviz import cache, settings
 from optviz.config import Config, Run
 from optviz.spec import Trajectory
 
-__all__ = ["trajectory", "simulate_config"]
+__all__ = ["trajectory", "simulate_config", "grid_share", "run_key"]
 
 
-def _key(config: Config, run: Run) -> tuple:
+def grid_share(cells: int) -> int:
+    """Each cell's work limit in a grid of ``cells`` runs (a sweep, a basin map, a fan): an equal
+    share of ``settings.GRID_WORK_LIMIT``."""
+    return max(1, settings.GRID_WORK_LIMIT // max(cells, 1))
+
+
+def run_key(config: Config, run: Run) -> tuple:
+    """What a run's result depends on: its cache key (the grids of a run extend it)."""
     kwargs = config.simulate_kwargs(run)
     schedule = tuple(sorted(kwargs["schedule"].items())) if kwargs["schedule"] else None
     return ("run", run.optimizer, config.surface, config.surface_params, run.hyperparameters, tuple(config.start),
@@ -42,7 +49,7 @@ def trajectory(config: Config, run: Run, work_limit: int | None = None, time_lim
     seconds (default: a whole request's).  Raises ``ValueError`` as :func:`optviz.simulate` does."""
     limit = settings.WORK_LIMIT if work_limit is None else max(1, int(work_limit))
     seconds = settings.TIME_LIMIT if time_limit is None else max(1e-3, float(time_limit))   # CPU seconds
-    key = _key(config, run)
+    key = run_key(config, run)
     cached = cache.get(key)
     if cached is not None:
         traj, share = cached

@@ -26,7 +26,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 import surfaces
-from optviz import cache, grid, settings
+from optviz import cache, grid, runner, settings
 from optviz.config import Config, Run, format_number, read_text
 from optviz.spec import Hyperparameter, OptimizerSpec, shown
 from optviz.ui import figures
@@ -331,32 +331,26 @@ def run_of_link(config: Config, place: Any) -> Run | None:
 
 
 # -- running ----------------------------------------------------------------------------------------
-def _conditions(config: Config, run: Run) -> dict:
-    """``simulate``'s options for ``run`` under ``config`` (its own conditions over the shared)."""
-    return config.simulate_kwargs(run)
-
-
-def _share(cells: int) -> int:
-    return max(1, settings.GRID_WORK_LIMIT // max(cells, 1))
-
-
 def _key(kind: str, config: Config, run: Run, *extra) -> tuple:
-    kwargs = _conditions(config, run)
-    schedule = tuple(sorted(kwargs["schedule"].items())) if kwargs["schedule"] else None
-    return (kind, run.optimizer, config.surface, config.surface_params, run.hyperparameters, tuple(config.start),
-            config.steps, kwargs["noise"], kwargs["seed"], kwargs["clip"], schedule, settings.GRID_WORK_LIMIT,
-            *extra)
+    """A grid's cache key: its run's (``runner.run_key``), the grid work limit and the grid's own
+    settings."""
+    return (kind, *runner.run_key(config, run)[1:], settings.GRID_WORK_LIMIT, *extra)
 
 
-def _cached(key: tuple, compute):
+def _cached(key: tuple, compute, statuses):
+    """``compute()``, kept in the process's cache under ``key`` unless ``statuses(result)`` (its
+    cells' or runs' statuses) has one stopped on the time limit: a slow moment is not the answer."""
     hit = cache.get(key)
     if hit is not None:
         return hit
     value = compute()
-    statuses = getattr(value, "status", None)
-    if statuses is None or not (np.asarray(statuses) == "time_limit").any():   # a slow moment is not the answer
+    if "time_limit" not in set(statuses(value)):
         cache.put(key, value)
     return value
+
+
+def _cell_statuses(result) -> list:
+    return np.asarray(result.status).ravel().tolist()
 
 
 def sweep_run(config: Config, run: Run, x: Axis, y: Axis | None, tol: float) -> grid.Sweep:
@@ -367,23 +361,24 @@ def sweep_run(config: Config, run: Run, x: Axis, y: Axis | None, tol: float) -> 
     fixed = {k: v for k, v in run.hyperparameters if k not in axes}
 
     def compute():
-        return grid.sweep(run.optimizer, config.surface_obj(), grid=axes, tol=tol, work_limit=_share(cells),
-                          time_limit=settings.TIME_LIMIT, **_conditions(config, run), **fixed)
+        return grid.sweep(run.optimizer, config.surface_obj(), grid=axes, tol=tol,
+                          work_limit=runner.grid_share(cells), time_limit=settings.TIME_LIMIT,
+                          **config.simulate_kwargs(run), **fixed)
 
-    return _cached(_key("sweep", config, run, x, y, tol), compute)
+    return _cached(_key("sweep", config, run, x, y, tol), compute, _cell_statuses)
 
 
 def basins_run(config: Config, run: Run, resolution: int) -> grid.Basins:
     """The basin map of ``run`` over the surface's window."""
-    kwargs = _conditions(config, run)
+    kwargs = config.simulate_kwargs(run)
     kwargs.pop("start")
 
     def compute():
         return grid.basins(run.optimizer, config.surface_obj(), resolution=resolution,
-                           work_limit=_share(resolution ** 2), time_limit=settings.TIME_LIMIT, **kwargs,
+                           work_limit=runner.grid_share(resolution ** 2), time_limit=settings.TIME_LIMIT, **kwargs,
                            **dict(run.hyperparameters))
 
-    return _cached(_key("basins", config, run, resolution), compute)
+    return _cached(_key("basins", config, run, resolution), compute, _cell_statuses)
 
 
 #: A fan's noise, when neither the panel nor the run sets one: this fraction of the gradient's
@@ -396,7 +391,7 @@ def fan_noise(config: Config, run: Run, noise: float | None) -> float:
     the gradient's norm at the start (2 significant digits; FAN_NOISE's default where that is 0)."""
     if noise is not None:
         return noise
-    own = _conditions(config, run)["noise"]
+    own = config.simulate_kwargs(run)["noise"]
     if own > 0:
         return own
     gx, gy = config.surface_obj().gradient(*config.start)
@@ -411,22 +406,15 @@ def fan_run(config: Config, run: Run, runs: int, noise: float | None) -> grid.Fa
     if runs * (config.steps + 1) > FAN_POINTS_CAP:
         raise ValueError(f"a fan of {runs} runs x {config.steps:,} steps is too large to draw: at most "
                          f"{FAN_POINTS_CAP:,} runs x steps; take fewer steps or runs")
-    kwargs = _conditions(config, run)
+    kwargs = config.simulate_kwargs(run)
     kwargs["noise"] = fan_noise(config, run, noise)
-    limit = _share(runs)
 
     def compute():
-        return grid.fan(run.optimizer, config.surface_obj(), n=runs, work_limit=limit,
+        return grid.fan(run.optimizer, config.surface_obj(), n=runs, work_limit=runner.grid_share(runs),
                         time_limit=settings.TIME_LIMIT / runs, **kwargs, **dict(run.hyperparameters))
 
-    key = _key("fan", config, run, runs, kwargs["noise"])
-    hit = cache.get(key)
-    if hit is not None:
-        return hit
-    result = compute()
-    if all(traj.status != "time_limit" for traj in result.runs):   # a slow moment is not the answer
-        cache.put(key, result)
-    return result
+    return _cached(_key("fan", config, run, runs, kwargs["noise"]), compute,
+                   lambda fan: [traj.status for traj in fan.runs])
 
 
 #: The settings "tune" may search beside the learning rate: how much of the past a step keeps.
