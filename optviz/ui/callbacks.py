@@ -463,8 +463,7 @@ def explore_request(data: Any, values: dict, previous: Any, trigger: Any, link: 
     the panel opens, the settings of the link the page was opened with (``link``, from
     ``explore.from_link``) are applied over the defaults."""
     config, _ = Config.from_data(data)
-    out: dict[str, Any] = {"run_options": [{"label": f"run {i + 1}: {run_label(r)}", "value": r.uid}
-                                           for i, r in enumerate(config.runs)]}
+    out: dict[str, Any] = {"run_options": layout.explore_run_options(config)}
     last = explore.Request.from_data(previous) if isinstance(previous, dict) else None
     from_link = dict(link) if isinstance(link, dict) and previous is None else {}
     if "run" in from_link:

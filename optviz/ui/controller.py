@@ -400,7 +400,7 @@ def tune_runs(config: Config, uids: list, second: bool = False) -> tuple[Config,
     changed, results = [], []
     for i in targets:
         run = runs[i]
-        label = f"{run.spec.title.split(' (')[0]} (run {i + 1})"
+        label = _run_name(config, run)
         params = explore.tune_params(run.spec, second)
         if not params:
             why = ("has no learning rate to tune" if "lr" not in run.values else

@@ -614,13 +614,17 @@ def _axis_fields(axis: str, spec, name: str, optional: bool):
     ], className="explore-axis")
 
 
+def explore_run_options(config: Config) -> list[dict]:
+    """The explore panel's choice of run: each run by its place in the legend and its label."""
+    return [{"label": f"run {i + 1}: {run_label(r)}", "value": r.uid} for i, r in enumerate(config.runs)]
+
+
 def explore_panel(config: Config):
     """Beyond one run: a sweep over a run's hyperparameters, its basins of attraction, and its
     noise fan.  Closed, it computes nothing; open, it follows the configuration."""
     run = config.runs[0] if config.runs else None
     spec = run.spec if run is not None else None
     x, y = explore.default_axes(spec) if spec is not None else ("", "")
-    run_options = [{"label": f"run {i + 1}: {run_label(r)}", "value": r.uid} for i, r in enumerate(config.runs)]
     sweep_tab = html.Div([
         html.Div([
             _axis_fields("x", spec, x, optional=False),
@@ -665,8 +669,8 @@ def explore_panel(config: Config):
         dbc.Collapse(html.Div([
             html.Div([
                 dbc.Label("explore", html_for=ids.EXPLORE_RUN, className="param-label"),
-                dbc.Select(id=ids.EXPLORE_RUN, value=run.uid if run else None, options=run_options, size="sm",
-                           className="explore-run"),
+                dbc.Select(id=ids.EXPLORE_RUN, value=run.uid if run else None, options=explore_run_options(config),
+                           size="sm", className="explore-run"),
             ], className="explore-run-row"),
             dbc.Alert(id=ids.EXPLORE_ALERT, color="warning", is_open=False, className="explore-alert"),
             dcc.Store(id=ids.EXPLORE_REQUEST),
