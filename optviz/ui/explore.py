@@ -57,8 +57,6 @@ FAN_NOISE = Hyperparameter("noise", 0.5, 0.0, 1e3, low_open=True, slider=(0.01, 
                            help="Standard deviation of the gradient noise of every run of the fan.")
 #: Most steps x runs a fan keeps (every run's whole path is drawn): 8 bytes a coordinate.
 FAN_POINTS_CAP = 1_000_000
-#: Most points a fan draws of each run's path.
-FAN_DRAWN = 1500
 #: Significant digits of a sweep's values: a cell's run carries exactly the value shown.
 DIGITS = 4
 
@@ -735,16 +733,13 @@ def fan_figure(surface: surfaces.Surface, result: grid.Fan, start, color: str, s
     xs: list = []
     ys: list = []
     ends = []
-    for traj in result.runs:
-        xy = traj.xy
-        stride = max(1, math.ceil(len(xy) / FAN_DRAWN))
-        shown_xy = np.vstack([xy[::stride], xy[-1:]])
+    for traj in result.runs:   # thinned by shape, as the map's paths are
+        shown_xy = traj.xy[figures.map_steps(surface, traj)]
         xs += shown_xy[:, 0].tolist() + [None]
         ys += shown_xy[:, 1].tolist() + [None]
-        ends.append(xy[-1])
+        ends.append(traj.xy[-1])
     mean = result.mean[np.isfinite(result.mean).all(axis=1)]
-    stride = max(1, math.ceil(len(mean) / FAN_DRAWN))
-    mean = np.vstack([mean[::stride], mean[-1:]]) if len(mean) else mean
+    mean = mean[figures.map_points(surface, mean)]
     ends = np.array(ends).reshape(-1, 2)
     fig.add_traces([
         go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=figures._rgba(color, 0.28), width=1.2 * scale),

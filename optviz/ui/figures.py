@@ -108,12 +108,16 @@ def _f32_gaps(values) -> np.ndarray:
 def map_steps(surface: surfaces.Surface, traj: Trajectory) -> np.ndarray:
     """The steps of a run the map (and the 3-D view) draw: thinned by shape in the plotting
     window (see :mod:`optviz.ui.thinning`); for Nelder-Mead, by its whole simplex."""
+    simplex = _simplex(traj)
+    return map_points(surface, traj.xy, *(simplex.T if simplex is not None else ()))
+
+
+def map_points(surface: surfaces.Surface, xy: np.ndarray, *more: np.ndarray) -> np.ndarray:
+    """The rows of a path ``xy`` (n, 2) the map draws, thinned by shape in the plotting window;
+    ``more`` are further (x, y, x, y, ...) columns a row is kept for when they move."""
     (x0, x1), (y0, y1) = surface.domain
     span = max(x1 - x0, y1 - y0)
-    columns = [traj.xy[:, 0], traj.xy[:, 1]]
-    simplex = _simplex(traj)
-    if simplex is not None:
-        columns += list(simplex.T)
+    columns = [xy[:, 0], xy[:, 1], *more]
     return thinning.thin(*[(c - (x0 if i % 2 == 0 else y0)) / span for i, c in enumerate(columns)])
 
 
