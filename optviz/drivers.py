@@ -248,8 +248,7 @@ def _grid(p, starts, hps, steps, opts, bounds, f_star, tol, minima, radius, fina
             done[r] = 0
             to_tol[r] = 0 if F[r] - f_star <= tol else -1
             if track:
-                near[r], since[r] = within(X[r], Y[r], minima, r2), 0
-                CX[r], CY[r] = (minima[near[r], 0], minima[near[r], 1]) if near[r] >= 0 else (math.inf, math.inf)
+                (near[r], CX[r], CY[r]), since[r] = within(X[r], Y[r], minima, r2), 0
         stopped = OK
         for t in range(1, steps + 1):
             # as record(): a step that escapes is a divergence; one that does not but passes the
@@ -278,8 +277,7 @@ def _grid(p, starts, hps, steps, opts, bounds, f_star, tol, minima, radius, fina
                 for r in range(BLOCK):
                     dx, dy = X[r] - CX[r], Y[r] - CY[r]
                     if done[r] == t and not dx * dx + dy * dy <= r2:
-                        near[r], since[r] = within(X[r], Y[r], minima, r2), t
-                        CX[r], CY[r] = (minima[near[r], 0], minima[near[r], 1]) if near[r] >= 0 else (math.inf, math.inf)
+                        (near[r], CX[r], CY[r]), since[r] = within(X[r], Y[r], minima, r2), t
         for r in range(m):
             i = b0 + r
             d = done[r]
@@ -318,13 +316,13 @@ def reached(xs, ys, done, minima, radius):
 
 @njit(error_model="numpy", nogil=True)
 def within(x, y, minima, r2):
-    """The index of the minimum (a row of ``minima``) that ``(x, y)`` is within ``sqrt(r2)`` of,
-    or :data:`NO_MINIMUM` (their balls are disjoint: at most one is)."""
+    """``(k, x_k, y_k)``: the minimum (row ``k`` of ``minima``) that ``(x, y)`` is within
+    ``sqrt(r2)`` of (their balls are disjoint: at most one is), or ``(NO_MINIMUM, inf, inf)``."""
     for k in range(minima.shape[0]):
         dx, dy = x - minima[k, 0], y - minima[k, 1]
         if dx * dx + dy * dy <= r2:
-            return k
-    return NO_MINIMUM
+            return k, minima[k, 0], minima[k, 1]
+    return NO_MINIMUM, math.inf, math.inf
 
 
 def disjoint(minima, radius: float) -> bool:
