@@ -42,7 +42,7 @@ from optviz.kernels import (DIVERGED, N_COUNTS, OPT_BOUND, OPT_CLIP, OPT_DEADLIN
 from optviz.options import SEED, STEPS
 from optviz.spec import STATUSES, Hyperparameter, OptimizerSpec, Trajectory, as_float, shown
 
-__all__ = ["sweep", "basins", "fan", "tune", "tune_size", "Sweep", "Basins", "Fan", "Tuned",
+__all__ = ["sweep", "basins", "fan", "tune", "tune_size", "sweepable", "Sweep", "Basins", "Fan", "Tuned",
            "AXIS_CAP", "RESOLUTION_CAP", "FAN_CAP", "CELL_STEPS_CAP"]
 
 #: Most values along one axis of a sweep.
@@ -261,9 +261,14 @@ class Sweep:
         return out
 
 
+def sweepable(spec: OptimizerSpec) -> list[Hyperparameter]:
+    """The hyperparameters of ``spec`` a sweep can run over (numbers, not switches or choices)."""
+    return [h for h in spec.hyperparameters if h.kind in ("float", "int")]
+
+
 def _sweepable(spec: OptimizerSpec, name: Any):
     """The numeric hyperparameter ``name`` of ``spec``; ``ValueError`` naming those there are."""
-    numeric = [h.name for h in spec.hyperparameters if h.kind in ("float", "int")]
+    numeric = [h.name for h in sweepable(spec)]
     if not isinstance(name, str) or name not in {h.name for h in spec.hyperparameters}:
         raise ValueError(f"{spec.name} has no hyperparameter {shown(name)}; its numeric hyperparameters: "
                          f"{', '.join(numeric) or 'none'}")

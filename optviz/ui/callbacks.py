@@ -28,7 +28,7 @@ from dash import ALL, MATCH, ClientsideFunction, Input, Output, Patch, State, ct
 from dash.exceptions import PreventUpdate
 
 import optviz
-from optviz import links, runner, settings
+from optviz import grid, links, runner, settings
 from optviz.spec import as_float
 from optviz.ui import controller, explore, figures, ids, inspector, layout, state, urlstate
 from optviz.ui.state import CLIP, MAX_RUNS, Config, run_label
@@ -477,7 +477,7 @@ def explore_request(data: Any, values: dict, previous: Any, trigger: Any, link: 
     changes: dict[str, Any] = {}
     if run is not None:
         spec = run.spec
-        names = {h.name for h in explore.sweepable(spec)}
+        names = {h.name for h in grid.sweepable(spec)}
         fresh = trigger == ids.EXPLORE_RUN or last is None or (isinstance(previous, dict) and
                                                               previous.get("optimizer") != run.optimizer)
         fresh = fresh or values.get("x") not in names
@@ -535,7 +535,7 @@ def explore_outputs(data: Any, request_data: Any, tab: Any) -> dict:
         else:
             if request.x is None:
                 out["sweep_note"] = (f"{run.spec.title} has no numeric hyperparameter to sweep." if not
-                                     explore.sweepable(run.spec) else "Choose the sweep's axes (see the message above).")
+                                     grid.sweepable(run.spec) else "Choose the sweep's axes (see the message above).")
                 return out
             result = explore.sweep_run(config, run, request.x, request.y, request.tol)
             out["sweep"] = explore.sweep_figure(surface, run.spec, result, request.measure, run.values, color, scale)

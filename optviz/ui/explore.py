@@ -136,19 +136,14 @@ class Request:
             return None
 
 
-def sweepable(spec: OptimizerSpec) -> list[Hyperparameter]:
-    """The hyperparameters a sweep can run over (numbers, not switches or choices)."""
-    return [h for h in spec.hyperparameters if h.kind in ("float", "int")]
-
-
 def axis_choices(spec: OptimizerSpec) -> list[dict]:
-    return [{"label": h.name + (" (log scale)" if h.log else ""), "value": h.name} for h in sweepable(spec)]
+    return [{"label": h.name + (" (log scale)" if h.log else ""), "value": h.name} for h in grid.sweepable(spec)]
 
 
 def default_axes(spec: OptimizerSpec) -> tuple[str, str]:
     """The sweep a run opens with: the learning rate against the next hyperparameter the spec
     lists (momentum, beta1, ...), or the learning rate alone."""
-    names = [h.name for h in sweepable(spec)]
+    names = [h.name for h in grid.sweepable(spec)]
     if not names:
         return NO_AXIS, NO_AXIS
     first = "lr" if "lr" in names else names[0]
@@ -184,7 +179,7 @@ def read_request(config: Config, values: Mapping[str, Any], previous: Request | 
             return None, ["add a run to explore it"], set()
         run = config.runs[0]
     spec = run.spec
-    names = {h.name for h in sweepable(spec)}
+    names = {h.name for h in grid.sweepable(spec)}
     axes = []
     for key in ("x", "y"):
         name = values.get(key)
@@ -423,7 +418,7 @@ def tune_params(spec: OptimizerSpec, second: bool) -> tuple[str, ...]:
     """What "tune" searches: the learning rate, and with ``second`` the run's momentum-like
     setting (momentum, beta1, alpha or rho) if it has one.  Empty where ``lr`` is not the step
     size."""
-    names = {h.name for h in sweepable(spec)}
+    names = {h.name for h in grid.sweepable(spec)}
     if "lr" not in names or spec.family not in STEP_SIZE_FAMILIES:   # elsewhere lr is a first trial or a damping
         return ()
     other = next((n for n in MOMENTUM_LIKE if n in names and spec.hyperparameter(n).kind == "float"), None)
