@@ -479,17 +479,18 @@ def _axis_ticks(values: np.ndarray, log: bool) -> dict:
     return dict(tickvals=ticks, ticktext=[figures._real_label(10.0 ** t) for t in ticks])
 
 
-def _measured(surface: surfaces.Surface, result: grid.Sweep, measure: str) -> tuple[np.ndarray, str, bool]:
-    """``(z, title, log)``: what the cells show.  The final loss is shown as ``f - f*`` on a log
-    scale where the surface's lowest value is known, else as ``f``."""
+def _measured(surface: surfaces.Surface, result: grid.Sweep, measure: str):
+    """``(z, shown, title, log)``: what the cells' colours show (``z``) and their hover (``shown``).
+    The final loss is shown as ``f - f*`` (coloured on a log scale) where the surface's lowest value
+    is known, else as ``f``."""
     if measure == "steps":
-        z = np.where(result.steps_to_tol >= 0, result.steps_to_tol, np.nan).astype(np.float64)
-        return z, f"steps to f − f* ≤ {result.tol:g}", False
+        shown = result.steps_to_tol.astype(np.float64)
+        return np.where(shown >= 0, shown, np.nan), shown, f"steps to f − f* ≤ {result.tol:g}", False
     f_star = surface.minimum_value
     if f_star is None:
-        return result.final_loss.astype(np.float64), "final f", False
-    gap = np.maximum(result.final_loss - f_star, 1e-16)
-    return np.log10(gap), "final f − f*", True
+        return result.final_loss.astype(np.float64), result.final_loss.astype(np.float64), "final f", False
+    gap = result.final_loss - f_star
+    return np.log10(np.maximum(gap, 1e-16)), gap, "final f − f*", True
 
 
 def sweep_figure(surface: surfaces.Surface, spec: OptimizerSpec, result: grid.Sweep, measure: str,
@@ -500,7 +501,7 @@ def sweep_figure(surface: surfaces.Surface, spec: OptimizerSpec, result: grid.Sw
     names, values = result.names, result.values
     logs = [_drawn_log(spec.hyperparameter(n), v) for n, v in zip(names, values)]
     drawn = [np.log10(v) if log else v for v, log in zip(values, logs)]
-    z, title, zlog = _measured(surface, result, measure)
+    z, raw, title, zlog = _measured(surface, result, measure)
     diverged = result.diverged
     stopped = np.isin(result.status, ("work_limit", "time_limit"))
     good = ~diverged & ~stopped & np.isfinite(z)
@@ -516,8 +517,6 @@ def sweep_figure(surface: surfaces.Surface, spec: OptimizerSpec, result: grid.Sw
         shown_z = np.where(good, z, np.nan)
         top = np.nanmax(shown_z) if np.isfinite(shown_z).any() else 1.0
         measure_text = "%{customdata[1]:.0f}" if measure == "steps" else "%{customdata[1]:.3g}"
-        raw = result.steps_to_tol if measure == "steps" else (result.final_loss - (surface.minimum_value or 0.0)
-                                                              if zlog else result.final_loss)
         traces = [figures._trace("scatter", x=x.tolist(), y=shown_z.tolist(), mode="lines+markers",
                                  line=dict(color=color, width=2 * scale), marker=dict(size=5 * scale, color=color),
                                  customdata=np.column_stack([values[0], raw]).tolist(),
@@ -550,9 +549,7 @@ def sweep_figure(surface: surfaces.Surface, spec: OptimizerSpec, result: grid.Sw
     Z = z.T   # the heatmap's rows are the second axis
     good_t, div_t, stop_t = good.T, diverged.T, stopped.T
     X, Y = np.meshgrid(values[0], values[1])
-    raw = (result.steps_to_tol if measure == "steps" else
-           (result.final_loss - (surface.minimum_value or 0.0) if zlog else result.final_loss)).T
-    custom = np.stack([X, Y, raw.astype(np.float64), done.T], axis=-1)
+    custom = np.stack([X, Y, raw.T, done.T], axis=-1)
     zmin, zmax = (float(np.nanmin(Z[good_t])), float(np.nanmax(Z[good_t]))) if good_t.any() else (0.0, 1.0)
     colorbar = dict(title=dict(text=title + (" (log)" if zlog else ""), side="right"), thickness=14, outlinewidth=0,
                     xpad=6)
