@@ -549,21 +549,7 @@ def bench_basins(libs: dict, threads: int, rounds: int, numpy_rounds: int, sampl
 
 
 # -- report ------------------------------------------------------------------------------------
-def fmt(value, digits=1):
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "n/a"
-    if isinstance(value, int):
-        return f"{value:,}"
-    return f"{value:,.{digits}f}"
-
-
-def table(header: list[str], rows: list[list[str]], left: tuple[int, ...] = (0,)) -> str:
-    """A Markdown table; columns in ``left`` (indices, negative from the end) are left-aligned."""
-    left_cols = {i % len(header) for i in left}
-    rule = "|" + "|".join("---" if i in left_cols else "---:" for i in range(len(header))) + "|"
-    lines = ["| " + " | ".join(header) + " |", rule]
-    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)
+fmt, table = bench_engine.fmt, bench_engine.table   # numbers and Markdown tables as bench_engine prints them
 
 
 def grid_section(title: str, r: dict, threads: int, block: int, what: str, wide: bool) -> list[str]:
