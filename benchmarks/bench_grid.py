@@ -361,6 +361,17 @@ def compare(name: str, cells: Cells, steps: int, ref_loss: np.ndarray, ref_diver
     return {"ok": ok, "max_abs": diff, "max_rel": rel}
 
 
+def check_extra(checks: dict, theirs: np.ndarray, ours: np.ndarray, what: str, field: str, detail: str) -> None:
+    """Check the extra figure the full blocked C streams (``what``) against optviz's ``field``,
+    print the verdict, and fold it into ``checks["c_blocked_full"]``."""
+    wrong = np.count_nonzero(theirs != ours)
+    same = wrong == 0
+    print(f"  {'c_blocked_full':22s} {'OK' if same else 'MISMATCH'}: {what} "
+          + (f"equal to optviz's {field} on every cell" if same else f"differs from optviz's {field} in {wrong} cells")
+          + f" ({detail})")
+    checks["c_blocked_full"]["ok"] &= same
+
+
 def simulate_sample(call_cell, n: int, size: int, rng) -> tuple[np.ndarray, list, float]:
     """``simulate`` for ``size`` cells chosen at random (the first and last always), one after
     another on this thread; returns the indices, the runs and the seconds per cell (best of 2)."""
@@ -457,13 +468,8 @@ def bench_sweep(libs: dict, threads: int, rounds: int, numpy_rounds: int, sample
             checks[name] = compare(name, outs[name], steps, ref_loss, ref_div, ref_xy=ref_xy)
     if "c_blocked_full" in outs:
         ref_tol = ref.steps_to_tol.ravel()
-        wrong = np.count_nonzero(outs["c_blocked_full"].to_tol != ref_tol)
-        same = wrong == 0
-        print(f"  {'c_blocked_full':22s} {'OK' if same else 'MISMATCH'}: first step with f - f* <= {ref.tol:g} "
-              + ("equal to optviz's steps_to_tol on every cell" if same else
-                 f"differs from optviz's steps_to_tol in {wrong} cells")
-              + f" ({np.count_nonzero(ref_tol >= 0):,} cells reach it)")
-        checks["c_blocked_full"]["ok"] &= same
+        check_extra(checks, outs["c_blocked_full"].to_tol, ref_tol, f"first step with f - f* <= {ref.tol:g}",
+                    "steps_to_tol", f"{np.count_nonzero(ref_tol >= 0):,} cells reach it")
     checks["numpy"] = compare("numpy", outs["numpy"], steps, ref_loss, ref_div, ref_xy=ref_xy, exact=False)
 
     def cell(i):
@@ -525,13 +531,8 @@ def bench_basins(libs: dict, threads: int, rounds: int, numpy_rounds: int, sampl
             checks[name] = compare(name, outs[name], steps, ref_loss, ref_div, ref_minimum=ref_min)
     if "c_blocked_full" in outs:
         ref_steps = ref.steps.ravel()
-        wrong = np.count_nonzero(outs["c_blocked_full"].settled != ref_steps)
-        same = wrong == 0
-        print(f"  {'c_blocked_full':22s} {'OK' if same else 'MISMATCH'}: settled step "
-              + ("equal to optviz's Basins.steps on every cell" if same else
-                 f"differs from optviz's Basins.steps in {wrong} cells")
-              + f" (median {int(np.median(ref_steps))}, max {int(ref_steps.max())})")
-        checks["c_blocked_full"]["ok"] &= same
+        check_extra(checks, outs["c_blocked_full"].settled, ref_steps, "settled step", "Basins.steps",
+                    f"median {int(np.median(ref_steps))}, max {int(ref_steps.max())}")
     checks["numpy"] = compare("numpy", outs["numpy"], steps, ref_loss, ref_div, ref_minimum=ref_min, exact=False)
 
     def cell(i):
