@@ -287,13 +287,17 @@ def numpy_adam_sweep(hp: dict, x0: float, y0: float, steps: int, bound: float, o
             yn = y - step_size * my / (np.sqrt(vy) / bc2_sqrt + eps)
             a, b = 1.0 - xn, yn - xn * xn
             fn = a * a + 100.0 * (b * b)
-            ok = alive & (np.abs(xn) <= bound) & (np.abs(yn) <= bound) & np.isfinite(fn)
-            x = np.where(ok, xn, x)
-            y = np.where(ok, yn, y)
-            f = np.where(ok, fn, f)
-            done[ok] = t
-            alive = ok
+            x, y, f, alive = kept(t, alive, bound, x, y, f, xn, yn, fn, done)
     out.final_xy[:, 0], out.final_xy[:, 1], out.final_loss[:], out.done[:] = x, y, f, done
+
+
+def kept(t: int, alive, bound, x, y, f, xn, yn, fn, done):
+    """One step of every cell at once, as optviz's loop records it: a cell that escapes its
+    bound (or whose f is not finite) has diverged and stays where it was; ``done`` gets ``t``
+    where the step was kept.  Returns the new ``x, y, f`` and which cells are still going."""
+    ok = alive & (np.abs(xn) <= bound) & (np.abs(yn) <= bound) & np.isfinite(fn)
+    done[ok] = t
+    return np.where(ok, xn, x), np.where(ok, yn, y), np.where(ok, fn, f), ok
 
 
 def numpy_gd_basins(starts: np.ndarray, lr: float, wd: float, steps: int, bounds: np.ndarray, minima: np.ndarray,
@@ -311,12 +315,7 @@ def numpy_gd_basins(starts: np.ndarray, lr: float, wd: float, steps: int, bounds
             yn = y - lr * (2.0 * a + 4.0 * b * y + wd * y)
             a, b = xn * xn + yn - 11.0, xn + yn * yn - 7.0
             fn = a * a + b * b
-            ok = alive & (np.abs(xn) <= bounds) & (np.abs(yn) <= bounds) & np.isfinite(fn)
-            x = np.where(ok, xn, x)
-            y = np.where(ok, yn, y)
-            f = np.where(ok, fn, f)
-            done[ok] = t
-            alive = ok
+            x, y, f, alive = kept(t, alive, bounds, x, y, f, xn, yn, fn, done)
     out.final_xy[:, 0], out.final_xy[:, 1], out.final_loss[:], out.done[:] = x, y, f, done
     d2 = (x[:, None] - minima[None, :, 0]) ** 2 + (y[:, None] - minima[None, :, 1]) ** 2
     nearest = np.argmin(d2, axis=1)
