@@ -46,7 +46,7 @@ import numpy as np
 from numba import njit
 from numba.np.unsafe.ndarray import to_fixed_tuple
 
-from optviz.jit import compiled, jit, kernel, params_t, thread_cpu_ns, types
+from optviz.jit import compiled, compiled_wide, jit, kernel, params_t, thread_cpu_ns, types
 from optviz.kernels import (DIVERGED, OK, OPT_DEADLINE, TIME_LIMIT, WORK_LIMIT, clipped, options, perturb,
                             record, schedule)
 
@@ -164,8 +164,8 @@ def second_order(init, update):
 
 #: Runs advanced together, step by step, in :func:`grid_kernel`'s loop: enough to fill the
 #: vector registers and hide the latency of square roots and divisions.
-BLOCK = 16
-#: Outputs per run of a grid kernel (columns of ``out``); see :func:`grid_kernel`.
+BLOCK = 32
+#: Outputs per run of a grid kernel (rows of ``out``); see :func:`grid_kernel`.
 DONE, STATUS, TO_TOL, MINIMUM, SETTLED, WORK = range(6)
 #: ``MINIMUM`` for a run that reaches no known minimum, and for one that diverged.
 NO_MINIMUM, DIVERGED_MINIMUM = -1, -2
@@ -216,8 +216,10 @@ def _grid(p, starts, hps, steps, opts, bounds, f_star, tol, minima, radius, fina
     n = starts.shape[0]
     deadline = thread_cpu_ns() + opts[OPT_DEADLINE] if opts[OPT_DEADLINE] < math.inf else math.inf
     # basins: each run's candidate minimum (the one whose radius it is within; the minima's balls
-    # are disjoint, see optviz.grid) and the step it last came within it, followed as it goes
-    track = minima.shape[0] > 0 and radius > 0.0
+    # are disjoint, see optviz.grid) and the step it last came within it, followed as it goes.
+    # BASINS is a constant of each compiled copy: a sweep's copy does not follow minima, nor does
+    # a basin map's count steps to tol (each cost a tenth of GD's basin loop).
+    track = BASINS and minima.shape[0] > 0 and radius > 0.0
     r2 = radius * radius
     S = np.zeros((NS, BLOCK))
     H = np.zeros((NH, BLOCK))
@@ -228,12 +230,15 @@ def _grid(p, starts, hps, steps, opts, bounds, f_star, tol, minima, radius, fina
     near = np.full(BLOCK, NO_MINIMUM)
     since = np.zeros(BLOCK, dtype=np.int64)
     CX, CY = np.full(BLOCK, math.inf), np.full(BLOCK, math.inf)   # the candidate's coordinates
+    factors = np.empty(steps + 1)   # the schedule's, once (a call per step and block: 4% of GD's loop)
+    for t in range(1, steps + 1):
+        factors[t] = schedule(o, t - 1, steps)
     for b0 in range(0, n, BLOCK):
         m = min(BLOCK, n - b0)
         if thread_cpu_ns() > deadline:
             for i in range(b0, n):
-                out[i, DONE], out[i, STATUS], out[i, TO_TOL] = -1, TIME_LIMIT, -1
-                out[i, MINIMUM], out[i, SETTLED], out[i, WORK] = NO_MINIMUM, -1, 0
+                out[DONE, i], out[STATUS, i], out[TO_TOL, i] = -1, TIME_LIMIT, -1
+                out[MINIMUM, i], out[SETTLED, i], out[WORK, i] = NO_MINIMUM, -1, 0
                 final_xy[i, 0] = final_xy[i, 1] = final_loss[i] = math.nan
             return
         for r in range(BLOCK):   # a short last block repeats its first run in the unused lanes
@@ -246,7 +251,7 @@ def _grid(p, starts, hps, steps, opts, bounds, f_star, tol, minima, radius, fina
             F[r] = value(X[r], Y[r], p)
             alive[r] = not escaped_from(X[r], Y[r], F[r], R[r])
             done[r] = 0
-            to_tol[r] = 0 if F[r] - f_star <= tol else -1
+            to_tol[r] = 0 if not BASINS and F[r] - f_star <= tol else -1
             if track:
                 (near[r], CX[r], CY[r]), since[r] = within(X[r], Y[r], minima, r2), 0
         stopped = OK
@@ -254,22 +259,24 @@ def _grid(p, starts, hps, steps, opts, bounds, f_star, tol, minima, radius, fina
             # as record(): a step that escapes is a divergence; one that does not but passes the
             # work limit is not kept, and the run stops on the limit
             over = WORK_PER_STEP * t > o.work_limit
-            factor = schedule(o, t - 1, steps)
+            under = not over
+            factor = factors[t]
             lost = 0
             for r in range(BLOCK):   # branch-free (selects), so the compiler vectorises across runs
                 s0 = load_state(S, r)
                 s, x, y = advance(s0, X[r], Y[r], load_hp(H, r), factor, t, p, o)
                 f = value(x, y, p)
-                moved = alive[r] and not escaped_from(x, y, f, R[r])
-                keep = moved and not over
+                moved = alive[r] & inside(x, y, f, R[r])
+                keep = moved & under
                 store_state(S, r, s if keep else s0)
-                to_tol[r] = t if keep and to_tol[r] < 0 and f - f_star <= tol else to_tol[r]
+                if not BASINS:
+                    to_tol[r] = t if keep & (to_tol[r] < 0) & (f - f_star <= tol) else to_tol[r]
                 X[r], Y[r], F[r], done[r] = (x if keep else X[r]), (y if keep else Y[r]), (f if keep else F[r]), \
                     (t if keep else done[r])
                 alive[r] = moved
-                if track:
-                    dx, dy = X[r] - CX[r], Y[r] - CY[r]
-                    lost += done[r] == t and not dx * dx + dy * dy <= r2
+                if track:   # a step kept outside the candidate's radius
+                    dx, dy = x - CX[r], y - CY[r]
+                    lost += keep & (not dx * dx + dy * dy <= r2)
             if over:
                 stopped = WORK_LIMIT
                 break
@@ -282,14 +289,14 @@ def _grid(p, starts, hps, steps, opts, bounds, f_star, tol, minima, radius, fina
             i = b0 + r
             d = done[r]
             status = stopped if alive[r] else DIVERGED
-            out[i, DONE], out[i, STATUS], out[i, TO_TOL] = d, status, to_tol[r]
-            out[i, WORK] = WORK_PER_STEP * d
+            out[DONE, i], out[STATUS, i], out[TO_TOL, i] = d, status, to_tol[r]
+            out[WORK, i] = WORK_PER_STEP * d
             final_xy[i, 0], final_xy[i, 1], final_loss[i] = X[r], Y[r], F[r]
-            out[i, MINIMUM], out[i, SETTLED] = NO_MINIMUM, d
+            out[MINIMUM, i], out[SETTLED, i] = NO_MINIMUM, d
             if status == DIVERGED:
-                out[i, MINIMUM] = DIVERGED_MINIMUM
+                out[MINIMUM, i] = DIVERGED_MINIMUM
             elif track and near[r] >= 0:
-                out[i, MINIMUM], out[i, SETTLED] = near[r], since[r]
+                out[MINIMUM, i], out[SETTLED, i] = near[r], since[r]
 
 
 @jit
@@ -337,6 +344,12 @@ def disjoint(minima, radius: float) -> bool:
 
 
 @njit(error_model="numpy", nogil=True, inline="always")
+def inside(x, y, f, bound):
+    """Not :func:`escaped_from`, without branches (so a grid's loop vectorises)."""
+    return (abs(x) <= bound) & (abs(y) <= bound) & math.isfinite(f)
+
+
+@njit(error_model="numpy", nogil=True, inline="always")
 def escaped_from(x, y, f, bound):
     """As :func:`optviz.kernels.escaped`, with the run's own bound."""
     return not (abs(x) <= bound and abs(y) <= bound and math.isfinite(f))
@@ -344,24 +357,27 @@ def escaped_from(x, y, f, bound):
 
 #: The signature of a grid kernel (see :func:`grid_kernel`).
 f8, i8 = types.float64, types.int64
+#: starts and hyperparameters may be broadcast views (a row repeated with stride 0: a basin map's
+#: hyperparameters, a sweep's start), read once per run, so they cost no memory to build
+rows_t = types.Array(types.float64, 2, "A", readonly=True)
 GRID_SIGNATURE = types.void(
-    params_t, f8[:, ::1], f8[:, ::1], i8, f8[::1], f8[::1],   # p, starts, hps, steps, opts, bounds
+    params_t, rows_t, rows_t, i8, f8[::1], f8[::1],           # p, starts, hps, steps, opts, bounds
     f8, f8, f8[:, ::1], f8,                                     # f*, tol, minima, radius
-    f8[:, ::1], f8[::1], i8[:, ::1],                            # out: final point, final loss, integers
+    f8[:, ::1], f8[::1], i8[:, :],                              # out: final point, final loss, integers (6, n)
 )
 
 
 @functools.cache
 def grid_kernel(made: Made, surface_module_value, surface_gradient, surface_hessian, n_state: int, n_hp: int,
-                switches: tuple = (), clipping: bool = False):
+                switches: tuple = (), clipping: bool = False, basins: bool = False):
     """The compiled grid loop for one update on one surface (its functions inlined, so the loop
     vectorises across runs); compiled on first use and cached on disk, filed under the
     optimizer's module as ``grid_<surface function's module>``.
 
     ``kernel(p, starts, hps, steps, opts, bounds, f_star, tol, minima, radius, final_xy,
     final_loss, out)`` runs row ``i`` of ``starts``/``hps`` from ``starts[i]`` with bound
-    ``bounds[i]``, and writes ``final_xy[i]``, ``final_loss[i]`` and ``out[i, DONE | STATUS |
-    TO_TOL | MINIMUM | SETTLED | WORK]``.  ``opts`` as a kernel's, but without noise (the runs of
+    ``bounds[i]``, and writes ``final_xy[i]``, ``final_loss[i]`` and ``out[DONE | STATUS |
+    TO_TOL | MINIMUM | SETTLED | WORK, i]``.  ``opts`` as a kernel's, but without noise (the runs of
     a block share one generator, so noisy grids go run by run) and with ``OPT_DEADLINE`` a
     duration in ns.  Each cell equals ``simulate``'s run bit for bit.
 
@@ -370,17 +386,23 @@ def grid_kernel(made: Made, surface_module_value, surface_gradient, surface_hess
     the update's branches on them vanish and its arithmetic vectorises (a branch around a block
     of arithmetic, as optax's AMSGrad in Adam's update, otherwise keeps the loop scalar).  One
     kernel per combination of switches used.  ``clipping``: whether the grid clips gradients
-    (``opts[OPT_CLIP]`` finite), compiled in too; a kernel made without it ignores the clip."""
+    (``opts[OPT_CLIP]`` finite), compiled in too; a kernel made without it ignores the clip.
+    ``basins``: a basin map's copy, which follows the minima (when ``radius`` > 0) and leaves
+    ``TO_TOL`` at -1; a sweep's copy (the default) counts the steps to ``tol`` and ignores
+    ``minima``."""
     surface_file = surface_module_value.py_func.__module__.rsplit(".", 1)[-1]
     if switches:
         surface_file += "_" + "_".join(f"{k}x{int(v)}" for k, v in switches)
     if clipping:
         surface_file += "_clip"
+    if basins:
+        surface_file += "_basins"
     scope = dict(value=surface_module_value, gradient=surface_gradient, hessian=surface_hessian, CLIPPING=clipping,
+                 BASINS=basins,
                  NS=n_state, NH=n_hp, WORK_PER_STEP=made.order + 1,   # the gradient (and Hessian) and the step
                  load_state=_columns("load_state", n_state, False), store_state=_columns("store_state", n_state, True),
                  load_hp=_columns("load_hp", n_hp, False, switches))
     advance = jit(specialise(_advance_first if made.order == 1 else _advance_second, made.init, made.update,
                              name=f"advance_{surface_file}", **scope))
     scope["advance"] = advance
-    return compiled(GRID_SIGNATURE)(specialise(_grid, made.init, made.update, name=f"grid_{surface_file}", **scope))
+    return compiled_wide(GRID_SIGNATURE)(specialise(_grid, made.init, made.update, name=f"grid_{surface_file}", **scope))

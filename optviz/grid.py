@@ -69,9 +69,9 @@ _CELLS_SIGNATURE = types.void(
     f8[:, ::1], f8[:, ::1], i8, i8,                        # starts (n, 2), hyperparameters (n, k), steps, state width
     f8[::1], f8[::1], f8[::1],                             # common options; each cell's seed and bound
     f8, f8, f8[:, ::1], f8,                                # f*, tolerance on f - f*, minima (m, 2), reach radius
-    f8[:, ::1], f8[::1], i8[:, ::1],                       # out: final point, final loss, (done, status, to_tol, minimum, settled, work)
+    f8[:, ::1], f8[::1], i8[:, :],                         # out: final point, final loss, (done, status, to_tol, minimum, settled, work) x n
 )
-#: The columns of the integer output of :func:`_cells` are those of the blocked loop's
+#: The rows of the integer output of :func:`_cells` are those of the blocked loop's
 #: (``drivers.DONE`` ...), and ``basins``' codes for a start that reaches no known minimum and for
 #: one that diverges are its ``NONE`` and ``DIVERGES`` (imported above).
 
@@ -93,8 +93,8 @@ def _cells(kernel, value, gradient, hessian, p, starts, hps, steps, width, opts,
     for i in range(starts.shape[0]):
         if thread_cpu_ns() > deadline:
             for j in range(i, starts.shape[0]):
-                out[j, DONE], out[j, STATUS] = -1, TIME_LIMIT
-                out[j, TO_TOL], out[j, MINIMUM], out[j, SETTLED], out[j, WORK] = -1, NONE, -1, 0
+                out[DONE, j], out[STATUS, j] = -1, TIME_LIMIT
+                out[TO_TOL, j], out[MINIMUM, j], out[SETTLED, j], out[WORK, j] = -1, NONE, -1, 0
                 final_xy[j, 0] = final_xy[j, 1] = final_loss[j] = math.nan
             return
         o[OPT_SEED] = seeds[i]
@@ -102,21 +102,21 @@ def _cells(kernel, value, gradient, hessian, p, starts, hps, steps, width, opts,
         counts[rows - 1, 3] = 0   # what record() reads as the work before step 0
         done, status = kernel(value, gradient, hessian, p, starts[i, 0], starts[i, 1], steps, hps[i], o,
                               xy, loss, counts, state)
-        out[i, DONE], out[i, STATUS], out[i, WORK] = done, status, counts[done, 3]
+        out[DONE, i], out[STATUS, i], out[WORK, i] = done, status, counts[done, 3]
         if done == 0 and status == DIVERGED:   # the start itself is not finite: nothing was recorded
             xy[0, 0], xy[0, 1], loss[0] = starts[i, 0], starts[i, 1], value(starts[i, 0], starts[i, 1], p)
         final_xy[i, 0], final_xy[i, 1], final_loss[i] = xy[done, 0], xy[done, 1], loss[done]
-        out[i, TO_TOL] = -1
+        out[TO_TOL, i] = -1
         if not math.isnan(f_star):
             for t in range(done + 1):
                 if loss[t] - f_star <= tol:
-                    out[i, TO_TOL] = t
+                    out[TO_TOL, i] = t
                     break
-        out[i, MINIMUM], out[i, SETTLED] = NONE, done
+        out[MINIMUM, i], out[SETTLED, i] = NONE, done
         if status == DIVERGED:
-            out[i, MINIMUM] = DIVERGES
+            out[MINIMUM, i] = DIVERGES
         elif minima.shape[0] > 0:
-            out[i, MINIMUM], out[i, SETTLED] = drivers.reached(xy[:, 0], xy[:, 1], done, minima, radius)
+            out[MINIMUM, i], out[SETTLED, i] = drivers.reached(xy[:, 0], xy[:, 1], done, minima, radius)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -138,15 +138,13 @@ def _run(spec: OptimizerSpec, surf: surfaces.Surface, starts: np.ndarray, hps: n
     if opts[OPT_WORK_LIMIT] == math.inf and n * max(steps, 1) > CELL_STEPS_CAP:
         raise ValueError(f"a grid of {n:,} runs x {steps:,} steps is too large: at most {CELL_STEPS_CAP:,} "
                          f"runs x steps")
-    starts = np.ascontiguousarray(starts, dtype=np.float64)
-    hps = np.ascontiguousarray(hps, dtype=np.float64)
-    seeds = np.ascontiguousarray(seeds, dtype=np.float64)
+    starts, hps = np.asarray(starts, dtype=np.float64), np.asarray(hps, dtype=np.float64)   # maybe broadcast
     bounds = _bounds(surf, starts)
     opts = opts.copy()
     opts[OPT_DEADLINE] = time_limit * 1e9 if time_limit < math.inf else math.inf
     f_star = surf.minimum_value if surf.minimum_value is not None else math.nan
     minima = np.asarray(surf.minima, dtype=np.float64).reshape(-1, 2)
-    final_xy, final_loss, out = np.empty((n, 2)), np.empty(n), np.empty((n, 6), dtype=np.int64)
+    final_xy, final_loss, out = np.empty((n, 2)), np.empty(n), np.empty((6, n), dtype=np.int64)
     blocked = _blocked_kernel(spec, surf, hps, steps, opts, seeds, radius=radius if len(minima) else 0.0)
     kernel = first_class(spec.kernel)
     width = len(spec.state)
@@ -154,20 +152,26 @@ def _run(spec: OptimizerSpec, surf: surfaces.Surface, starts: np.ndarray, hps: n
     def work(lo, hi):
         if lo < hi and blocked is not None:
             blocked(surf.params, starts[lo:hi], hps[lo:hi], steps, opts, bounds[lo:hi], f_star, tol, minima, radius,
-                    final_xy[lo:hi], final_loss[lo:hi], out[lo:hi])
+                    final_xy[lo:hi], final_loss[lo:hi], out[:, lo:hi])
         elif lo < hi:
-            _cells(kernel, *surf.functions, surf.params, starts[lo:hi], hps[lo:hi], steps, width, opts, seeds[lo:hi],
-                   bounds[lo:hi], f_star, tol, minima, radius, final_xy[lo:hi], final_loss[lo:hi], out[lo:hi])
+            rows = [np.array(a[lo:hi], order="C") for a in (starts, hps, seeds)]   # writable copies of the views
+            _cells(kernel, *surf.functions, surf.params, rows[0], rows[1], steps, width, opts, rows[2], bounds[lo:hi],
+                   f_star, tol, minima, radius, final_xy[lo:hi], final_loss[lo:hi], out[:, lo:hi])
 
     # interleaved halves would balance better, but contiguous slices keep every array a view
     edges = np.linspace(0, n, THREADS + 1).astype(int)
     if n < 2 * THREADS or steps * n < 20_000:
         work(0, n)
     else:
-        with concurrent.futures.ThreadPoolExecutor(THREADS) as pool:
-            list(pool.map(work, edges[:-1], edges[1:]))
-    return _Cells(final_xy, final_loss, out[:, DONE].copy(), out[:, STATUS].copy(), out[:, TO_TOL].copy(),
-                  out[:, MINIMUM].copy(), out[:, SETTLED].copy(), out[:, WORK].copy())
+        # the first slice on this thread, the others on new ones (the kernels release the GIL)
+        with concurrent.futures.ThreadPoolExecutor(THREADS - 1) as pool:
+            others = [pool.submit(work, lo, hi) for lo, hi in zip(edges[1:-1], edges[2:])]
+            work(edges[0], edges[1])
+            for other in others:
+                other.result()
+    # views of the rows, not copies: copying the columns of an (n, 6) array into new memory took
+    # 1 ms of a 20 ms basin map (cache.size_of counts the rows' buffer, all six, once)
+    return _Cells(final_xy, final_loss, *(out[k] for k in (DONE, STATUS, TO_TOL, MINIMUM, SETTLED, WORK)))
 
 
 def _blocked_kernel(spec: OptimizerSpec, surf: surfaces.Surface, hps: np.ndarray, steps: int, opts: np.ndarray,
@@ -184,12 +188,12 @@ def _blocked_kernel(spec: OptimizerSpec, surf: surfaces.Surface, hps: np.ndarray
         return None
     if made.when is not None and not (hps[:, made.when[0]] == made.when[1]).all():
         return None
-    state, _ = made.init(hps[0], 0.0, 0.0)
+    state, _ = made.init(np.ascontiguousarray(hps[0]), 0.0, 0.0)
     columns = [i for i, h in enumerate(spec.hyperparameters) if h.kind in ("bool", "choice")]
     columns += range(len(spec.hyperparameters), hps.shape[1])   # the spec's fixed values
     switches = tuple((i, float(hps[0, i])) for i in columns if (hps[:, i] == hps[0, i]).all())
     key = (made, surf.value_fn, surf.gradient_fn, surf.hessian_fn, len(state), hps.shape[1], switches,
-           bool(opts[OPT_CLIP] < math.inf))
+           bool(opts[OPT_CLIP] < math.inf), radius > 0)
     if key not in _BLOCKED:
         # compiling costs 1-2 s and memory that stays: only for a grid that will save that much,
         # and for at most BLOCKED_KERNELS pairs of update and surface per process
@@ -331,8 +335,8 @@ def sweep(optimizer, surface, *, grid: Mapping[str, Sequence[float]], start=None
     mesh = np.meshgrid(*axes, indexing="ij")
     for column, m in zip(columns, mesh):
         hps[:, column] = m.ravel()
-    starts = np.tile([x0, y0], (len(hps), 1))
-    seeds = np.full(len(hps), opts[OPT_SEED])
+    starts = np.broadcast_to(np.array([x0, y0]), (len(hps), 2))   # every cell's the same
+    seeds = np.broadcast_to(opts[OPT_SEED], len(hps))
     cells = _run(spec, surf, starts, hps, n, opts, seeds, tol=tolerance, radius=0.0, time_limit=seconds)
     return Sweep(
         optimizer=spec.name, surface=surf.name, names=names, values=axes,
@@ -385,8 +389,8 @@ def basins(optimizer, surface, *, resolution=64, steps=500, domain=None, noise=0
     xs, ys = np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution)
     X, Y = np.meshgrid(xs, ys)   # row i is ys[i], column j is xs[j]
     starts = np.column_stack([X.ravel(), Y.ravel()])
-    hps = np.repeat(spec.encode(values)[None, :], len(starts), axis=0)
-    seeds = np.full(len(starts), opts[OPT_SEED])
+    hps = np.broadcast_to(spec.encode(values), (len(starts), len(spec.encode(values))))   # every start's the same
+    seeds = np.broadcast_to(opts[OPT_SEED], len(starts))
     radius = REACH_FRACTION * math.hypot(x1 - x0, y1 - y0)
     tol = 0.0
     cells = _run(spec, surf, starts, hps, n, opts, seeds, tol=tol, radius=radius, time_limit=seconds)

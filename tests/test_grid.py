@@ -61,6 +61,16 @@ def test_every_sweep_cell_equals_simulate_bit_for_bit(optimizer, surface, start,
         assert result.steps_to_tol[index] == (below[0] if len(below) else -1), values
 
 
+@pytest.mark.parametrize("values", [[0.01], [0.01, 0.02, 0.05]], ids=["one cell", "three cells"])
+def test_a_sweep_of_one_or_a_few_cells_runs_either_way(values, path):
+    """A grid's start and fixed values reach the kernels as views of one row; a slice of one
+    such row is still a view, and the run-by-run kernel needs its own writable copy."""
+    result = optviz.sweep("adam", "rosenbrock", start=(-1.2, 1.0), steps=40, grid={"lr": values})
+    for i, lr in enumerate(values):
+        assert result.final_loss[i] == optviz.simulate("adam", "rosenbrock", start=(-1.2, 1.0), steps=40,
+                                                       lr=lr).loss[-1]
+
+
 def test_axis_k_runs_over_the_kth_name_of_the_grid():
     lrs, betas = [1e-3, 1e-2, 1e-1], [0.0, 0.5, 0.9, 0.99]
     a = optviz.sweep("adam", "rosenbrock", steps=50, grid={"lr": lrs, "beta1": betas})

@@ -124,3 +124,33 @@ def test_first_class_refuses_a_function_not_compiled_for_one_signature():
 
     with pytest.raises(ValueError, match="exactly one signature"):
         FirstClass(not_yet_compiled)
+
+
+def _host_has_avx512() -> bool:
+    from llvmlite import binding
+    return bool(binding.get_host_cpu_features().get("avx512f"))
+
+
+def test_wide_vectors_pipeline_asks_llvm_for_512_bit_vectors_and_changes_no_value():
+    """The grid loops are compiled with ``compiled_wide``: LLVM is told, per function, to prefer
+    the machine's widest vectors (it keeps to 256 bits on AVX-512 machines otherwise).  A Numba
+    upgrade that changes the lowering must not drop this silently."""
+    from numba import njit
+
+    def scaled_sum(a, b, out):
+        for i in range(a.shape[0]):
+            out[i] = a[i] * 1.5 + b[i] / 3.0
+    signature = "void(float64[::1], float64[::1], float64[::1])"
+    wide = njit(signature, pipeline_class=jit._WideVectors, error_model="numpy")(scaled_sum)   # uncached: IR to read
+    plain = njit(signature, error_model="numpy")(scaled_sum)
+    (ir,) = wide.inspect_llvm().values()
+    assert '"prefer-vector-width"="512"' in ir
+    assert '"prefer-vector-width"' not in next(iter(plain.inspect_llvm().values()))
+    if _host_has_avx512():
+        assert "zmm" in next(iter(wide.inspect_asm().values()))
+    rng = np.random.default_rng(1)
+    a, b = rng.normal(size=1001), rng.normal(size=1001)
+    out_wide, out_plain = np.empty(1001), np.empty(1001)
+    wide(a, b, out_wide)
+    plain(a, b, out_plain)
+    assert np.array_equal(out_wide, out_plain)
