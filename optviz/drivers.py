@@ -46,7 +46,7 @@ import numpy as np
 from numba import njit
 from numba.np.unsafe.ndarray import to_fixed_tuple
 
-from optviz.jit import compiled, compiled_wide, jit, kernel, params_t, thread_cpu_ns, types
+from optviz.jit import compiled_wide, jit, kernel, params_t, thread_cpu_ns, types
 from optviz.kernels import (DIVERGED, OK, OPT_DEADLINE, TIME_LIMIT, WORK_LIMIT, clipped, options, perturb,
                             record, schedule)
 
