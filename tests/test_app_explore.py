@@ -163,6 +163,7 @@ def test_the_fan_repeats_with_its_seeds_and_refuses_what_it_cannot_draw():
     fig = explore.fan_figure(config.surface_obj(), result, config.start, "#0072B2")
     roles = [t.meta["role"] for t in fig.data if isinstance(t.meta, dict)]
     assert roles.count("fan") == 1 and roles.count("mean") == 1 and roles.count("ends") == 1
+    assert all(t.showscale is False for t in fig.data if t.type == "contour"), "no colour bar beside the fan"
     long = replace(config, steps=100_000)
     with pytest.raises(ValueError, match="too large to draw"):
         explore.fan_run(long, run, 32, None)

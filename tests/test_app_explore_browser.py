@@ -185,7 +185,7 @@ def test_explore005_a_bad_value_is_flagged_and_the_sweep_stays(dash_duo, app, ar
     assert role(figure(dash_duo, "sweep-graph"), "cells")[0]["x"] == before
     type_into(dash_duo, "sweep-x-to", "0.1")
     until(lambda: math.isclose(role(figure(dash_duo, "sweep-graph"), "cells")[0]["x"][-1], -1), 10)
-    assert not visible(dash_duo, "#explore-alert")
+    until(lambda: not visible(dash_duo, "#explore-alert"), 5, msg="the alert stayed after the value was fixed")
     assert dash_duo.get_logs() == []
 
 

@@ -743,6 +743,8 @@ def fan_figure(surface: surfaces.Surface, result: grid.Fan, start, color: str, s
                    line=dict(color=color, width=3.5 * scale), meta={"role": "mean"},
                    hovertemplate="mean of the seeds (%{x:.3g}, %{y:.3g})<extra></extra>"),
     ])
+    # no colour bar: the fan is about the spread, and on a phone the bar took a fifth of the map
+    fig.update_traces(showscale=False, selector=dict(type="contour"))
     fig.update_layout(uirevision=None)
     return fig
 
