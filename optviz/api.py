@@ -92,6 +92,8 @@ def hyperparameter_data(h: Hyperparameter) -> dict:
                     log=h.log, slider=[lo, hi])
     if h.kind == "choice":
         data["choices"] = list(h.choices)
+    if h.kind == "text":
+        data["max_length"] = int(h.high)
     return data
 
 
@@ -355,6 +357,8 @@ def value_schema(h: Hyperparameter) -> dict:
         return {"type": "boolean", "default": h.default, "description": h.help}
     if h.kind == "choice":
         return {"type": "string", "enum": list(h.choices), "default": h.default, "description": h.help}
+    if h.kind == "text":   # a typed formula: checked by its parser, whose message says what is wrong
+        return {"type": "string", "maxLength": int(h.high), "default": h.default, "description": h.help}
     schema: dict[str, Any] = {"type": "integer" if h.kind == "int" else "number", "default": h.default,
                               "description": f"{h.help} Allowed: {h.allowed}."}
     if math.isfinite(h.low):

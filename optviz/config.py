@@ -281,7 +281,12 @@ class Config:
             surface_given = None
         surface_params = resolve_values(surfaces.get(surface_name).parameters, surface_given or {},
                                         f"surface {surface_name!r}", problems, strict)
-        surface = _surface(surface_name, surface_params)
+        try:
+            surface = _surface(surface_name, surface_params)
+        except ValueError as err:   # parameters valid one by one, not together (a typed formula's window)
+            problems.add(f"surface {surface_name!r}: {err}", "used its default window")
+            surface_params = _default_window(surface_name, surface_params)
+            surface = _surface(surface_name, surface_params)
 
         start = surface.start
         raw = get("start")
@@ -486,6 +491,12 @@ def _surface(name: str, params: tuple[tuple[str, Any], ...]) -> surfaces.Surface
     if not params or params == base.values:
         return base
     return base.with_params(**dict(params))
+
+
+def _default_window(name: str, params: tuple[tuple[str, Any], ...]) -> tuple[tuple[str, Any], ...]:
+    """``params`` with the window's parameters (a typed formula's ``x_min`` ...) at their defaults."""
+    defaults = dict(surfaces.get(name).values)
+    return tuple((k, defaults[k] if k in surfaces.FORMULA_WINDOW else v) for k, v in params)
 
 
 def default_surface() -> str:

@@ -9,7 +9,12 @@ key            value                                               when absent
 =============  ==================================================  ===============================
 ``surface``    ``name`` or ``name:param=value,...`` (the           the app's default surface
                surface's own parameters, e.g.
-               ``quadratic:condition=100,rotation=30``)
+               ``quadratic:condition=100,rotation=30``); a
+               typed formula is the surface ``formula``, its
+               text ``f`` and window ``x_min``, ``x_max``,
+               ``y_min``, ``y_max``:
+               ``formula:f=sin(x)*cos(y)%2B0.1*x%5E2,x_min=-3``
+               (``+`` written ``%2B``, ``^`` ``%5E``)
 ``start``      ``x,y``                                             the surface's start
 ``steps``      integer, 0 to ``optviz.STEPS_CAP``                  300
 ``run``        ``optimizer`` or ``optimizer:hp=value,...``, one    the default comparison
@@ -62,7 +67,7 @@ KEYS = ("lesson", "surface", "start", "steps", "run", "noise", "seed", "schedule
         "present")
 #: Keys the page reads for itself, not part of the configuration (the explore panel's).
 PAGE_KEYS = ("explore",)
-_SAFE = ":,=.-_;"  # left unescaped, so links stay readable
+_SAFE = ":,=.-_;()*"  # left unescaped, so links stay readable (a typed formula's too)
 _MAX_LENGTH = 20_000  # longer query strings are cut (a link is never this long)
 
 
@@ -189,7 +194,7 @@ def _conditions(parts: list[str], value: str, problems: list[str]) -> dict:
 
 
 def quote_value(text: str) -> str:
-    """``text`` escaped as a link's value is (readable: ``:,=.-_;`` are left as they are)."""
+    """``text`` escaped as a link's value is (readable: ``:,=.-_;()*`` are left as they are)."""
     return quote(text, safe=_SAFE)
 
 

@@ -18,7 +18,7 @@ __all__ = ["Hyperparameter", "OptimizerSpec", "Trajectory", "STEPS_CAP", "STATUS
 #: The most steps one run may take.
 STEPS_CAP = 100_000
 
-_KINDS = ("float", "int", "bool", "choice")
+_KINDS = ("float", "int", "bool", "choice", "text")
 
 
 def as_float(value: Any, strict: bool = False) -> float | None:
@@ -76,6 +76,9 @@ class Hyperparameter:
     low_open: bool = False
     high_open: bool = False
     slider: tuple[float, float] | None = None
+    #: For ``kind="text"``: reads the text and returns it as kept (stripped), or raises a
+    #: ``ValueError`` saying what is wrong (a formula's parser); ``high`` is its longest length.
+    check: Any = field(default=None, repr=False, compare=False)
 
     def __post_init__(self):
         if self.kind not in _KINDS:
@@ -96,6 +99,8 @@ class Hyperparameter:
             return "true or false"
         if self.kind == "choice":
             return "one of " + ", ".join(repr(c) for c in self.choices)
+        if self.kind == "text":
+            return f"text of at most {int(self.high)} characters"
         lo = "(" if self.low_open else "["
         hi = ")" if self.high_open else "]"
         what = "an integer" if self.kind == "int" else "a number"
@@ -137,6 +142,18 @@ class Hyperparameter:
             if isinstance(value, str) and value.strip() in self.choices:
                 return value.strip()
             raise ValueError(f"{name} must be {self.allowed}; got {shown(value)}")
+        if self.kind == "text":
+            if not isinstance(value, str):
+                raise ValueError(f"{name} must be text; got {shown(value)}")
+            if len(value) > self.high:
+                raise ValueError(f"{name} is {len(value)} characters long; at most {int(self.high)}")
+            text = " ".join(value.split())
+            if self.check is not None:
+                try:
+                    self.check(text)
+                except ValueError as err:
+                    raise ValueError(f"{name}: {err}") from None
+            return text
         # float or int
         number = as_float(value, strict)
         if number is None:

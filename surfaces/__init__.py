@@ -6,13 +6,19 @@ this registry lists them.  Adding a surface is one new module and one line in ``
 >>> import surfaces
 >>> surfaces.get("rosenbrock").value(1.0, 1.0)
 0.0
+
+A surface can also be typed as a formula (see ``surfaces._formula``):
+``surfaces.from_formula("sin(x)*cos(y) + 0.1*(x^2 + y^2)", domain=((-3, 3), (-3, 3)))``.
 """
 from surfaces import (ackley, beale, booth, goldstein_price, himmelblau, levi, long_valley, matyas,
                       mccormick, monkey_saddle, parabola, quadratic, rastrigin, rosenbrock, saddle,
                       six_hump_camel, styblinski_tang, three_hump_camel)
 from surfaces._base import Surface
+from surfaces import _formula
+from surfaces._formula import WINDOW as FORMULA_WINDOW
+from surfaces._formula import from_formula
 
-__all__ = ["Surface", "names", "get", "all_surfaces"]
+__all__ = ["Surface", "names", "get", "all_surfaces", "from_formula", "FORMULA_WINDOW"]
 
 _MODULES = (
     quadratic,
@@ -35,6 +41,8 @@ _MODULES = (
     monkey_saddle,
 )
 _REGISTRY = {module.SURFACE.name: module.SURFACE for module in _MODULES}
+#: Last: a surface the user types (its parameters are the formula and the window).
+_REGISTRY["formula"] = _formula.FORMULA
 
 
 def names() -> list[str]:

@@ -84,6 +84,12 @@ class Surface:
     #: or a function of the surface's parameters that returns them; the app gives them to the
     #: runs whose hyperparameters the user has not set.
     suggested: Any = field(default=None, repr=False, compare=False)
+    #: The text of a surface typed as a formula (``surfaces.from_formula``); ``None`` for the
+    #: built-in ones.
+    formula: str | None = None
+    #: For a family whose parameters change more than ``p`` (a typed formula: its text and its
+    #: window): ``rebuild(**values)`` makes the surface for checked parameter values.
+    rebuild: Callable[..., "Surface"] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self):
         if not self.values and self.parameters:
@@ -115,6 +121,8 @@ class Surface:
         """This surface with some parameters changed (validated; unknown names are errors)."""
         merged = {**dict(self.values), **values}
         checked = resolve(self.parameters, merged, f"surface {self.name!r}")
+        if self.rebuild is not None:
+            return self.rebuild(**checked)
         return replace(self, values=tuple(checked.items()))
 
     # -- evaluation (Python numbers or NumPy arrays) --------------------------------------------

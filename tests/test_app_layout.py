@@ -2,7 +2,9 @@
 hyperparameter of every registered optimizer (whatever is registered when the tests run)."""
 from __future__ import annotations
 
+import json
 import math
+import re
 
 import pytest
 
@@ -71,8 +73,10 @@ def test_lay002_every_hyperparameter_has_its_control(name):
 @pytest.mark.parametrize("name", surfaces.names())
 def test_lay003_surface_parameters_and_formula(name):
     config = state.default_config(name)
-    params = layout.surface_params(config)
-    assert len(params) == len(surfaces.get(name).parameters)
+    text = json.dumps(layout.surface_params(config), default=lambda o: o.to_plotly_json())
+    shown = set(re.findall(r'"id": \{"type": "hp(?:-text|-switch|-choice)?", "run": "surface", "name": "([a-z_]+)"\}',
+                           text))
+    assert shown == {h.name for h in surfaces.get(name).parameters}, "a control for each parameter (a window folded)"
     info = layout.surface_info(surfaces.get(name))
     assert info[0].mathjax is True and surfaces.get(name).latex in info[0].children
 

@@ -42,7 +42,8 @@ _registered = False
 
 
 def _param_inputs():
-    return [Input({"type": kind, "run": ALL, "name": ALL}, "value") for kind in (ids.HP, "hp-switch", "hp-choice")]
+    return [Input({"type": kind, "run": ALL, "name": ALL}, "value")
+            for kind in (ids.HP, "hp-switch", "hp-choice", ids.HP_TEXT)]
 
 
 def _safe(alert_key: str, open_key: str):
@@ -106,7 +107,7 @@ def _static_values(config: Config) -> dict:
 
 def _controls_from(values: dict) -> controller.Controls:
     params = {}
-    for group in ("hp", "switches", "choices"):
+    for group in ("hp", "switches", "choices", "texts"):
         for item in ctx.args_grouping.get(group, []) or []:
             cid = item.get("id") if isinstance(item, dict) else getattr(item, "id", None)
             value = item.get("value") if isinstance(item, dict) else getattr(item, "value", None)
@@ -243,7 +244,14 @@ def _apply(values: dict, stored: Any) -> dict:
                 runs_patch[i] = layout.run_card(run)
 
     surface_changed = kind == ids.SURFACE_SELECT or (
-        kind in (ids.HP, "hp-switch", "hp-choice") and isinstance(trigger, dict) and trigger.get("run") == ids.SURFACE_OWNER)
+        kind in (ids.HP, "hp-switch", "hp-choice", ids.HP_TEXT) and isinstance(trigger, dict)
+        and trigger.get("run") == ids.SURFACE_OWNER)
+    if surface_changed and kind != ids.SURFACE_SELECT and config.surface_params != current.surface_params:
+        # a typed formula's text or window: its formula as typeset, and a start the window moved
+        out["surface_info"] = layout.surface_info(config.surface_obj())
+        if config.start != current.start:
+            out["start_x"], out["start_y"] = config.start
+            outcome.invalid -= {"start_x", "start_y"}
     if runs_patch is None and surface_changed:
         # the runs the app set up were suited to the new surface: their cards must show it, or
         # the next change would read the old values back
@@ -259,9 +267,11 @@ def _apply(values: dict, stored: Any) -> dict:
     if runs_patch is not None:
         out["runs"] = runs_patch
         out["hp_invalid"] = _no_updates(ctx.outputs_grouping["hp_invalid"])
+        out["text_invalid"] = _no_updates(ctx.outputs_grouping["text_invalid"])
         out["cond_invalid"] = _no_updates(ctx.outputs_grouping["cond_invalid"])
     else:
-        for key, invalid in (("hp_invalid", outcome.invalid_params), ("cond_invalid", outcome.invalid_conditions)):
+        for key, invalid in (("hp_invalid", outcome.invalid_params), ("text_invalid", outcome.invalid_params),
+                             ("cond_invalid", outcome.invalid_conditions)):
             out[key] = [
                 (item["id"]["run"], item["id"]["name"]) in invalid for item in ctx.outputs_grouping[key]
             ] if isinstance(ctx.outputs_grouping.get(key), list) else no_update
@@ -287,7 +297,7 @@ def _full_panel(config: Config, shown: Config) -> dict:
     out["runs"] = [layout.run_card(r) for r in config.runs] if config.runs != shown.runs else no_update
     same_surface = (config.surface, config.surface_params) == (shown.surface, shown.surface_params)
     out["surface_params"] = no_update if same_surface else layout.surface_params(config)
-    out["surface_info"] = no_update if config.surface == shown.surface else layout.surface_info(config.surface_obj())
+    out["surface_info"] = no_update if same_surface else layout.surface_info(config.surface_obj())
     same_schedule = (config.schedule, config.schedule_params) == (shown.schedule, shown.schedule_params)
     out["schedule_params"] = no_update if same_schedule else layout.schedule_params(config)
     out["invalid"] = {k: False for k in _INVALID_IDS}
@@ -350,7 +360,7 @@ def _legend(views: list[figures.RunView], config: Config):
                                title="The update reached its limit: see the message above the views.", **named)
         else:
             final = float(values_of(traj)[-1])
-            shown = f"< 1e-15" if log and final <= 1e-15 * max(1.0, abs(surface.minimum_value or 0.0)) \
+            shown = "< 1e-15" if log and final <= 1e-15 * max(1.0, abs(surface.minimum_value or 0.0)) \
                 else f"= {final:.3g}"
             status = html.Span(f"final {title} {shown}", className="legend-status",
                                title=f"after {traj.steps:,} steps", **named)
@@ -393,7 +403,8 @@ def render_outputs(config: Config, step: Any, rendered: Any) -> dict:
     out["render"] = {"key": key, "contour": n_static + len(contour_runs), "surface3d": n_static + len(surface_runs)}
     out["loss"] = figures.loss_figure(surface, views, step, config.lossx)
     out["distance"] = figures.distance_figure(surface, views, step, config.lossx)
-    out["distance_note"] = "" if surface.minima else "no minimum on this surface"
+    out["distance_note"] = "" if surface.minima else ("its minima are not known" if surface.formula is not None
+                                                      else "no minimum on this surface")
     out["loss_note"] = figures.loss_values(surface)[3]
     out["slider_max"] = config.steps
     out["slider_marks"] = layout.step_marks(config.steps)
@@ -570,7 +581,7 @@ def register() -> None:
     _registered = True
     export_panel.register()
 
-    hp_in, switch_in, choice_in = _param_inputs()
+    hp_in, switch_in, choice_in, text_in = _param_inputs()
 
     @dash.callback(
         output=dict(
@@ -582,6 +593,7 @@ def register() -> None:
             **{k: Output(cid, prop) for k, (cid, prop) in _STATIC_OUTPUTS.items()},
             invalid={k: Output(cid, "invalid") for k, cid in _INVALID_IDS.items()},
             hp_invalid=Output({"type": ids.HP, "run": ALL, "name": ALL}, "invalid"),
+            text_invalid=Output({"type": ids.HP_TEXT, "run": ALL, "name": ALL}, "invalid"),
             cond_invalid=Output({"type": ids.COND, "run": ALL, "name": ALL}, "invalid"),
             url_alert=Output(ids.URL_ALERT, "children"),
             url_alert_open=Output(ids.URL_ALERT, "is_open"),
@@ -598,7 +610,7 @@ def register() -> None:
         inputs=dict(
             search=Input(ids.URL, "search"),
             **{k: Input(cid, prop) for k, (cid, prop) in _STATIC_OUTPUTS.items()},
-            hp=hp_in, switches=switch_in, choices=choice_in,
+            hp=hp_in, switches=switch_in, choices=choice_in, texts=text_in,
             conditions=Input({"type": ids.COND, "run": ALL, "name": ALL}, "value"),
             optimizers=Input({"type": ids.RUN_OPTIMIZER, "run": ALL}, "value"),
             add=Input(ids.ADD_RUN_BUTTON, "n_clicks"),

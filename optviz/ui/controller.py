@@ -80,6 +80,14 @@ def _params(hps, current: tuple, given: Mapping[str, Any], owner: str, label: st
     return tuple((h.name, values.get(h.name, h.default)) for h in hps)
 
 
+SURFACE = "surface"   # the owner of the surface's parameters in Controls.params
+
+
+def _within(point, bounds) -> bool:
+    (xlo, xhi), (ylo, yhi) = bounds
+    return xlo <= point[0] <= xhi and ylo <= point[1] <= yhi
+
+
 def apply_controls(config: Config, controls: Controls, *, skip: frozenset = frozenset()) -> Outcome:
     """``config`` updated with every valid value in ``controls``; invalid ones are reported and
     leave the configuration as it was.  Fields named in ``skip`` are not read (a structural
@@ -89,9 +97,19 @@ def apply_controls(config: Config, controls: Controls, *, skip: frozenset = froz
     surface = c.surface_obj()
 
     if "surface_params" not in skip:
-        c = replace(c, surface_params=_params(surface.parameters, c.surface_params, controls.params, "surface",
-                                              f"{surface.title}", out))
-        surface = c.surface_obj()
+        given = _params(surface.parameters, c.surface_params, controls.params, "surface", f"{surface.title}", out)
+        try:
+            changed = replace(c, surface_params=given)
+            new_surface = changed.surface_obj()
+        except ValueError as err:   # valid one by one, not together: a typed formula's window
+            moved = {(SURFACE, k) for (k, v), (_, old) in zip(given, c.surface_params) if v != old}
+            out.invalid_params |= moved
+            out.messages.append(f"{surface.title}: {err}. Still using the window it had.")
+        else:
+            if new_surface.domain != surface.domain and not _within(c.start, start_bounds(new_surface)):
+                # the window moved away from the start: the new window's own start, not the boxes'
+                changed, skip = replace(changed, start=tuple(new_surface.start)), skip | {"start"}
+            c, surface = changed, new_surface
 
     if "start" not in skip:
         x, y = c.start

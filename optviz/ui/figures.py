@@ -149,6 +149,14 @@ def _grid(name: str, values: tuple, n: int):
 
 
 @cache.memoize
+def _undefined(name: str, values: tuple, n: int) -> np.ndarray:
+    """Where the surface is not defined on :func:`_grid`'s points (``nan``: a typed formula's log
+    of a negative number, say), as opposed to overflowing (``inf``)."""
+    surface = surfaces.get(name, **dict(values)) if values else surfaces.get(name)
+    return np.isnan(surface.grid(n)[2])
+
+
+@cache.memoize
 def _transform_params(name: str, values: tuple) -> tuple[bool, float, float]:
     """``(log, floor, eps)`` of the map's level transform for one surface (cached)."""
     surface = surfaces.get(name, **dict(values)) if values else surfaces.get(name)
@@ -414,8 +422,11 @@ def contour_figure(surface: surfaces.Surface, runs: Sequence[RunView], start, st
     xs, ys, _ = _grid(*surface_key(surface), CONTOUR_GRID)
     T, contours, tickvals, ticktext = _map_levels(surface)
     log = _transform_params(*surface_key(surface))[0]
-    contour = _trace("contour", 
-        x=_f32(xs), y=_f32(ys), z=_f32(np.where(np.isfinite(T), T, np.nanmax(T) if np.isfinite(T).any() else 0)),
+    # values too large to draw take the top colour; where f is undefined the map stays blank
+    high = np.nanmax(T[np.isfinite(T)]) if np.isfinite(T).any() else 0.0
+    z = np.where(_undefined(*surface_key(surface), CONTOUR_GRID), np.nan, np.where(np.isfinite(T), T, high))
+    contour = _trace("contour",
+        x=_f32(xs), y=_f32(ys), z=_f32_gaps(z),
         contours=dict(coloring="fill", showlines=True, **contours), autocontour=False,
         line=dict(width=0.6, color="rgba(40,60,80,0.35)"), colorscale=MAP_COLORSCALE,
         colorbar=dict(title=dict(text="f (log scale)" if log else "f", side="right"), tickvals=tickvals,
@@ -701,7 +712,8 @@ def loss_values(surface: surfaces.Surface):
             return (lambda t: np.maximum(t.loss, floor)), "f", True, "f on a log scale (its minimum is 0)"
         return (lambda t: np.maximum(t.loss - fstar, floor)), "f − f*", True, \
             f"the gap to the minimum value f* = {fstar:.6g}, on a log scale"
-    return (lambda t: t.loss), "f", False, "f on a linear scale: this surface has no minimum"
+    why = "its minima are not known" if surface.formula is not None else "this surface has no minimum"
+    return (lambda t: t.loss), "f", False, f"f on a linear scale: {why}"
 
 
 def loss_figure(surface: surfaces.Surface, runs: Sequence[RunView], step: int = 0, xaxis: str = "step") -> go.Figure:
@@ -717,8 +729,10 @@ def distance_figure(surface: surfaces.Surface, runs: Sequence[RunView], step: in
     if not surface.minima:
         fig = _figure([], _base_layout(
             xaxis=dict(visible=False), yaxis=dict(visible=False), margin=dict(l=16, r=16, t=16, b=16),
-            annotations=[dict(text=f"{surface.title} has no minimum (it is unbounded below),<br>"
-                                   "so there is no distance to one.", showarrow=False, xref="paper",
+            annotations=[dict(text=("The minima of a typed formula are not known,<br>so there is no distance to "
+                                    "measure." if surface.formula is not None else
+                                    f"{surface.title} has no minimum (it is unbounded below),<br>"
+                                    "so there is no distance to one."), showarrow=False, xref="paper",
                               yref="paper", x=0.5, y=0.5, font=dict(size=16, color="#555"))]))
         return fig
 

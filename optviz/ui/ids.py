@@ -91,6 +91,7 @@ TUNE_REPORT = "tune-report"          # what tuning found
 
 # -- pattern-matching ids --------------------------------------------------------------------------
 HP = "hp"                # the exact value of a parameter (a run's hyperparameter, or the surface's /
+HP_TEXT = "hp-text"       # a parameter that is text (a typed formula), with the same "run" / "name" as HP
 HP_SLIDER = "hp-slider"  # schedule's own parameter, with "run" = SURFACE_OWNER / SCHEDULE_OWNER)
 HP_LOG_SLIDER = "hp-log-slider"
 RUN_OPTIMIZER = "run-optimizer"

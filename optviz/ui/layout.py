@@ -105,6 +105,17 @@ def param_controls(owner: str, hp: Hyperparameter, value: Any, *, label: str | N
             dbc.Select(id=choice_id, value=value, size="sm",
                        options=[{"label": c, "value": c} for c in hp.choices], className="param-select"),
         ], className="param-row param-choice")
+    if hp.kind == "text":   # a typed formula: applied on Enter (or when the box loses focus)
+        text_id = {"type": ids.HP_TEXT, "run": owner, "name": hp.name}
+        return html.Div([
+            html.Label(f"{name}(x, y) =" if hp.name == "f" else name, htmlFor=dom_id(text_id), className="param-label",
+                       title=title),
+            dbc.Input(id=text_id, type="text", value=value, debounce=True, size="sm", className="param-text",
+                      maxLength=int(hp.high), autoComplete="off"),
+            dbc.FormFeedback("Not used: see the message above.", type="invalid"),
+            html.Div(["Press Enter to draw it. ", hp.help, "."], id=f"{owner}-{hp.name}-help",
+                      className="param-help small text-muted"),
+        ], className="param-row param-text-row")
     spec = _slider_spec(hp)
     return html.Div([
         html.Label(name, htmlFor=dom_id(ids.hp(owner, hp.name)), className="param-label", title=title),
@@ -330,7 +341,16 @@ def surface_info(surface: surfaces.Surface):
 def surface_params(config: Config):
     surface = surfaces.get(config.surface)
     values = dict(config.surface_params)
-    return [param_controls(ids.SURFACE_OWNER, h, values.get(h.name, h.default)) for h in surface.parameters]
+    rows = [param_controls(ids.SURFACE_OWNER, h, values.get(h.name, h.default)) for h in surface.parameters
+            if h.name not in surfaces.FORMULA_WINDOW]
+    window = [param_controls(ids.SURFACE_OWNER, h, values.get(h.name, h.default)) for h in surface.parameters
+              if h.name in surfaces.FORMULA_WINDOW]
+    if window:   # a typed formula's window, folded: most formulas suit the default
+        (x0, x1), (y0, y1) = config.surface_obj().domain
+        summary = (f"window: x from {format_number(x0)} to {format_number(x1)}, "
+                   f"y from {format_number(y0)} to {format_number(y1)}")
+        rows.append(html.Details([html.Summary(summary), *window], className="more-params formula-window"))
+    return rows
 
 
 def schedule_info(name: str):

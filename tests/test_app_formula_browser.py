@@ -1,0 +1,65 @@
+"""Your own formula, in a headless Chromium: type one and press Enter, get a clear message for a
+bad one (the last good one stays), open a link with one, at a desktop's and a phone's size.
+Screenshots go to test-artifacts/ (look at them).
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+from dash.testing.wait import until
+
+from tests.test_app_browser import by_id, dom_id, open_page, open_sized, runs_of, screenshot, search_of, type_into, \
+    visible
+
+FORMULA_BOX = dom_id({"type": "hp-text", "run": "surface", "name": "f"})
+
+
+@pytest.fixture
+def app(dash_app):
+    return dash_app
+
+
+def map_z(duo):
+    return duo.driver.execute_script(
+        "const gd = document.querySelector('#contour-graph .js-plotly-plot');"
+        "return gd && gd._fullData.length ? JSON.stringify(Array.from(gd._fullData[0].z[40]).slice(0, 8)) : null")
+
+
+def test_formula001_type_a_formula_and_press_enter(dash_duo, app, artifacts):
+    open_page(dash_duo, app, "?surface=formula&steps=200&run=gd:lr=0.05&run=adam:lr=0.1", runs=2)
+    box = by_id(dash_duo, FORMULA_BOX)
+    assert box.get_attribute("value") == "sin(x)*cos(y) + 0.1*(x^2 + y^2)"
+    before, paths = map_z(dash_duo), {u: p["path"]["x"][-1] for u, p in runs_of(dash_duo).items()}
+    type_into(dash_duo, FORMULA_BOX, "(x^2 - 1)^2 + 0.5*y^2 + 0.2*x")
+    until(lambda: "f=(x%5E2%20-%201)%5E2" in search_of(dash_duo), 10, msg="the link never took the formula")
+    until(lambda: map_z(dash_duo) != before, 10, msg="the map was not redrawn")
+    until(lambda: {u: p["path"]["x"][-1] for u, p in runs_of(dash_duo).items()} != paths, 10)
+    screenshot(dash_duo, artifacts, "formula-typed.png")
+
+    good = search_of(dash_duo)
+    type_into(dash_duo, FORMULA_BOX, "2x + y")
+    until(lambda: visible(dash_duo, "#controls-alert"), 10, msg="a bad formula gave no message")
+    alert = dash_duo.find_element("#controls-alert").text
+    assert "column 2: missing operator before 'x'" in alert and "Still using (x^2 - 1)^2" in alert
+    until(lambda: "is-invalid" in by_id(dash_duo, FORMULA_BOX).get_attribute("class"), 5)
+    assert search_of(dash_duo) == good, "the link keeps the last good formula"
+    assert by_id(dash_duo, FORMULA_BOX).get_attribute("value") == "2x + y", "what was typed stays to be fixed"
+    screenshot(dash_duo, artifacts, "formula-refused.png")
+    assert dash_duo.get_logs() == []
+
+
+def test_formula002_a_link_with_a_formula_on_a_phone(dash_duo, app, artifacts):
+    """390 x 844: a formula undefined on the left half (log x) draws a blank region there, and a
+    run that walks into it is marked diverged; the page does not scroll sideways."""
+    open_sized(dash_duo, app, 390, 844, "?surface=formula:f=log(x)%2By^2,x_min=-1,x_max=3,y_min=-2,y_max=2"
+               "&start=2,1.5&steps=100&run=gd:lr=0.6", phone=True, runs=1)
+    z = json.loads(dash_duo.driver.execute_script(
+        "const gd = document.querySelector('#contour-graph .js-plotly-plot');"
+        "return JSON.stringify(Array.from(gd._fullData[0].z[80]))"))
+    assert z[0] is None and z[-1] is not None, "blank where log x is undefined, drawn where it is"
+    width = dash_duo.driver.execute_script("return document.documentElement.scrollWidth")
+    assert width <= 390, f"the page is {width} px wide on a 390 px phone"
+    dash_duo.driver.execute_script("document.getElementById('surface-params').scrollIntoView({block: 'center'})")
+    screenshot(dash_duo, artifacts, "formula-390x844.png")
+    assert dash_duo.get_logs() == []
