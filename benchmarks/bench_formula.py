@@ -10,13 +10,15 @@ alternative the issue names is compiling every formula with Numba.  This times, 
 
 1. ``surfaces.from_formula`` for a new formula (parse, sympy's derivatives, ``cse``, programs) and
    for one seen before, for a few formulas of different sizes;
-2. the work the app does for a surface once it has it: four runs of 300 steps (``simulate``) and
+2. the app's answer to a new formula (the surface, four runs, the four views, as JSON), cold and
+   seen before, beside a built-in surface;
+3. the work the app does for a surface once it has it: four runs of 300 steps (``simulate``) and
    the 200 x 200 grid of values the map draws, for Himmelblau typed out against the built-in
    (compiled) Himmelblau: the interpreter's cost per evaluation;
-3. the alternative: the same formulas' value, gradient and Hessian compiled with Numba (code
+4. the alternative: the same formulas' value, gradient and Hessian compiled with Numba (code
    printed by sympy from the parsed expression, never from the text), and the process's resident
    memory after compiling them;
-4. a stream of distinct formulas through ``from_formula`` with their four runs: time per formula
+5. a stream of distinct formulas through ``from_formula`` with their four runs: time per formula
    and resident memory before and after (the formula cache keeps at most 128).
 
 Each time is the best of ``--rounds``; resident memory is read from /proc/self/statm.
@@ -31,10 +33,14 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import numpy as np  # noqa: E402
+import plotly  # noqa: E402
 import sympy  # noqa: E402
 
 import optviz  # noqa: E402
 import surfaces  # noqa: E402
+from optviz import cache, links  # noqa: E402
+from optviz.links import quote_value  # noqa: E402
+from optviz.ui import callbacks  # noqa: E402
 from optviz.jit import PAIR_SIG, SCALAR_SIG, TRIPLE_SIG  # noqa: E402
 from surfaces import _formula  # noqa: E402
 
@@ -118,6 +124,25 @@ def main(argv=None) -> int:
         rows.append([label, len(text), instructions, fmt(t_new * 1e3), fmt(t_seen * 1e3, 3), fmt(t_runs * 1e3),
                      fmt(t_grid * 1e3), fmt((t_new + t_runs + t_grid) * 1e3)])
 
+    # what the server does when the box's Enter arrives: the configuration's surface, its four
+    # runs, the four views and Dash's JSON of the answer, cold (nothing cached) and seen before
+    app_rows = []
+    for label, link in (("Himmelblau, built in", "?surface=himmelblau&steps=300"),
+                        ("Himmelblau typed out", "?surface=formula:f=" + quote_value(FORMULAS["Himmelblau typed out"])
+                         + ",x_min=-5,x_max=5,y_min=-5,y_max=5&steps=300"),
+                        ("the long one", "?surface=formula:f=" + quote_value(FORMULAS["a long one"]) + "&steps=300")):
+        config = links.parse(link)[0]
+
+        def render(config=config, cold=True):
+            if cold:
+                cache.clear()
+                _formula._surface.cache_clear()
+                sympy.core.cache.clear_cache()
+            return len(plotly.io.json.to_json_plotly(callbacks.render_outputs(config, config.steps, None)))
+        size = render()
+        app_rows.append([label, fmt(best(render, args.rounds) * 1e3),
+                         fmt(best(lambda: render(cold=False), args.rounds) * 1e3), fmt(size / 1e3, 0)])
+
     built_in = surfaces.get("himmelblau")
     typed = surfaces.from_formula(FORMULAS["Himmelblau typed out"])
     reference = [["Himmelblau, built in (compiled)", fmt(best(lambda: four_runs(built_in), args.rounds) * 1e3),
@@ -149,6 +174,9 @@ def main(argv=None) -> int:
     print(f"\n## optviz formula benchmark ({time.strftime('%Y-%m-%d')})\n")
     print(table(["formula", "characters", "instructions", "new: parse + derivatives (ms)", "seen before (ms)",
                  f"4 runs x {STEPS} steps (ms)", "200 x 200 grid (ms)", "new formula to runs and map (ms)"], rows))
+    print("\nThe app's answer to a new formula (callbacks.render_outputs: surface, 4 runs of 300 steps, the four "
+          "views, JSON), in the server; the browser adds the transfer and Plotly's drawing:\n")
+    print(table(["surface", "new (ms)", "seen before (ms)", "answer (KB)"], app_rows))
     print("\nThe interpreter against compiled code, on the same surface:\n")
     print(table(["surface", f"4 runs x {STEPS} steps (ms)", "200 x 200 grid (ms)"], reference))
     print("\nThe alternative: each formula compiled with Numba (value, gradient, Hessian):\n")
