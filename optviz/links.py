@@ -61,7 +61,7 @@ import surfaces
 from optviz import schedules
 from optviz.config import Config, default_config, default_runs, format_number
 
-__all__ = ["parse", "serialize", "quote_value", "KEYS", "PAGE_KEYS"]
+__all__ = ["parse", "serialize", "quote_value", "read_named", "KEYS", "PAGE_KEYS"]
 
 KEYS = ("lesson", "surface", "start", "steps", "run", "noise", "seed", "schedule", "clip", "lossx", "reveal",
         "present")
@@ -75,7 +75,7 @@ def _short(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-def _named(value: str) -> tuple[str, dict[str, str], list[str]]:
+def read_named(value: str) -> tuple[str, dict[str, str], list[str]]:
     """``"name:a=1,b=2"`` -> ``("name", {"a": "1", "b": "2"}, problems)``."""
     name, _, rest = value.partition(":")
     given: dict[str, str] = {}
@@ -133,7 +133,7 @@ def to_data(search: Any) -> tuple[dict, list[str]]:
         data = _lesson_base(single["lesson"], given=single)
     for key, params_key in (("surface", "surface_params"), ("schedule", "schedule_params")):
         if key in single:
-            data[key], data[params_key], more = _named(single[key])
+            data[key], data[params_key], more = read_named(single[key])
             problems += more
     if "start" in single:
         parts = single["start"].split(",")
@@ -150,7 +150,7 @@ def to_data(search: Any) -> tuple[dict, list[str]]:
         data["runs"] = []
         for value in filter(str.strip, run_values):
             head, *own = value.split(";")
-            name, given, more = _named(head)
+            name, given, more = read_named(head)
             problems += more
             run: dict[str, Any] = {"optimizer": name, "hyperparameters": given}
             conditions = _conditions(own, value, problems)
@@ -184,7 +184,7 @@ def _conditions(parts: list[str], value: str, problems: list[str]) -> dict:
         elif key in out or (key == "schedule" and "schedule" in out):
             problems.append(f"{key!r} is given twice in run {_short(value)!r}; used the first.")
         elif key == "schedule":
-            out["schedule"], out["schedule_params"], more = _named(text)
+            out["schedule"], out["schedule_params"], more = read_named(text)
             problems += more
         elif key == "clip" and text.lower() in ("off", "none"):
             out["clip"] = None

@@ -26,7 +26,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 import surfaces
-from optviz import cache, grid, runner, settings
+from optviz import cache, grid, links, runner, settings
 from optviz.config import Config, Run, format_number, read_text
 from optviz.spec import Hyperparameter, OptimizerSpec, shown
 from optviz.ui import figures
@@ -297,19 +297,16 @@ def from_link(search: Any) -> tuple[str | None, dict, list[str]]:
     if not given:
         return None, {}, []
     problems = [f"{LINK_KEY} is given twice; used the first."] if len(given) > 1 else []
-    view, _, rest = given[0].partition(":")
-    view = view.strip()
+    view, given_values, more = links.read_named(given[0])   # view:name=value,... as the link's other keys
     if view not in TABS:
         return None, {}, problems + [f"explore must be one of {', '.join(TABS)} (then :name=value,...); got "
                                      f"{shown(view, 40)}; the panel stays closed."]
+    problems += [f"explore: {p}" for p in more]
     values: dict[str, Any] = {}
-    for item in filter(None, (part.strip() for part in rest.split(","))):
-        name, eq, value = item.partition("=")
-        name = name.strip()
-        if not eq or name not in LINK_FIELDS:
-            problems.append(f"explore: {shown(item, 40)} is not one of {', '.join(LINK_FIELDS)}=value; ignored it.")
+    for name, value in given_values.items():
+        if name not in LINK_FIELDS:
+            problems.append(f"explore: {shown(name, 40)} is not one of {', '.join(LINK_FIELDS)}; ignored it.")
             continue
-        value = value.strip()
         values[LINK_FIELDS[name]] = NO_AXIS if name == "y" and value == "none" else value
     return view, values, problems
 
