@@ -23,6 +23,7 @@ run that walks into it diverges cleanly.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import re
@@ -606,7 +607,7 @@ def _surface(text: str, window):
     program = compile_program(expr)
     program.setflags(write=False)
     (x0, x1), (y0, y1) = window
-    return Surface(
+    surface = Surface(
         name="formula", title="Your own formula", latex="f(x, y) = " + latex(text),
         value_fn=_value, gradient_fn=_gradient, hessian_fn=_hessian, domain=window,
         start=(float(f"{x0 + 0.2 * (x1 - x0):.4g}"), float(f"{y0 + 0.8 * (y1 - y0):.4g}")), minima=(),
@@ -618,6 +619,22 @@ def _surface(text: str, window):
         reference=("Gradient and Hessian by SymPy: A. Meurer et al., \"SymPy: symbolic computing in Python\", "
                    "PeerJ Computer Science 3:e103 (2017)."),
     )
+    return dataclasses.replace(surface, log_scale=_spans_decades(surface))
+
+
+def _spans_decades(surface) -> bool:
+    """Whether the map should space its levels by log10: when a linear scale would paint most of
+    the window in its lowest colour (a third of it below the lowest twentieth of the range), as
+    for Rosenbrock typed out; the built-in surfaces say so themselves (``log_scale``).  On the
+    built-ins this picks log for Rosenbrock, Beale, Matyas and Goldstein-Price, as they do, and
+    linear for every one that is linear; it misses Himmelblau and the long valley (a fifth and a
+    seventh of their windows in that lowest twentieth)."""
+    _, _, Z = surface.grid(48)
+    finite = Z[np.isfinite(Z)]
+    if finite.size < 16:
+        return False
+    lo, hi = float(finite.min()), float(finite.max())
+    return hi > lo and float(np.mean(finite < lo + 0.05 * (hi - lo))) > 1 / 3
 
 
 #: The registry's entry (``surfaces.get("formula", ...)``): the default formula and window.

@@ -176,3 +176,11 @@ def test_well_formed_formulas_evaluate_as_sympy_does(text):
         got = surface.value(px, py)
         if exact.imag == 0 and math.isfinite(exact.real) and abs(exact.real) < 1e12 and math.isfinite(got):
             assert got == pytest.approx(exact.real, rel=1e-9, abs=1e-9)
+
+
+def test_the_map_of_a_formula_spaces_its_levels_by_log_where_a_built_in_surface_would():
+    typed = surfaces.from_formula(ROSENBROCK, domain=surfaces.get("rosenbrock").domain)
+    assert typed.log_scale and not surfaces.from_formula("sin(x)*cos(y) + 0.1*(x^2 + y^2)").log_scale
+    for built_in in surfaces.all_surfaces():
+        if built_in.formula is None and built_in.name not in ("himmelblau", "long_valley"):
+            assert _formula._spans_decades(built_in) == built_in.log_scale, built_in.name
