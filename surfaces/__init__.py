@@ -10,9 +10,10 @@ this registry lists them.  Adding a surface is one new module and one line in ``
 A surface can also be typed as a formula (see ``surfaces._formula``):
 ``surfaces.from_formula("sin(x)*cos(y) + 0.1*(x^2 + y^2)", domain=((-3, 3), (-3, 3)))``.
 """
-from surfaces import (ackley, beale, booth, goldstein_price, himmelblau, levi, long_valley, matyas,
-                      mccormick, monkey_saddle, parabola, quadratic, rastrigin, rosenbrock, saddle,
-                      six_hump_camel, styblinski_tang, three_hump_camel)
+from surfaces import (ackley, beale, booth, goldstein_price, himmelblau, levi, linear_regression,
+                      logistic_regression, long_valley, matyas, mccormick, monkey_saddle, parabola, quadratic,
+                      rastrigin, rosenbrock, saddle, six_hump_camel, styblinski_tang, three_hump_camel,
+                      tiny_network)
 from surfaces._base import Surface
 from surfaces import _formula
 from surfaces._formula import WINDOW as FORMULA_WINDOW
@@ -39,6 +40,10 @@ _MODULES = (
     rastrigin,
     ackley,
     monkey_saddle,
+    # the losses of small real models, on data that ship with optviz (surfaces/data/)
+    linear_regression,
+    logistic_regression,
+    tiny_network,
 )
 _REGISTRY = {module.SURFACE.name: module.SURFACE for module in _MODULES}
 #: Last: a surface the user types (its parameters are the formula and the window).

@@ -692,7 +692,8 @@ def basins_note(run_label: str, surface: surfaces.Surface, result: grid.Basins) 
     text = (f"{run_label} from each of {len(result.xs)} × {len(result.ys)} starts over the window: the colour is "
             f"the minimum it ends at, darker the more steps it took to settle there.")
     if not result.minima:
-        text += " This surface lists no minima, so the map shows only which starts diverge and how long each ran."
+        text += (" The minima of a typed formula are not known" if surface.formula is not None else
+                 " This surface lists no minima") + ", so the map shows only which starts diverge and how long each ran."
     else:
         reached = sum(1 for c in counts if c)
         text += f" {reached} of {len(result.minima)} minima are reached"
