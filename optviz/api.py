@@ -47,7 +47,8 @@ import surfaces
 from optviz import grid as grid_module
 from optviz import optimizers, runner, schedules, settings
 from optviz.config import Config, start_bounds
-from optviz.options import CLIP, NOISE, SEED, STEPS
+from optviz.engine import batched_params
+from optviz.options import BATCH, CLIP, NOISE, SEED, STEPS
 from optviz.spec import STATUSES, STEPS_CAP, Hyperparameter, Trajectory
 
 __all__ = ["blueprint", "openapi", "ApiError"]
@@ -57,7 +58,8 @@ blueprint = flask.Blueprint("api", __name__, url_prefix="/api")
 #: Rows of a run's arrays written at once (here and in the data export).
 SLICE = 4096
 #: The keys of a trajectory request.
-REQUEST_KEYS = ("optimizer", "surface", "start", "steps", "hyperparameters", "noise", "seed", "schedule", "clip")
+REQUEST_KEYS = ("optimizer", "surface", "start", "steps", "hyperparameters", "noise", "seed", "schedule", "clip",
+                "batch_size")
 #: The keys of a sweep request, and of a basins request.
 SWEEP_KEYS = REQUEST_KEYS + ("grid", "tol")
 BASINS_KEYS = tuple(k for k in REQUEST_KEYS if k != "start") + ("resolution",)
@@ -176,6 +178,8 @@ def request_to_data(body: Any, keys: tuple[str, ...] = REQUEST_KEYS) -> tuple[di
     for key in ("start", "clip"):   # null: the surface's start, no clipping
         if body.get(key) is not None:
             data[key] = body[key]
+    if body.get("batch_size") is not None:   # the run's own minibatch (a run condition in the app)
+        data["runs"][0]["conditions"] = {"batch": body["batch_size"]}
     for key, params_key in (("surface", "surface_params"), ("schedule", "schedule_params")):
         value = body.get(key)
         if isinstance(value, Mapping):
@@ -194,6 +198,11 @@ def check_request(body: Any, keys: tuple[str, ...] = REQUEST_KEYS) -> Config:
     data, problems = request_to_data(body, keys)
     config, more = Config.from_data(data, strict=True)
     problems += more
+    if isinstance(body, Mapping) and body.get("batch_size") is not None and not more:
+        try:   # only on the loss of a model on data, and at most its number of points
+            batched_params(config.surface_obj(), body["batch_size"])
+        except ValueError as err:
+            problems.append(str(err))
     if problems:
         raise ApiError(400, " ".join(p if p.endswith(".") else p + "." for p in problems), problems)
     return config
@@ -398,6 +407,11 @@ def _request_schema() -> dict:
                   "oneOf": [{"type": "null"}, {"type": "array", "items": {"type": "number"}, "minItems": 2,
                                                 "maxItems": 2}]},
         "steps": value_schema(STEPS), "noise": value_schema(NOISE), "seed": value_schema(SEED),
+        "batch_size": {"type": "integer", "minimum": 1, "maximum": int(BATCH.high),
+                       "description": ("On the loss of a model on data (linear_regression, logistic_regression, "
+                                       "tiny_network): each gradient is that of a random minibatch of this many "
+                                       "points, at most the data's size (200), drawn from the seed. Refused on "
+                                       "other surfaces.")},
         "clip": {"description": f"Gradient norm clip; null for none. Allowed: {CLIP.allowed}.",
                  "oneOf": [{"type": "null"}, value_schema(CLIP)]},
         "schedule": {"oneOf": [{"type": "null"},

@@ -33,7 +33,7 @@ from typing import Any, Mapping
 
 import surfaces
 from optviz import optimizers, schedules
-from optviz.options import CLIP, NOISE, SEED, STEPS
+from optviz.options import BATCH, CLIP, NOISE, SEED, STEPS
 from optviz.spec import Hyperparameter, as_float, shown
 
 __all__ = ["Config", "Run", "MAX_RUNS", "LOSS_AXES", "KEYS", "RUN_KEYS", "CONDITION_KEYS", "STEPS", "NOISE", "SEED",
@@ -50,7 +50,7 @@ KEYS = ("lesson", "surface", "surface_params", "start", "steps", "noise", "seed"
         "clip", "lossx", "reveal", "present", "runs")
 RUN_KEYS = ("optimizer", "hyperparameters", "uid", "color", "conditions", "auto")
 #: The conditions a run may set for itself (``schedule_params`` goes with ``schedule``).
-CONDITION_KEYS = ("noise", "seed", "schedule", "schedule_params", "clip")
+CONDITION_KEYS = ("noise", "seed", "batch", "schedule", "schedule_params", "clip")
 
 #: The surface the app opens on: the first of these that is registered.
 _PREFERRED_SURFACES = ("rosenbrock", "beale")
@@ -233,9 +233,12 @@ class Config:
         """The keyword arguments of ``run``'s ``optviz.simulate`` but its hyperparameters: the
         shared conditions, overridden by the run's own."""
         own = dict(run.conditions) if run is not None else {}
-        return dict(start=self.start, steps=self.steps, noise=own.get("noise", self.noise),
-                    seed=own.get("seed", self.seed), clip=own.get("clip", self.clip),
-                    schedule=self.schedule_arg(run))
+        out = dict(start=self.start, steps=self.steps, noise=own.get("noise", self.noise),
+                   seed=own.get("seed", self.seed), clip=own.get("clip", self.clip),
+                   schedule=self.schedule_arg(run))
+        if "batch" in own and self.surface_obj().data_size:   # a minibatch: only on the loss of a model
+            out["batch_size"] = min(own["batch"], self.surface_obj().data_size)
+        return out
 
     def run(self, uid: str) -> Run | None:
         return next((r for r in self.runs if r.uid == uid), None)
@@ -448,14 +451,14 @@ def _conditions(given: Any, owner: str, problems: Problems, strict: bool) -> tup
     if given is None:
         return ()
     if not isinstance(given, Mapping):
-        problems.add(f"{owner}: conditions must be an object of noise, seed, schedule, clip; got {shown(given)}",
+        problems.add(f"{owner}: conditions must be an object of noise, seed, batch, schedule, clip; got {shown(given)}",
                      "used the shared ones")
         return ()
     out: dict[str, Any] = {}
     for key in given:
         if key not in CONDITION_KEYS:
             problems.add(f"{owner}: unknown condition {shown(key)} (known: {', '.join(CONDITION_KEYS)})", "ignored it")
-    for hp in (NOISE, SEED):
+    for hp in (NOISE, SEED, BATCH):
         if given.get(hp.name) is not None:
             try:
                 out[hp.name] = validate_value(hp, given[hp.name], strict)

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 import surfaces
+from surfaces import _data
 from optviz import optimizers, schedules
 from optviz.kernels import (DIVERGED, N_COUNTS, N_OPTS, OPT_BOUND, OPT_CLIP, OPT_DEADLINE, OPT_NOISE, OPT_SCHEDULE,
                             OPT_SCHEDULE_A, OPT_SCHEDULE_B, OPT_SEED, OPT_WORK_LIMIT)
@@ -126,7 +127,7 @@ def _kept(outputs, keep: int):
     (a run that stopped early, or a buffer rounded up to huge pages) they are copied into a
     buffer of their own, so a cached run holds only what it shows."""
     xy, loss, counts, state = outputs
-    rows, width = len(loss), state.shape[1]
+    width = state.shape[1]
     if 5 * keep * (_FIXED_COLUMNS + width) * 8 >= 4 * loss.base.nbytes:
         return xy[:keep], loss[:keep], counts[:keep], state[:keep]
     own = _carve(np.empty(keep * (_FIXED_COLUMNS + width)), keep, width)
@@ -135,8 +136,26 @@ def _kept(outputs, keep: int):
     return own
 
 
+def batched_params(surface: surfaces.Surface, batch_size: Any = None) -> np.ndarray:
+    """The parameter array ``p`` a run of ``surface`` uses: with ``batch_size`` (on the loss of a
+    model on data), each gradient is that of ``batch_size`` points drawn without replacement
+    from the run's generator (seeded by ``seed``, as gradient noise is)."""
+    p = surface.params
+    if batch_size is None:
+        return p
+    if not surface.data_size:
+        models = ", ".join(s.name for s in surfaces.all_surfaces() if s.data_size)
+        raise ValueError(f"batch_size needs the loss of a model on data ({models}); {surface.name} has no data")
+    number = as_float(batch_size, strict=True)
+    if number is None or number != int(number) or not 1 <= number <= surface.data_size:
+        raise ValueError(f"batch_size must be an integer from 1 to {surface.data_size} (the number of points of "
+                         f"{surface.name}'s data); got {shown(batch_size)}")
+    p[_data.BATCH] = number
+    return p
+
+
 def simulate(optimizer, surface, *, start=None, steps=200, noise=0.0, seed=0, clip=None, schedule=None,
-             work_limit=None, time_limit=None, **hyperparameters) -> Trajectory:
+             work_limit=None, time_limit=None, batch_size=None, **hyperparameters) -> Trajectory:
     """Run ``optimizer`` on ``surface`` for ``steps`` steps from ``start``.
 
     ``optimizer`` and ``surface`` are ids (see ``optviz.optimizers.names()`` and
@@ -147,8 +166,11 @@ def simulate(optimizer, surface, *, start=None, steps=200, noise=0.0, seed=0, cl
     ``work_limit`` bounds the work, in units of about one evaluation (see
     :mod:`optviz.kernels`): the run stops once it has spent that much, with
     ``status == "work_limit"``.  ``time_limit`` (seconds of this thread's CPU time) stops it on
-    the clock instead, with ``status == "time_limit"`` (Linux only).  Remaining keywords are the optimizer's hyperparameters; those
-    not given take the spec's defaults.
+    the clock instead, with ``status == "time_limit"`` (Linux only).  ``batch_size``, on the loss
+    of a model on data (``linear_regression``, ...), makes each gradient that of a random
+    minibatch of that many points (the same ``seed``, the same batches); the loss recorded is the
+    whole data set's.  Remaining keywords are the optimizer's hyperparameters; those not given
+    take the spec's defaults.
 
     A run that diverges (non-finite iterate or loss, or one that leaves a generous bound) stops
     there and is returned with ``diverged=True`` and its finite prefix.  Bad input raises
@@ -164,8 +186,9 @@ def simulate(optimizer, surface, *, start=None, steps=200, noise=0.0, seed=0, cl
     opts[OPT_BOUND] = bound(surf, x0, y0)
     opts[OPT_DEADLINE] = time.thread_time_ns() + seconds * 1e9 if seconds < math.inf else math.inf
 
+    p = batched_params(surf, batch_size)
     outputs = _outputs(n + 1, max(len(spec.state), 1))
-    done, status = spec.kernel(*surf.functions, surf.params, x0, y0, n, spec.encode(values), opts, *outputs)
+    done, status = spec.kernel(*surf.functions, p, x0, y0, n, spec.encode(values), opts, *outputs)
     # (0, DIVERGED) is also how a kernel reports that its first step diverged from a good start
     if done == 0 and status == DIVERGED and not math.isfinite(surf.value(x0, y0)):
         raise ValueError(f"the start ({x0:g}, {y0:g}) is outside the region where {surf.name!r} is finite")

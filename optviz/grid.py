@@ -32,10 +32,11 @@ import numpy as np
 
 import surfaces
 from optviz import drivers
+from surfaces import _data
 from optviz.drivers import DIVERGED_MINIMUM as DIVERGES
 from optviz.drivers import DONE, MINIMUM, SETTLED, STATUS, TO_TOL, WORK
 from optviz.drivers import NO_MINIMUM as NONE
-from optviz.engine import BOUND_FACTOR, _optimizer, _start, _surface, run_options, simulate
+from optviz.engine import BOUND_FACTOR, _optimizer, _start, _surface, batched_params, run_options, simulate
 from optviz.jit import KERNEL_SIGNATURE, PAIR_FN, SCALAR_FN, TRIPLE_FN, compiled, first_class, params_t, thread_cpu_ns, types
 from optviz.kernels import (DIVERGED, N_COUNTS, OPT_BOUND, OPT_CLIP, OPT_DEADLINE, OPT_NOISE, OPT_SEED,
                             OPT_WORK_LIMIT, TIME_LIMIT)
@@ -133,7 +134,8 @@ class _Cells:
 
 
 def _run(spec: OptimizerSpec, surf: surfaces.Surface, starts: np.ndarray, hps: np.ndarray, steps: int,
-         opts: np.ndarray, seeds: np.ndarray, *, tol: float, radius: float, time_limit: float = math.inf) -> _Cells:
+         opts: np.ndarray, seeds: np.ndarray, *, tol: float, radius: float, time_limit: float = math.inf,
+         batch_size=None) -> _Cells:
     n = len(starts)
     if opts[OPT_WORK_LIMIT] == math.inf and n * max(steps, 1) > CELL_STEPS_CAP:
         raise ValueError(f"a grid of {n:,} runs x {steps:,} steps is too large: at most {CELL_STEPS_CAP:,} "
@@ -145,17 +147,20 @@ def _run(spec: OptimizerSpec, surf: surfaces.Surface, starts: np.ndarray, hps: n
     f_star = surf.minimum_value if surf.minimum_value is not None else math.nan
     minima = np.asarray(surf.minima, dtype=np.float64).reshape(-1, 2)
     final_xy, final_loss, out = np.empty((n, 2)), np.empty(n), np.empty((6, n), dtype=np.int64)
-    blocked = _blocked_kernel(spec, surf, hps, steps, opts, seeds, radius=radius if len(minima) else 0.0)
+    p = batched_params(surf, batch_size)   # each cell's kernel seeds its own batches, as simulate does
+    minibatch = surf.data_size and p[_data.BATCH] < surf.data_size
+    blocked = None if minibatch else _blocked_kernel(spec, surf, hps, steps, opts, seeds,
+                                                     radius=radius if len(minima) else 0.0)
     kernel = first_class(spec.kernel)
     width = len(spec.state)
 
     def work(lo, hi):
         if lo < hi and blocked is not None:
-            blocked(surf.params, starts[lo:hi], hps[lo:hi], steps, opts, bounds[lo:hi], f_star, tol, minima, radius,
+            blocked(p, starts[lo:hi], hps[lo:hi], steps, opts, bounds[lo:hi], f_star, tol, minima, radius,
                     final_xy[lo:hi], final_loss[lo:hi], out[:, lo:hi])
         elif lo < hi:
             rows = [np.array(a[lo:hi], order="C") for a in (starts, hps, seeds)]   # writable copies of the views
-            _cells(kernel, *surf.functions, surf.params, rows[0], rows[1], steps, width, opts, rows[2], bounds[lo:hi],
+            _cells(kernel, *surf.functions, p, rows[0], rows[1], steps, width, opts, rows[2], bounds[lo:hi],
                    f_star, tol, minima, radius, final_xy[lo:hi], final_loss[lo:hi], out[:, lo:hi])
 
     # interleaved halves would balance better, but contiguous slices keep every array a view
@@ -298,7 +303,7 @@ def _axis(spec: OptimizerSpec, name: Any, values: Any) -> np.ndarray:
 
 
 def sweep(optimizer, surface, *, grid: Mapping[str, Sequence[float]], start=None, steps=200, tol=1e-6, noise=0.0,
-          seed=0, clip=None, schedule=None, work_limit=None, time_limit=None, **fixed) -> Sweep:
+          seed=0, clip=None, schedule=None, work_limit=None, time_limit=None, batch_size=None, **fixed) -> Sweep:
     """Run ``optimizer`` on ``surface`` for every combination of the values in ``grid`` (one or
     two hyperparameter names mapped to lists of values); the other hyperparameters are ``fixed``
     or the spec's defaults.  Every cell equals ``simulate`` with the same settings.
@@ -337,7 +342,8 @@ def sweep(optimizer, surface, *, grid: Mapping[str, Sequence[float]], start=None
         hps[:, column] = m.ravel()
     starts = np.broadcast_to(np.array([x0, y0]), (len(hps), 2))   # every cell's the same
     seeds = np.broadcast_to(opts[OPT_SEED], len(hps))
-    cells = _run(spec, surf, starts, hps, n, opts, seeds, tol=tolerance, radius=0.0, time_limit=seconds)
+    cells = _run(spec, surf, starts, hps, n, opts, seeds, tol=tolerance, radius=0.0, time_limit=seconds,
+                 batch_size=batch_size)
     return Sweep(
         optimizer=spec.name, surface=surf.name, names=names, values=axes,
         fixed={k: v for k, v in values.items() if k not in names}, steps=n, tol=tolerance,
@@ -373,7 +379,7 @@ class Basins:
 
 
 def basins(optimizer, surface, *, resolution=64, steps=500, domain=None, noise=0.0, seed=0, clip=None,
-           schedule=None, work_limit=None, time_limit=None, **hyperparameters) -> Basins:
+           schedule=None, work_limit=None, time_limit=None, batch_size=None, **hyperparameters) -> Basins:
     """The basin map of ``optimizer`` on ``surface``: one run from each start of a grid of
     ``resolution`` x ``resolution`` points spanning ``domain`` (default: the surface's window),
     each equal to ``simulate`` from that start.  A run reaches a minimum when its last iterate is
@@ -393,7 +399,8 @@ def basins(optimizer, surface, *, resolution=64, steps=500, domain=None, noise=0
     seeds = np.broadcast_to(opts[OPT_SEED], len(starts))
     radius = REACH_FRACTION * math.hypot(x1 - x0, y1 - y0)
     tol = 0.0
-    cells = _run(spec, surf, starts, hps, n, opts, seeds, tol=tol, radius=radius, time_limit=seconds)
+    cells = _run(spec, surf, starts, hps, n, opts, seeds, tol=tol, radius=radius, time_limit=seconds,
+                 batch_size=batch_size)
     shape = (resolution, resolution)
     return Basins(
         optimizer=spec.name, surface=surf.name, hyperparameters=values, xs=xs, ys=ys, minima=tuple(surf.minima),

@@ -213,6 +213,23 @@ _LESSONS = (
                   "now gets this tiny noise and leaves the saddle too, within about 50 steps."),
     ),
     Lesson(
+        name="minibatch",
+        title="Minibatch noise is not Gaussian noise",
+        link=("?surface=linear_regression&start=-0.5,2&steps=800"
+              "&run=gd:lr=0.2;seed=3;batch=8&run=gd:lr=0.2;noise=0.224;seed=3"),
+        caption=("Both runs are gradient descent on the loss of a line fitted to 200 points, with gradients "
+                 "that are wrong by the same amount on average: the first uses a random batch of 8 points at "
+                 "each step, the second the whole data set plus Gaussian noise of σ = 0.224 per component, "
+                 "the root-mean-square error of an 8-point batch at the minimum. A batch's error has the "
+                 "shape of the curvature, large across this narrow valley and almost nothing along it, so "
+                 "the first run jitters in a small cloud around the minimum. Gaussian noise pushes as hard "
+                 "along the valley's nearly flat floor as across it, and the floor barely pushes back: over "
+                 "the last 400 steps the second run strays about ten times further along the valley, while "
+                 "across it both stay as close."),
+        try_next=("Give the first run a batch of 200, the whole data set: its gradients are then exact, and "
+                  "it settles on the minimum (within 1e-4 by step 800)."),
+    ),
+    Lesson(
         name="clipping",
         title="Gradient clipping on a steep wall",
         link=("?surface=goldstein_price&start=-1.5,-1.5&steps=400"

@@ -22,7 +22,8 @@ key            value                                               when absent
                empty ``run=`` means "no runs"; then, after
                ``;``, the run's own conditions:
                ``;noise=0.5;seed=3;schedule=cosine:end_factor=0.1;clip=5``
-               (``clip=off``: none for this run)
+               (``clip=off``: none for this run; ``batch=8``:
+               minibatches, on the loss of a model on data)
 ``noise``      gradient noise standard deviation, >= 0             0
 ``seed``       integer seed of the noise                           0
 ``schedule``   ``name`` or ``name:param=value,...``, e.g.          constant

@@ -41,7 +41,7 @@ def run_key(config: Config, run: Run) -> tuple:
     kwargs = config.simulate_kwargs(run)
     schedule = tuple(sorted(kwargs["schedule"].items())) if kwargs["schedule"] else None
     return ("run", run.optimizer, config.surface, config.surface_params, run.hyperparameters, tuple(config.start),
-            config.steps, kwargs["noise"], kwargs["seed"], kwargs["clip"], schedule)
+            config.steps, kwargs["noise"], kwargs["seed"], kwargs["clip"], schedule, kwargs.get("batch_size"))
 
 
 def trajectory(config: Config, run: Run, work_limit: int | None = None, time_limit: float | None = None) -> Trajectory:

@@ -87,6 +87,9 @@ class Surface:
     #: The text of a surface typed as a formula (``surfaces.from_formula``); ``None`` for the
     #: built-in ones.
     formula: str | None = None
+    #: For the loss of a model on data (``surfaces._data``): how many points; its gradient may then
+    #: be a minibatch's (``optviz.simulate(..., batch_size=...)``).  0 for an analytic surface.
+    data_size: int = 0
     #: For a family whose parameters change more than ``p`` (a typed formula: its text and its
     #: window): ``rebuild(**values)`` makes the surface for checked parameter values.
     rebuild: Callable[..., "Surface"] | None = field(default=None, repr=False, compare=False)

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
+from optviz.jit import jit
+
 DATA = Path(__file__).resolve().parent / "data"
 
 
@@ -15,9 +17,26 @@ def load(name: str) -> np.ndarray:
     return np.loadtxt(DATA / f"{name}.csv", delimiter=",", skiprows=1, dtype=np.float64)
 
 
+#: Where a model surface's ``p`` holds the batch size (``p[0]`` is the number of points ``n``,
+#: the columns of the data follow from ``p[COLUMNS]``).
+BATCH, COLUMNS = 1, 2
+
+
 def packed(data: np.ndarray) -> np.ndarray:
-    """The parameter array ``p`` of a model surface: ``[n, column 0 ..., column 1 ..., ...]``."""
-    return np.ascontiguousarray(np.concatenate([[float(len(data))], data.T.ravel()]))
+    """The parameter array ``p`` of a model surface: ``[n, batch, column 0 ..., column 1 ...]``,
+    the batch size ``n`` (the whole data set: exact gradients; see :func:`batch_of`)."""
+    return np.ascontiguousarray(np.concatenate([[float(len(data)), float(len(data))], data.T.ravel()]))
+
+
+@jit
+def batch_of(p):
+    """The points of this gradient: ``(indices, count)``, every point when the batch is the whole
+    data set, else ``p[BATCH]`` points drawn without replacement from the run's generator (seeded
+    by the run's seed, as gradient noise is: the same seed draws the same batches)."""
+    n, b = int(p[0]), int(p[BATCH])
+    if b >= n:
+        return np.arange(n), n
+    return np.random.permutation(n)[:b], b
 
 
 def with_minima(surface, guesses):

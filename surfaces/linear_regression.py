@@ -14,7 +14,7 @@ Learning* (2016), sections 5.1.4 and 8.2.
 import numpy as np
 
 from surfaces._base import Surface, gradient_function, hessian_function, value_function
-from surfaces._data import load, packed, with_minima
+from surfaces._data import batch_of, load, packed, with_minima
 
 DATA = load("linear_regression")
 
@@ -24,21 +24,24 @@ def value(x, y, p):
     n = int(p[0])
     total = 0.0
     for i in range(n):
-        r = x * p[1 + i] + y - p[1 + n + i]
+        r = x * p[2 + i] + y - p[2 + n + i]
         total += r * r
     return 0.5 * total / n
 
 
 @gradient_function
 def gradient(x, y, p):
+    """Over the whole data set, or a minibatch (``surfaces._data.batch_of``)."""
     n = int(p[0])
+    points, count = batch_of(p)
     gw = gb = 0.0
-    for i in range(n):
-        u = p[1 + i]
-        r = x * u + y - p[1 + n + i]
+    for k in range(count):
+        i = points[k]
+        u = p[2 + i]
+        r = x * u + y - p[2 + n + i]
         gw += r * u
         gb += r
-    return gw / n, gb / n
+    return gw / count, gb / count
 
 
 @hessian_function
@@ -46,7 +49,7 @@ def hessian(x, y, p):
     n = int(p[0])
     suu = su = 0.0
     for i in range(n):
-        u = p[1 + i]
+        u = p[2 + i]
         suu += u * u
         su += u
     return suu / n, su / n, 1.0
@@ -64,13 +67,13 @@ SURFACE = with_minima(Surface(
     domain=((-1.0, 3.5), (-5.0, 3.0)),
     start=(-0.5, 2.0),
     minima=(),
-    make_params=lambda: packed(DATA),
+    make_params=lambda: packed(DATA), data_size=len(DATA),
     log_scale=True,
     suggested={"gd": {"lr": 0.3}, "momentum": {"lr": 0.05, "momentum": 0.9}, "adam": {"lr": 0.1},
                "rmsprop": {"lr": 0.05}},
     note=("The loss of fitting a line t = w u + b to 200 points by least squares, over the slope w (x "
           "axis) and the intercept b (y axis). The inputs u are not centred (their mean is 2), so w and b "
-          "trade off against each other: the loss is a long, narrow valley (condition number about 80) "
+          "trade off against each other: the loss is a long, narrow valley (condition number about 70) "
           "along which gradient descent crawls once it has reached the floor. Momentum and Adam do better; "
           "Newton's method, on this quadratic, lands on the minimum in one step."),
     reference="Generated data (seed 2026); Goodfellow, Bengio and Courville, Deep Learning (2016), 5.1.4, 8.2",

@@ -14,7 +14,7 @@ Learning* (2006), section 4.3.2.
 import math
 
 from surfaces._base import Surface, gradient_function, hessian_function, value_function
-from surfaces._data import load, packed, with_minima
+from surfaces._data import batch_of, load, packed, with_minima
 
 DATA = load("logistic_regression")
 #: The weight of the L2 penalty (keeps the minimum finite and the Hessian positive definite).
@@ -26,7 +26,7 @@ def value(x, y, p):
     n = int(p[0])
     total = 0.0
     for i in range(n):
-        m = p[1 + 2 * n + i] * (x * p[1 + i] + y * p[1 + n + i])
+        m = p[2 + 2 * n + i] * (x * p[2 + i] + y * p[2 + n + i])
         # log(1 + exp(-m)) without overflow: max(-m, 0) + log1p(exp(-|m|))
         total += max(-m, 0.0) + math.log1p(math.exp(-abs(m)))
     return total / n + 0.5 * L2 * (x * x + y * y)
@@ -34,15 +34,18 @@ def value(x, y, p):
 
 @gradient_function
 def gradient(x, y, p):
+    """Over the whole data set, or a minibatch (``surfaces._data.batch_of``)."""
     n = int(p[0])
+    points, count = batch_of(p)
     gx = gy = 0.0
-    for i in range(n):
-        u, v, s = p[1 + i], p[1 + n + i], p[1 + 2 * n + i]
+    for k in range(count):
+        i = points[k]
+        u, v, s = p[2 + i], p[2 + n + i], p[2 + 2 * n + i]
         m = s * (x * u + y * v)
         q = 1.0 / (1.0 + math.exp(m)) if m < 0.0 else math.exp(-m) / (1.0 + math.exp(-m))
         gx -= q * s * u
         gy -= q * s * v
-    return gx / n + L2 * x, gy / n + L2 * y
+    return gx / count + L2 * x, gy / count + L2 * y
 
 
 @hessian_function
@@ -50,7 +53,7 @@ def hessian(x, y, p):
     n = int(p[0])
     huu = huv = hvv = 0.0
     for i in range(n):
-        u, v, s = p[1 + i], p[1 + n + i], p[1 + 2 * n + i]
+        u, v, s = p[2 + i], p[2 + n + i], p[2 + 2 * n + i]
         m = s * (x * u + y * v)
         q = 1.0 / (1.0 + math.exp(m)) if m < 0.0 else math.exp(-m) / (1.0 + math.exp(-m))
         c = q * (1.0 - q)
@@ -69,7 +72,7 @@ SURFACE = with_minima(Surface(
     domain=((-6.0, 8.0), (-6.0, 6.0)),
     start=(-5.0, 5.0),
     minima=(),
-    make_params=lambda: packed(DATA),
+    make_params=lambda: packed(DATA), data_size=len(DATA),
     suggested={"gd": {"lr": 2.0}, "momentum": {"lr": 0.5, "momentum": 0.9}, "adam": {"lr": 0.2},
                "rmsprop": {"lr": 0.1}},
     note=("The loss of a logistic-regression classifier over its two weights w = (x, y), on 200 points of "

@@ -16,7 +16,7 @@ non-convex optimization", NeurIPS (2014).
 import math
 
 from surfaces._base import Surface, gradient_function, hessian_function, value_function
-from surfaces._data import load, packed, with_minima
+from surfaces._data import batch_of, load, packed, with_minima
 
 DATA = load("tiny_network")
 
@@ -26,22 +26,25 @@ def value(x, y, p):
     n = int(p[0])
     total = 0.0
     for i in range(n):
-        r = y * math.tanh(x * p[1 + i]) - p[1 + n + i]
+        r = y * math.tanh(x * p[2 + i]) - p[2 + n + i]
         total += r * r
     return 0.5 * total / n
 
 
 @gradient_function
 def gradient(x, y, p):
+    """Over the whole data set, or a minibatch (``surfaces._data.batch_of``)."""
     n = int(p[0])
+    points, count = batch_of(p)
     ga = gc = 0.0
-    for i in range(n):
-        u = p[1 + i]
+    for k in range(count):
+        i = points[k]
+        u = p[2 + i]
         h = math.tanh(x * u)
-        r = y * h - p[1 + n + i]
+        r = y * h - p[2 + n + i]
         ga += r * y * (1.0 - h * h) * u
         gc += r * h
-    return ga / n, gc / n
+    return ga / count, gc / count
 
 
 @hessian_function
@@ -49,10 +52,10 @@ def hessian(x, y, p):
     n = int(p[0])
     haa = hac = hcc = 0.0
     for i in range(n):
-        u = p[1 + i]
+        u = p[2 + i]
         h = math.tanh(x * u)
         dh = (1.0 - h * h) * u
-        r = y * h - p[1 + n + i]
+        r = y * h - p[2 + n + i]
         haa += (y * dh) ** 2 - 2.0 * r * y * h * dh * u
         hac += h * dh * y + r * dh
         hcc += h * h
@@ -67,7 +70,7 @@ SURFACE = with_minima(Surface(
     domain=((-4.0, 4.0), (-3.0, 3.0)),
     start=(-0.4, 2.5),
     minima=(),
-    make_params=lambda: packed(DATA),
+    make_params=lambda: packed(DATA), data_size=len(DATA),
     log_scale=True,
     suggested={"gd": {"lr": 0.5}, "momentum": {"lr": 0.1, "momentum": 0.9}, "adam": {"lr": 0.05},
                "rmsprop": {"lr": 0.02}},

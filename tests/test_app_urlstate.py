@@ -183,12 +183,14 @@ def _valid(h, v):
 
 @st.composite
 def own_conditions(draw):
-    """A run's own conditions: any subset of noise, seed, schedule (with parameters) and clip."""
+    """A run's own conditions: any subset of noise, seed, batch, schedule (with parameters) and clip."""
     out = []
     if draw(st.booleans()):
         out.append(("noise", draw(st.floats(0, 1e3))))
     if draw(st.booleans()):
         out.append(("seed", draw(st.integers(0, 2 ** 32 - 1))))
+    if draw(st.booleans()):
+        out.append(("batch", draw(st.integers(1, 100_000))))
     if draw(st.booleans()):
         sched = schedules.get(draw(st.sampled_from(schedules.names())))
         out += [("schedule", sched.name),
@@ -269,7 +271,7 @@ def test_url200_a_run_may_set_its_own_conditions():
     ("?run=gd;clip=0", ["clip", "null for no clipping"]),
     ("?run=gd;schedule=warp", ["warp", "cosine"]),
     ("?run=gd;schedule=step:gamma=9", ["gamma", "(0, 1]"]),
-    ("?run=gd;colour=red", ["colour", "noise, seed, schedule"]),
+    ("?run=gd;colour=red", ["colour", "noise, seed, batch, schedule"]),
     ("?run=gd;noise", ["noise", "condition=value"]),
     ("?run=gd;noise=1;noise=2", ["noise", "twice"]),
 ])

@@ -237,11 +237,13 @@ def test_exp011_every_formula_reads_as_text_on_a_slide():
     assert set(scenes) == set(surfaces.names())
     for name, scene in scenes.items():
         text = scene["formula"]
-        assert text.startswith("f(x, y) = ") and not any(c in text for c in "\\{}_"), (name, text)
+        loss = surfaces.get(name).data_size and text.startswith("L(")   # the loss of a model, in its parameters
+        assert (text.startswith("f(x, y) = ") or loss) and not any(c in text for c in "\\{}_"), (name, text)
         assert text.count("(") == text.count(")") and text.count("[") == text.count("]"), (name, text)
     assert scenes["rosenbrock"]["formula"] == "f(x, y) = (1 − x)² + 100 (y − x²)²"
     assert scenes["rastrigin"]["formula"] == "f(x, y) = 20 + x² − 10 cos(2πx) + y² − 10 cos(2πy)"
     assert scenes["quadratic"]["params"] == {"condition": 10.0, "rotation": 0.0}
+    assert scenes["linear_regression"]["formula"] == "L(w, b) = 1/2n Σ (w uᵢ + b − tᵢ)²"
     assert formula_text(r"\tfrac{x^6}{6} + \sqrt{1 + x^2}") == "x⁶/6 + √(1 + x²)"
 
 

@@ -314,6 +314,43 @@ def _noise(runs):
     assert 35 < gap_constant.mean() / gap_cosine.mean() < 70, gap_constant.mean() / gap_cosine.mean()
 
 
+@claims("minibatch")
+def _minibatch(runs):
+    batched, gaussian = runs
+    surface = surfaces.get("linear_regression")
+    best = np.asarray(surface.minima[0])
+    own = [dict(run.conditions) for run in lessons.get("minibatch").scene.runs]
+    assert own == [{"seed": 3, "batch": 8}, {"noise": 0.224, "seed": 3}]
+    # sigma is the root-mean-square error of an 8-point batch at the minimum, per component
+    from surfaces import _data
+    u, t = _data.load("linear_regression").T
+    n, b = len(u), 8
+    r = best[0] * u + best[1] - t
+    per_point = np.column_stack([r * u, r])
+    covariance = np.cov(per_point.T, bias=True) / b * (n - b) / (n - 1)   # sampling without replacement
+    assert math.isclose(math.sqrt(np.trace(covariance) / 2), 0.224, rel_tol=0.01)
+    # ... and it has the shape of the curvature: large across the valley, almost nothing along it
+    values, vectors = np.linalg.eigh(covariance)
+    curvature, directions = np.linalg.eigh(hessian(surface, best))
+    assert values[1] / values[0] > 50 and abs(vectors[:, 0] @ directions[:, 0]) > 0.99
+    along, across = directions[:, 0], directions[:, 1]   # the valley's floor, and across it
+
+    def spread(run, direction):
+        return float(np.sqrt(np.mean(((run.xy[-400:] - best) @ direction) ** 2)))
+
+    ratio_along = spread(gaussian, along) / spread(batched, along)
+    ratio_across = spread(gaussian, across) / spread(batched, across)
+    assert 7 < ratio_along < 14, ratio_along
+    assert 0.5 < ratio_across < 2, ratio_across
+
+
+@tries("minibatch")
+def _try_minibatch():
+    _, (whole, _) = tried("minibatch", "run=gd:lr=0.2;seed=3;batch=200&run=gd:lr=0.2;noise=0.224;seed=3")
+    best = surfaces.get("linear_regression").minima[0]
+    assert np.hypot(*(whole.xy[-1] - best)) < 1e-4
+
+
 @claims("clipping")
 def _clipping(runs):
     thrown, clipped, tiny = runs

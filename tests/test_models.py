@@ -93,3 +93,86 @@ def test_logistic_regression_grows_linearly_a_few_units_from_its_minimum():
     assert 1.9 < gap[2] / gap[1] < 3.0, "twice as far, about twice the loss (a bowl would give four times)"
     curvature = [np.linalg.eigvalsh(surface.hessian(*(best + t * direction))).max() for t in (0.0, 16.0)]
     assert curvature[1] < 0.5 * curvature[0]
+
+
+# -- minibatches ------------------------------------------------------------------------------------
+from numba import njit  # noqa: E402
+
+from optviz import engine, links, runner  # noqa: E402
+
+
+@njit
+def _seed(value):
+    np.random.seed(value)
+
+
+@pytest.mark.parametrize("name", ["linear_regression", "logistic_regression", "tiny_network"])
+def test_minibatch_gradients_spread_as_sampling_without_replacement_says(name):
+    """Var of a b-point batch mean = (population variance / b) (n - b) / (n - 1); unbiased."""
+    surface = surfaces.get(name)
+    w = np.asarray(surface.start)
+    exact = surface.gradient(*w)
+    full = engine.batched_params(surface, None)
+    n = surface.data_size
+    per_point = np.array([surface.gradient_fn(*w, _one_point(full, i)) for i in range(n)])
+    population = np.cov(per_point.T, bias=True)
+    _seed(5)
+    for b in (4, 16, 64, n):
+        p = engine.batched_params(surface, b)
+        draws = np.array([surface.gradient_fn(*w, p) for _ in range(3000)])
+        expected = np.trace(population) / b * (n - b) / (n - 1)
+        got = np.trace(np.cov(draws.T, bias=True))
+        if b == n:
+            assert (draws == exact).all(), "the whole data set: the exact gradient, every time"
+            continue
+        assert got == pytest.approx(expected, rel=0.1), (b, got, expected)
+        error = np.sqrt(np.diag(population) / b / 3000)
+        assert np.all(np.abs(draws.mean(axis=0) - exact) < 4 * error), "unbiased"
+
+
+def _one_point(p, i):
+    """``p`` with its data reduced to point ``i`` (for the per-point gradients)."""
+    n = int(p[0])
+    columns = (len(p) - 2) // n
+    return np.concatenate([[1.0, 1.0], [p[2 + k * n + i] for k in range(columns)]])
+
+
+def test_a_minibatch_run_repeats_with_its_seed_and_a_sweep_cell_equals_it():
+    a, b, c = (optviz.simulate("adam", "logistic_regression", steps=60, lr=0.2, batch_size=16, seed=s)
+               for s in (1, 1, 2))
+    assert np.array_equal(a.xy, b.xy) and not np.array_equal(a.xy, c.xy)
+    exact = optviz.simulate("adam", "logistic_regression", steps=60, lr=0.2)
+    assert np.array_equal(optviz.simulate("adam", "logistic_regression", steps=60, lr=0.2, batch_size=200).xy,
+                          exact.xy), "a batch of every point is the exact gradient"
+    assert np.array_equal(a.loss, [surfaces.get("logistic_regression").value(*w) for w in a.xy]), \
+        "the loss recorded is the whole data set's"
+    sweep = optviz.sweep("adam", "logistic_regression", steps=60, grid={"lr": [0.1, 0.2]}, batch_size=16, seed=1)
+    assert sweep.final_loss[1] == a.loss[-1]
+
+
+def test_the_batch_is_a_run_condition_of_the_link_and_the_cache_tells_batches_apart():
+    config, problems = links.parse("?surface=tiny_network&steps=50&run=gd:lr=0.5;batch=8;seed=2&run=gd:lr=0.5")
+    assert not problems and dict(config.runs[0].conditions) == {"seed": 2, "batch": 8}
+    assert links.parse(links.serialize(config))[0] == config and ";batch=8" in links.serialize(config)
+    assert runner.run_key(config, config.runs[0]) != runner.run_key(config, config.runs[1])
+    noisy, exact = runner.simulate_config(config)
+    assert not np.array_equal(noisy.xy, exact.xy)
+    elsewhere = links.parse("?surface=rosenbrock&steps=50&run=gd:lr=0.001;batch=8")[0]
+    assert "batch_size" not in elsewhere.simulate_kwargs(elsewhere.runs[0]), "no data: the batch does nothing"
+    bad = links.parse("?surface=tiny_network&run=gd;batch=0")[1]
+    assert any("batch must be an integer in [1, 100000]" in p for p in bad)
+    with pytest.raises(ValueError, match="batch_size needs the loss of a model on data"):
+        optviz.simulate("gd", "rosenbrock", batch_size=4)
+
+
+def test_a_batch_typed_in_a_runs_card_is_kept_and_a_bad_one_refused():
+    from optviz.ui import controller
+    from tests.test_app_callbacks import controls_of
+    config = links.parse("?surface=linear_regression&run=gd:lr=0.2;seed=3;batch=8")[0]
+    cards = {"noise": None, "seed": "3", "schedule": "shared", "clip_mode": "shared", "clip": 10.0}
+    for typed, kept, flagged in (("16", 16, False), ("", None, False), ("0", 8, True), ("2.5", 8, True)):
+        controls = controls_of(config)
+        controls.conditions = {("r0", k): v for k, v in {**cards, "batch": typed}.items()}
+        out = controller.apply_controls(config, controls)
+        assert dict(out.config.runs[0].conditions).get("batch") == kept, typed
+        assert ((("r0", "batch") in out.invalid_conditions) == flagged), typed

@@ -541,8 +541,10 @@ def explore_outputs(data: Any, request_data: Any, tab: Any) -> dict:
             noise = explore.fan_noise(config, run, request.fan_noise)
             result = explore.fan_run(config, run, request.fan_runs, request.fan_noise)
             out["fan"] = explore.fan_figure(surface, result, config.start, color, scale)
-            auto = request.fan_noise is None and config.simulate_kwargs(run)["noise"] == 0
-            out["fan_note"] = explore.fan_note(label, result, noise, auto)
+            kwargs = config.simulate_kwargs(run)
+            batch = kwargs.get("batch_size") if kwargs.get("batch_size", math.inf) < surface.data_size else None
+            auto = request.fan_noise is None and kwargs["noise"] == 0 and batch is None
+            out["fan_note"] = explore.fan_note(label, result, noise, auto, batch)
         else:
             if request.x is None:
                 out["sweep_note"] = (f"{run.spec.title} has no numeric hyperparameter to sweep." if not

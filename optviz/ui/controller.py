@@ -14,7 +14,8 @@ from typing import Any, Mapping
 import surfaces
 from optviz import grid, optimizers, runner, schedules, settings
 from optviz.spec import as_float, shown
-from optviz.config import read_text, suited
+from optviz.config import CONDITION_KEYS, read_text, suited
+from optviz.options import BATCH
 from optviz.ui.state import (CLIP, LOSS_AXES, MAX_RUNS, NOISE, SEED, STEP_SIZE_FAMILIES, STEPS, Config, Run,
                              check_start, format_number, free_color, new_run, next_uid, start_bounds, validate_value)
 
@@ -198,7 +199,7 @@ def _own_conditions(run: Run, controls: Controls, label: str, out: Outcome) -> t
         out.invalid_conditions.add((run.uid, name))
         out.messages.append(f"{label}: {err}. Still using {was}.")
 
-    for name, hp in (("noise", NOISE), ("seed", SEED)):
+    for name, hp in (("noise", NOISE), ("seed", SEED), ("batch", BATCH)):
         if name not in given:
             continue
         value = given[name]
@@ -237,8 +238,7 @@ def _own_conditions(run: Run, controls: Controls, label: str, out: Outcome) -> t
                 reject("clip", err, "the clip it had" if "clip" in own else "the shared one")
         else:
             reject("clip_mode", f"clip must be shared, off or on; got {_show(mode)}", "what it had")
-    order = ("noise", "seed", "schedule", "schedule_params", "clip")
-    return tuple((k, own[k]) for k in order if k in own)
+    return tuple((k, own[k]) for k in CONDITION_KEYS if k in own)
 
 
 def choose_lesson(config: Config, name: Any) -> tuple[Config, bool, str | None]:

@@ -377,13 +377,14 @@ FAN_NOISE_FRACTION = 0.05
 
 
 def fan_noise(config: Config, run: Run, noise: float | None) -> float:
-    """The fan's noise: as asked; else the run's own (shared or its own); else a twentieth of
-    the gradient's norm at the start (2 significant digits; FAN_NOISE's default where that is 0)."""
+    """The fan's noise: as asked; else the run's own (shared or its own), which is none for a run on
+    minibatches (each seed draws its own batches); else a twentieth of the gradient's norm at the
+    start (2 significant digits; FAN_NOISE's default where that is 0)."""
     if noise is not None:
         return noise
-    own = config.simulate_kwargs(run)["noise"]
-    if own > 0:
-        return own
+    kwargs = config.simulate_kwargs(run)
+    if kwargs["noise"] > 0 or kwargs.get("batch_size", math.inf) < config.surface_obj().data_size:
+        return kwargs["noise"]   # its own noise, or none beside its minibatches (the seeds draw them)
     gx, gy = config.surface_obj().gradient(*config.start)
     size = FAN_NOISE_FRACTION * math.hypot(gx, gy)
     if not (math.isfinite(size) and size > 0):
@@ -747,11 +748,13 @@ def fan_figure(surface: surfaces.Surface, result: grid.Fan, start, color: str, s
     return fig
 
 
-def fan_note(run_label: str, result: grid.Fan, noise: float, auto: bool = False) -> str:
+def fan_note(run_label: str, result: grid.Fan, noise: float, auto: bool = False, batch: int | None = None) -> str:
     ends = np.array([traj.xy[-1] for traj in result.runs])
     finite = ends[np.isfinite(ends).all(axis=1)]
     diverged = sum(1 for traj in result.runs if traj.diverged)
-    text = (f"{run_label} with gradient noise σ = {format_number(noise)}, seeds {result.seeds[0]} to "
+    source = [f"minibatches of {batch} points"] if batch is not None else []
+    source += [f"gradient noise σ = {format_number(noise)}"] if noise > 0 or batch is None else []
+    text = (f"{run_label} with {' and '.join(source)}, seeds {result.seeds[0]} to "
             f"{result.seeds[-1]}: each seed's path in a thin line, their mean in bold.")
     if auto:
         text += " (σ is chosen from the gradient's size at the start, as the run has no noise: set it in “noise σ”.)"

@@ -63,7 +63,10 @@ MAX_FRAMES = 600
 # -- the formula as text ---------------------------------------------------------------------------
 _SUPERSCRIPT = str.maketrans("0123456789+-=()nixy", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱˣʸ")
 _SYMBOLS = {r"\pi": "π", r"\kappa": "κ", r"\theta": "θ", r"\top": "ᵀ", r"\cdot": "·", r"\times": "×",
-            r"\sin": "sin", r"\cos": "cos", r"\exp": "exp", r"\log": "log", r"\sqrt": "√"}
+            r"\sin": "sin", r"\cos": "cos", r"\exp": "exp", r"\log": "log", r"\sqrt": "√", r"\tanh": "tanh",
+            r"\lambda": "λ", r"\lVert": "‖", r"\rVert": "‖", r"\sum": "Σ"}
+#: Subscripts that have a Unicode form (u_i reads as uᵢ); others are written inline (R_θ as Rθ).
+_SUBSCRIPT = str.maketrans("0123456789i", "₀₁₂₃₄₅₆₇₈₉ᵢ")
 _FRACTIONS = {("1", "2"): "½", ("1", "3"): "⅓", ("1", "4"): "¼", ("1", "5"): "⅕", ("2", "3"): "⅔"}
 
 
@@ -110,6 +113,14 @@ def _convert(text: str) -> str:
         elif text.startswith(r"\sqrt", i):
             arg, i = _group(text, i + len(r"\sqrt"))
             out.append("√" + _wrapped(_convert(arg).strip()))
+        elif text.startswith(r"\sum", i):   # a sum's bounds are left out: Σ over the data reads as Σ
+            i += len(r"\sum")
+            while i < len(text) and text[i] in " _^":
+                if text[i] == " ":
+                    i += 1
+                else:
+                    _, i = _group(text, i + 1)
+            out.append("Σ ")
         elif text.startswith(r"\operatorname", i):
             arg, i = _group(text, i + len(r"\operatorname"))
             out.append(arg)
@@ -135,6 +146,8 @@ def _convert(text: str) -> str:
                 out.append(arg.replace("−", "-").translate(_SUPERSCRIPT))
             elif c == "^":
                 out.append("^" + _wrapped(arg))
+            elif all(ch in "0123456789i" for ch in arg):
+                out.append(arg.translate(_SUBSCRIPT))
             else:
                 out.append(arg)   # a subscript: R_θ reads as Rθ
         elif c in "{}":

@@ -22,6 +22,7 @@ from optviz.ui import ids
 from optviz.ui import export_panel  # the top bar's export menu (slides, animations, data)
 from optviz.ui.figures import COLORS, SYMBOLS
 from optviz.ui import explore
+from optviz.options import BATCH
 from optviz.ui.state import (CLIP, MAX_RUNS, NOISE, SEED, STEPS, Config, Run, format_number,
                              own_conditions_label, run_label)
 
@@ -212,19 +213,20 @@ def own_conditions(run: Run):
     uid = run.uid
     shared = "shared"
 
-    def number(name: str, hp: Hyperparameter, label: str):
+    def number(name: str, hp: Hyperparameter, label: str, empty: str = shared):
         return html.Div([
             dbc.Label(label, html_for=dom_id(ids.cond(uid, name)), className="param-label"),
             dbc.Input(id=ids.cond(uid, name), type="text", value=own.get(name), debounce=True,
-                      size="sm", placeholder=shared, inputMode="decimal"),
-            dbc.FormFeedback(f"{hp.name} must be {hp.allowed}, or empty for the shared one", type="invalid"),
-        ], className="field", title=f"{hp.help} Empty: the shared setting.")
+                      size="sm", placeholder=empty, inputMode="decimal"),
+            dbc.FormFeedback(f"{hp.name} must be {hp.allowed}, or empty for {empty}", type="invalid"),
+        ], className="field", title=f"{hp.help} Empty: {'the shared setting' if empty == shared else empty}.")
 
     schedule = own.get("schedule", SHARED)
     clip = own.get("clip", "") if "clip" in own else ""
     clip_mode = SHARED if "clip" not in own else ("off" if clip is None else "on")
     rows = [
-        dbc.Row([dbc.Col(number("noise", NOISE, "noise σ")), dbc.Col(number("seed", SEED, "seed"))], className="g-2"),
+        dbc.Row([dbc.Col(number("noise", NOISE, "noise σ")), dbc.Col(number("seed", SEED, "seed")),
+                 dbc.Col(number("batch", BATCH, "batch", "all"))], className="g-2"),
         html.Div([
             dbc.Label("schedule", html_for=dom_id(ids.cond(uid, "schedule")), className="param-label"),
             dbc.Select(id=ids.cond(uid, "schedule"), value=schedule, size="sm",

@@ -56,6 +56,8 @@ def own_conditions_label(run: Run) -> str:
         parts.append(f"noise {_short(own['noise'])}")
     if "seed" in own:
         parts.append(f"seed {own['seed']}")
+    if "batch" in own:
+        parts.append(f"batches of {own['batch']}")
     if "schedule" in own:
         parts.append(schedules.get(own["schedule"]).title.lower())
     if "clip" in own:
