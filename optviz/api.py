@@ -407,11 +407,11 @@ def _request_schema() -> dict:
                   "oneOf": [{"type": "null"}, {"type": "array", "items": {"type": "number"}, "minItems": 2,
                                                 "maxItems": 2}]},
         "steps": value_schema(STEPS), "noise": value_schema(NOISE), "seed": value_schema(SEED),
-        "batch_size": {"type": "integer", "minimum": 1, "maximum": int(BATCH.high),
-                       "description": ("On the loss of a model on data (linear_regression, logistic_regression, "
+        "batch_size": {"description": ("On the loss of a model on data (linear_regression, logistic_regression, "
                                        "tiny_network): each gradient is that of a random minibatch of this many "
-                                       "points, at most the data's size (200), drawn from the seed. Refused on "
-                                       "other surfaces.")},
+                                       "points, at most the data's size (200), drawn from the seed; null for every "
+                                       "point. Refused on other surfaces."),
+                       "oneOf": [{"type": "null"}, {"type": "integer", "minimum": 1, "maximum": int(BATCH.high)}]},
         "clip": {"description": f"Gradient norm clip; null for none. Allowed: {CLIP.allowed}.",
                  "oneOf": [{"type": "null"}, value_schema(CLIP)]},
         "schedule": {"oneOf": [{"type": "null"},

@@ -20,6 +20,7 @@ import functools
 from dataclasses import dataclass, replace
 
 from optviz.config import Config
+from optviz.registry import Registry
 
 __all__ = ["Lesson", "names", "get", "all_lessons"]
 
@@ -285,21 +286,18 @@ _LESSONS = (
                   "now needs only 87 function values."),
     ),
 )
-_REGISTRY = {lesson.name: lesson for lesson in _LESSONS}
+_REGISTRY = Registry("lesson", _LESSONS)
 
 
 def names() -> list[str]:
     """The ids of every lesson, in the order the picker lists them."""
-    return list(_REGISTRY)
+    return _REGISTRY.names()
 
 
 def all_lessons() -> list[Lesson]:
-    return list(_REGISTRY.values())
+    return _REGISTRY.all()
 
 
 def get(name: str) -> Lesson:
     """The lesson called ``name``; ``ValueError`` listing the known ids for an unknown one."""
-    try:
-        return _REGISTRY[name]
-    except (KeyError, TypeError):
-        raise ValueError(f"unknown lesson {name!r}; known: {', '.join(_REGISTRY)}") from None
+    return _REGISTRY.get(name)

@@ -26,6 +26,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from optviz.jit import jit
+from optviz.registry import Registry
 from optviz.spec import Hyperparameter, resolve, shown
 
 __all__ = ["ScheduleSpec", "names", "get", "encode", "factors", "lr_factor"]
@@ -63,18 +64,15 @@ _SCHEDULES = (
         Hyperparameter("end_factor", 0.0, 0.0, 1.0, help="f: final rate as a fraction of the first."),
     ), help="Follow half a cosine from lr down to end_factor * lr over the run."),
 )
-_BY_NAME = {s.name: s for s in _SCHEDULES}
+_REGISTRY = Registry("schedule", _SCHEDULES)
 
 
 def names() -> list[str]:
-    return [s.name for s in _SCHEDULES]
+    return _REGISTRY.names()
 
 
 def get(name: str) -> ScheduleSpec:
-    try:
-        return _BY_NAME[name]
-    except (KeyError, TypeError):
-        raise ValueError(f"unknown schedule {name!r}; known: {', '.join(names())}") from None
+    return _REGISTRY.get(name)
 
 
 def parse(schedule: Any, strict: bool = False) -> tuple[str, dict]:

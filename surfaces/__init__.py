@@ -14,6 +14,7 @@ from surfaces import (ackley, beale, booth, goldstein_price, himmelblau, levi, l
                       logistic_regression, long_valley, matyas, mccormick, monkey_saddle, parabola, quadratic,
                       rastrigin, rosenbrock, saddle, six_hump_camel, styblinski_tang, three_hump_camel,
                       tiny_network)
+from optviz.registry import Registry
 from surfaces._base import Surface
 from surfaces import _formula
 from surfaces._formula import WINDOW as FORMULA_WINDOW
@@ -45,18 +46,17 @@ _MODULES = (
     logistic_regression,
     tiny_network,
 )
-_REGISTRY = {module.SURFACE.name: module.SURFACE for module in _MODULES}
-#: Last: a surface the user types (its parameters are the formula and the window).
-_REGISTRY["formula"] = _formula.FORMULA
+#: Last, a surface the user types (its parameters are the formula and the window).
+_REGISTRY = Registry("surface", [*(module.SURFACE for module in _MODULES), _formula.FORMULA])
 
 
 def names() -> list[str]:
     """The ids of every surface, in display order."""
-    return list(_REGISTRY)
+    return _REGISTRY.names()
 
 
 def all_surfaces() -> list[Surface]:
-    return list(_REGISTRY.values())
+    return _REGISTRY.all()
 
 
 def get(name: str, **params) -> Surface:
@@ -64,8 +64,5 @@ def get(name: str, **params) -> Surface:
 
     Raises ``ValueError`` listing the known names for an unknown one.
     """
-    try:
-        surface = _REGISTRY[name]
-    except (KeyError, TypeError):
-        raise ValueError(f"unknown surface {name!r}; known: {', '.join(_REGISTRY)}") from None
+    surface = _REGISTRY.get(name)
     return surface.with_params(**params) if params else surface

@@ -266,8 +266,10 @@ def _formula_that_reads(body):
 def _batch_on_a_model(body):
     """A minibatch needs the loss of a model on data and at most its number of points, which the
     schema says in words: a generated batch_size elsewhere is left out, as the start above."""
-    if not isinstance(body, dict) or type(body.get("batch_size")) is not int:
-        return
+    value = body.get("batch_size") if isinstance(body, dict) else None
+    if not (isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer()
+            and 1 <= value <= 100_000):
+        return   # schema-invalid already (JSON Schema's integers include 3.0): the server must refuse it
     surface = body.get("surface", "rosenbrock")
     name = surface.get("name") if isinstance(surface, dict) else surface
     if name not in surfaces.names() or not 1 <= body["batch_size"] <= surfaces.get(name).data_size:

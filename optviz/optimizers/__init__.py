@@ -7,6 +7,7 @@ optimizer is one module and one line in ``_MODULES``.
 from optviz.optimizers import adam, sgd
 from optviz.optimizers import adagrad, rmsprop, adadelta, adamax, nadam, radam, adabelief, lion, signsgd
 from optviz.optimizers import gd, newton, cg, bfgs, lbfgs, nelder_mead
+from optviz.registry import Registry
 from optviz.spec import OptimizerSpec
 
 __all__ = ["names", "get", "all_specs"]
@@ -30,21 +31,18 @@ _MODULES = (
     lbfgs,
     nelder_mead,
 )
-_REGISTRY = {spec.name: spec for module in _MODULES for spec in module.SPECS}
+_REGISTRY = Registry("optimizer", (spec for module in _MODULES for spec in module.SPECS))
 
 
 def names() -> list[str]:
     """The ids of every optimizer, in display order."""
-    return list(_REGISTRY)
+    return _REGISTRY.names()
 
 
 def all_specs() -> list[OptimizerSpec]:
-    return list(_REGISTRY.values())
+    return _REGISTRY.all()
 
 
 def get(name: str) -> OptimizerSpec:
     """The spec of optimizer ``name``; ``ValueError`` listing the known ids for an unknown one."""
-    try:
-        return _REGISTRY[name]
-    except (KeyError, TypeError):
-        raise ValueError(f"unknown optimizer {name!r}; known: {', '.join(_REGISTRY)}") from None
+    return _REGISTRY.get(name)
