@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import re
 from dataclasses import replace
@@ -198,7 +199,7 @@ def test_fig007_surface3d_paths_lie_on_the_surface(runs):
 
 
 def test_fig007b_mesh_height_is_bilinear_between_grid_points():
-    xs, ys, T = F._mesh(*F.surface_key(ROSEN))
+    xs, ys, T = F._mesh(ROSEN)
     assert F._mesh_height(ROSEN, xs[[3, 7]], ys[[5, 9]]) == pytest.approx(T[[5, 9], [3, 7]])
     mid = F._mesh_height(ROSEN, np.array([(xs[3] + xs[4]) / 2]), np.array([ys[5]]))[0]
     assert mid == pytest.approx((T[5, 3] + T[5, 4]) / 2)
@@ -302,3 +303,22 @@ def test_fig013_patch_traces_are_small_and_encoded(runs):
     full = sum(len(to_json(f(ROSEN, four, ROSEN.start))) for f in (F.contour_figure, F.surface3d_figure))
     full += len(to_json(F.loss_figure(ROSEN, four))) + len(to_json(F.distance_figure(ROSEN, four)))
     assert full < 1_000_000, f"{full:,} bytes for 4 runs x 1000 steps"
+
+
+def test_fig030_a_surfaces_terrain_is_built_from_the_surface_itself_once():
+    """The views take what they draw from the surface object (figures.Terrain), not from the
+    registry: a surface that is not registered under its name draws as well, and a second figure
+    of the same surface reuses the first one's grids."""
+    typed = surfaces.from_formula("x^2 + 3*y^2 + sin(3*x)", domain=((-2, 2), (-1, 1)))
+    first = F.terrain(typed)
+    assert F.terrain(typed) is first and first.Z.shape == (F.CONTOUR_GRID, F.CONTOUR_GRID)
+    assert first.xs[0] == -2 and first.ys[-1] == 1 and not first.undefined.any()
+    lo, hi = first.z_range
+    assert first.mesh.min() >= lo and first.mesh.max() <= hi
+    valid(F.contour_figure(typed, [], typed.start))
+    valid(F.surface3d_figure(typed, [], typed.start))
+    unregistered = dataclasses.replace(surfaces.get("himmelblau"), name="not_in_the_registry")
+    with pytest.raises(ValueError):
+        surfaces.get("not_in_the_registry")
+    valid(F.contour_figure(unregistered, [], unregistered.start))
+    assert F.terrain(unregistered).log is True

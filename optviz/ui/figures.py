@@ -11,6 +11,7 @@ clipped, and a diverged run ends at its last finite iterate with an X.
 from __future__ import annotations
 
 import math
+import dataclasses
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -140,34 +141,57 @@ def surface_key(surface: surfaces.Surface) -> tuple:
     return (surface.name, tuple(surface.values))
 
 
-@cache.memoize
-def _grid(name: str, values: tuple, n: int):
-    surface = surfaces.get(name, **dict(values)) if values else surfaces.get(name)
-    xs, ys, Z = surface.grid(n)
-    Z = np.where(np.isfinite(Z), Z, np.nan)
-    return xs, ys, Z
+@dataclasses.dataclass(frozen=True)
+class Terrain:
+    """What the views draw of one surface, computed from the surface itself once (then cached by
+    :func:`surface_key`: a built-in's name and parameters, a typed formula's text and window):
+    the map's grid, where ``f`` is undefined on it, the 3-D view's grid, and the level transform
+    (``log``: values span decades, so levels are ``log10(f - floor + eps)``)."""
+    xs: np.ndarray          #: the map's grid (CONTOUR_GRID points a side)
+    ys: np.ndarray
+    Z: np.ndarray           #: f on it, NaN where not finite
+    undefined: np.ndarray   #: where f is NaN (undefined), not merely too large (inf)
+    xs3: np.ndarray         #: the 3-D view's grid (SURFACE_GRID points a side)
+    ys3: np.ndarray
+    Z3: np.ndarray
+    log: bool
+    floor: float
+    eps: float
+    z_range: tuple[float, float]   #: the 3-D view's heights (transformed), low and high
+    mesh: np.ndarray               #: the 3-D view's transformed heights, clipped to z_range
 
 
-@cache.memoize
-def _undefined(name: str, values: tuple, n: int) -> np.ndarray:
-    """Where the surface is not defined on :func:`_grid`'s points (``nan``: a typed formula's log
-    of a negative number, say), as opposed to overflowing (``inf``)."""
-    surface = surfaces.get(name, **dict(values)) if values else surfaces.get(name)
-    return np.isnan(surface.grid(n)[2])
+def _forward(log: bool, floor: float, eps: float):
+    """The map's level transform: ``log10(f - floor + eps)`` where the values span decades, else ``f``."""
+    if not log:
+        return lambda f: np.asarray(f, dtype=np.float64)
+    return lambda f: np.log10(np.maximum(np.asarray(f, dtype=np.float64) - floor, 0.0) + eps)
 
 
-@cache.memoize
-def _transform_params(name: str, values: tuple) -> tuple[bool, float, float]:
-    """``(log, floor, eps)`` of the map's level transform for one surface (cached)."""
-    surface = surfaces.get(name, **dict(values)) if values else surfaces.get(name)
-    _, _, Z = _grid(name, values, CONTOUR_GRID)
+def terrain(surface: surfaces.Surface) -> Terrain:
+    """The :class:`Terrain` of ``surface`` (from the byte-bounded cache when it was drawn before)."""
+    key = ("terrain", *surface_key(surface))
+    found = cache.get(key)
+    if found is not None:
+        return found
+    xs, ys, raw = surface.grid(CONTOUR_GRID)
+    xs3, ys3, raw3 = surface.grid(SURFACE_GRID)
+    Z = np.where(np.isfinite(raw), raw, np.nan)
     finite = Z[np.isfinite(Z)]
     zmin = float(finite.min()) if finite.size else 0.0
     zmax = float(finite.max()) if finite.size else 1.0
     fmin = surface.minimum_value
     floor = min(zmin, fmin) if fmin is not None else zmin
-    eps = max((zmax - floor) * 1e-6, 1e-12)
-    return bool(surface.log_scale), floor, eps
+    log, eps = bool(surface.log_scale), max((zmax - floor) * 1e-6, 1e-12)
+    Z3 = np.where(np.isfinite(raw3), raw3, np.nan)
+    T3 = _forward(log, floor, eps)(Z3)
+    heights = T3[np.isfinite(T3)]
+    lo, hi = (float(heights.min()), float(heights.max())) if heights.size else (0.0, 1.0)
+    hi = max(hi, lo + 1e-9)
+    found = Terrain(xs=xs, ys=ys, Z=Z, undefined=np.isnan(raw), xs3=xs3, ys3=ys3, Z3=Z3, log=log, floor=floor,
+                    eps=eps, z_range=(lo, hi), mesh=np.clip(np.where(np.isfinite(Z3), T3, hi), lo, hi))
+    cache.put(key, found)
+    return found
 
 
 def level_transform(surface: surfaces.Surface):
@@ -175,16 +199,14 @@ def level_transform(surface: surfaces.Surface):
     surfaces whose values span decades (``surface.log_scale``), else ``f`` itself.
     ``ticks(lo, hi)`` gives tick positions in transformed units and their labels in real values
     (decades of ``f - f_floor`` on a log map)."""
-    log, floor, eps = _transform_params(*surface_key(surface))
+    t = terrain(surface)
+    log, floor, eps = t.log, t.floor, t.eps
+    forward = _forward(log, floor, eps)
     if not log:
         def ticks(lo, hi, n=6):
             vals = _nice_ticks(lo, hi, n)
             return vals, [f"{v:.3g}" for v in vals]
-        return (lambda f: np.asarray(f, dtype=np.float64)), ticks
-
-    def forward(f):
-        f = np.asarray(f, dtype=np.float64)
-        return np.log10(np.maximum(f - floor, 0.0) + eps)
+        return forward, ticks
 
     def ticks(lo, hi, n=6):
         decades = [k for k in range(math.floor(lo) - 1, math.ceil(hi) + 2)
@@ -220,13 +242,12 @@ def _nice_ticks(lo: float, hi: float, n: int) -> list[float]:
 def _map_levels(surface: surfaces.Surface):
     """Contour start/end/size and colourbar ticks (labelled in real values)."""
     forward, ticks = level_transform(surface)
-    _, _, Z = _grid(*surface_key(surface), CONTOUR_GRID)
-    T = forward(Z)
+    T = forward(terrain(surface).Z)
     finite = T[np.isfinite(T)]
     lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
     if hi <= lo:
         hi = lo + 1.0
-    log = _transform_params(*surface_key(surface))[0]
+    log = terrain(surface).log
     size = (0.25 if hi - lo <= 6 else 0.5) if log else (hi - lo) / 20
     tickvals, ticktext = ticks(lo, hi, 8)
     return T, dict(start=lo + size / 2, end=hi, size=size), tickvals, ticktext
@@ -419,12 +440,12 @@ def contour_run_traces(surface: surfaces.Surface, runs: Sequence[RunView], step:
 def contour_figure(surface: surfaces.Surface, runs: Sequence[RunView], start, step: int = 0) -> go.Figure:
     """The 2-D map: filled contours (log-spaced where the surface's values span decades), known
     minima as stars, the start, and each run's path with its marker at ``step``."""
-    xs, ys, _ = _grid(*surface_key(surface), CONTOUR_GRID)
+    t = terrain(surface)
+    xs, ys, log = t.xs, t.ys, t.log
     T, contours, tickvals, ticktext = _map_levels(surface)
-    log = _transform_params(*surface_key(surface))[0]
     # values too large to draw take the top colour; where f is undefined the map stays blank
     high = np.nanmax(T[np.isfinite(T)]) if np.isfinite(T).any() else 0.0
-    z = np.where(_undefined(*surface_key(surface), CONTOUR_GRID), np.nan, np.where(np.isfinite(T), T, high))
+    z = np.where(t.undefined, np.nan, np.where(np.isfinite(T), T, high))
     contour = _trace("contour",
         x=_f32(xs), y=_f32(ys), z=_f32_gaps(z),
         contours=dict(coloring="fill", showlines=True, **contours), autocontour=False,
@@ -451,27 +472,18 @@ def contour_figure(surface: surfaces.Surface, runs: Sequence[RunView], start, st
 
 # -- the 3-D view ----------------------------------------------------------------------------------
 def _z_range(surface):
-    forward, _ = level_transform(surface)
-    _, _, Z = _grid(*surface_key(surface), SURFACE_GRID)
-    T = forward(Z)
-    finite = T[np.isfinite(T)]
-    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-    return lo, max(hi, lo + 1e-9)
+    return terrain(surface).z_range
 
 
-@cache.memoize
-def _mesh(name: str, values: tuple):
+def _mesh(surface):
     """The 3-D mesh as drawn: grid coordinates and transformed heights, clipped to the z range."""
-    surface = surfaces.get(name, **dict(values)) if values else surfaces.get(name)
-    xs, ys, Z = _grid(name, values, SURFACE_GRID)
-    forward, _ = level_transform(surface)
-    lo, hi = _z_range(surface)
-    return xs, ys, np.clip(np.where(np.isfinite(Z), forward(Z), hi), lo, hi)
+    t = terrain(surface)
+    return t.xs3, t.ys3, t.mesh
 
 
 def _mesh_height(surface, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """The height of the drawn mesh at (x, y): bilinear between its grid points, as WebGL draws it."""
-    xs, ys, T = _mesh(*surface_key(surface))
+    xs, ys, T = _mesh(surface)
     i = np.clip(np.searchsorted(xs, x) - 1, 0, len(xs) - 2)
     j = np.clip(np.searchsorted(ys, y) - 1, 0, len(ys) - 2)
     u = np.clip((x - xs[i]) / (xs[i + 1] - xs[i]), 0.0, 1.0)
@@ -569,10 +581,10 @@ def surface3d_run_traces(surface: surfaces.Surface, runs: Sequence[RunView], ste
 def surface3d_figure(surface: surfaces.Surface, runs: Sequence[RunView], start, step: int = 0) -> go.Figure:
     """The surface in 3-D (log-transformed heights where the map is log-scaled), with each run's
     path lying on it."""
-    xs, ys, T = _mesh(*surface_key(surface))
+    xs, ys, T = _mesh(surface)
     forward, ticks = level_transform(surface)
     lo, hi = _z_range(surface)
-    log = _transform_params(*surface_key(surface))[0]
+    log = terrain(surface).log
     mesh = _trace("surface", 
         x=_f32(xs), y=_f32(ys), z=_f32(T), colorscale=MAP_COLORSCALE, showscale=False, opacity=0.9,
         contours=dict(z=dict(show=True, color="rgba(40,60,80,0.35)", width=1, start=lo, end=hi,
