@@ -36,7 +36,8 @@ from optviz.jit import PAIR_SIG, SCALAR_SIG, TRIPLE_SIG, compiled
 from optviz.spec import Hyperparameter
 from surfaces._base import Surface
 
-__all__ = ["parse", "from_formula", "FUNCTIONS", "MAX_LENGTH", "MAX_DEPTH", "MAX_EXPONENT", "MAX_INSTRUCTIONS"]
+__all__ = ["parse", "from_formula", "FUNCTIONS", "MAX_LENGTH", "MAX_DEPTH", "MAX_EXPONENT", "MAX_INSTRUCTIONS",
+           "MAX_GRADIENT_OPS"]
 
 #: The longest formula accepted, in characters.
 MAX_LENGTH = 300
@@ -46,6 +47,10 @@ MAX_DEPTH = 20
 MAX_EXPONENT = 64
 #: The most instructions the value, gradient and Hessian programs may have together.
 MAX_INSTRUCTIONS = 4000
+#: The most operations the gradient may have (sympy's count): the Hessian is derived from it and
+#: grows about as its square, so this bounds the work of a formula that is short but expensive
+#: (a product of 24 sines: 4,600 operations in the gradient, 2 s for sympy's Hessian; refused).
+MAX_GRADIENT_OPS = 1500
 #: The largest constant (in absolute value) a formula may hold or compute.
 MAX_CONSTANT = 1e300
 
@@ -426,6 +431,11 @@ class _Program:
 def compile_program(expr: sympy.Expr) -> np.ndarray:
     """The parameter array ``p`` of a formula surface: header and programs of f, grad f, Hess f."""
     gx, gy = sympy.diff(expr, _x), sympy.diff(expr, _y)
+    size = sympy.count_ops(gx) + sympy.count_ops(gy)
+    if size > MAX_GRADIENT_OPS:
+        raise ValueError(f"the formula is too complex: its gradient has {size:,} operations, at most "
+                         f"{MAX_GRADIENT_OPS:,} (its second derivatives would take too long); write it with fewer "
+                         f"factors or less nesting")
     parts = ([expr], [gx, gy], [sympy.diff(gx, _x), sympy.diff(gx, _y), sympy.diff(gy, _y)])
     header = np.zeros(_HEADER)
     body: list = []

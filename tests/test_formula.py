@@ -184,3 +184,20 @@ def test_the_map_of_a_formula_spaces_its_levels_by_log_where_a_built_in_surface_
     for built_in in surfaces.all_surfaces():
         if built_in.formula is None and built_in.name not in ("himmelblau", "long_valley"):
             assert _formula._spans_decades(built_in) == built_in.log_scale, built_in.name
+
+
+def test_a_short_formula_whose_derivatives_would_take_long_is_refused_quickly():
+    """Length and depth bound the text, not the work: a product of 24 sines is 278 characters,
+    but sympy took 2 s for its Hessian (4,600 operations in its gradient)."""
+    costly = "*".join(f"sin(x+{k}*y)" for k in range(1, 25))
+    division = "/".join(f"(x+{k}*y+1)" for k in range(1, 25))
+    for text in (costly, division):
+        sympy.core.cache.clear_cache()
+        t0 = time.perf_counter()
+        with pytest.raises(ValueError, match="the formula is too complex: its gradient has .* operations, at most 1,500"):
+            surfaces.from_formula(text)
+        assert time.perf_counter() - t0 < 0.5
+    sympy.core.cache.clear_cache()
+    t0 = time.perf_counter()
+    fine = surfaces.from_formula("*".join(f"sin(x+{k}*y)" for k in range(1, 11)))
+    assert math.isfinite(fine.value(0.3, 0.2)) and time.perf_counter() - t0 < 1.0
