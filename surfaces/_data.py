@@ -39,6 +39,13 @@ def batch_of(p):
     return np.random.permutation(n)[:b], b
 
 
+def model_surface(data: np.ndarray, guesses, **fields):
+    """The ``Surface`` of a model's loss on ``data``: ``p`` packs the data (:func:`packed`), and its
+    minima are ``guesses`` polished (:func:`with_minima`); ``fields`` are the rest of the record."""
+    from surfaces._base import Surface
+    return with_minima(Surface(minima=(), make_params=lambda: packed(data), data_size=len(data), **fields), guesses)
+
+
 def with_minima(surface, guesses):
     """``surface`` with its minima: each guess polished by Newton's method on the gradient to
     double precision (``_base.newton_refine``), lowest first."""

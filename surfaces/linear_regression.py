@@ -13,8 +13,8 @@ Learning* (2016), sections 5.1.4 and 8.2.
 """
 import numpy as np
 
-from surfaces._base import Surface, gradient_function, hessian_function, value_function
-from surfaces._data import batch_of, load, packed, with_minima
+from surfaces._base import gradient_function, hessian_function, value_function
+from surfaces._data import batch_of, load, model_surface
 
 DATA = load("linear_regression")
 
@@ -59,15 +59,14 @@ _u, _t = DATA[:, 0], DATA[:, 1]
 _closed_form = np.linalg.solve([[np.mean(_u * _u), np.mean(_u)], [np.mean(_u), 1.0]],
                                [np.mean(_u * _t), np.mean(_t)])
 
-SURFACE = with_minima(Surface(
+SURFACE = model_surface(
+    DATA, [tuple(_closed_form)],
     name="linear_regression",
     title="Linear regression loss",
     latex=r"L(w, b) = \frac{1}{2n} \sum_{i=1}^{n} (w\,u_i + b - t_i)^2",
     value_fn=value, gradient_fn=gradient, hessian_fn=hessian,
     domain=((-1.0, 3.5), (-5.0, 3.0)),
     start=(-0.5, 2.0),
-    minima=(),
-    make_params=lambda: packed(DATA), data_size=len(DATA),
     log_scale=True,
     suggested={"gd": {"lr": 0.3}, "momentum": {"lr": 0.05, "momentum": 0.9}, "adam": {"lr": 0.1},
                "rmsprop": {"lr": 0.05}},
@@ -77,4 +76,4 @@ SURFACE = with_minima(Surface(
           "along which gradient descent crawls once it has reached the floor. Momentum and Adam do better; "
           "Newton's method, on this quadratic, lands on the minimum in one step."),
     reference="Generated data (seed 2026); Goodfellow, Bengio and Courville, Deep Learning (2016), 5.1.4, 8.2",
-), [tuple(_closed_form)])
+)

@@ -13,8 +13,8 @@ Learning* (2006), section 4.3.2.
 """
 import math
 
-from surfaces._base import Surface, gradient_function, hessian_function, value_function
-from surfaces._data import batch_of, load, packed, with_minima
+from surfaces._base import gradient_function, hessian_function, value_function
+from surfaces._data import batch_of, load, model_surface
 
 DATA = load("logistic_regression")
 #: The weight of the L2 penalty (keeps the minimum finite and the Hessian positive definite).
@@ -63,7 +63,8 @@ def hessian(x, y, p):
     return huu / n + L2, huv / n, hvv / n + L2
 
 
-SURFACE = with_minima(Surface(
+SURFACE = model_surface(
+    DATA, [(1.0, 0.5)],
     name="logistic_regression",
     title="Logistic regression loss",
     latex=(r"L(w) = \frac{1}{n} \sum_{i=1}^{n} \log\left(1 + e^{-s_i\, w \cdot z_i}\right) + "
@@ -71,8 +72,6 @@ SURFACE = with_minima(Surface(
     value_fn=value, gradient_fn=gradient, hessian_fn=hessian,
     domain=((-6.0, 8.0), (-6.0, 6.0)),
     start=(-5.0, 5.0),
-    minima=(),
-    make_params=lambda: packed(DATA), data_size=len(DATA),
     suggested={"gd": {"lr": 2.0}, "momentum": {"lr": 0.5, "momentum": 0.9}, "adam": {"lr": 0.2},
                "rmsprop": {"lr": 0.1}},
     note=("The loss of a logistic-regression classifier over its two weights w = (x, y), on 200 points of "
@@ -81,4 +80,4 @@ SURFACE = with_minima(Surface(
           "because a confident mistake costs in proportion to its margin, not its square. From the far corner "
           "gradient descent moves at a steady pace down a nearly flat slope, and slows only near the bottom."),
     reference="Generated data (seed 2026); Bishop, Pattern Recognition and Machine Learning (2006), 4.3.2",
-), [(1.0, 0.5)])
+)

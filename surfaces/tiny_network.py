@@ -15,8 +15,8 @@ non-convex optimization", NeurIPS (2014).
 """
 import math
 
-from surfaces._base import Surface, gradient_function, hessian_function, value_function
-from surfaces._data import batch_of, load, packed, with_minima
+from surfaces._base import gradient_function, hessian_function, value_function
+from surfaces._data import batch_of, load, model_surface
 
 DATA = load("tiny_network")
 
@@ -62,15 +62,14 @@ def hessian(x, y, p):
     return haa / n, hac / n, hcc / n
 
 
-SURFACE = with_minima(Surface(
+SURFACE = model_surface(
+    DATA, [(1.5, 1.0), (-1.5, -1.0)],
     name="tiny_network",
     title="One-unit network loss",
     latex=r"L(a, c) = \frac{1}{2n} \sum_{i=1}^{n} \left(c \tanh(a\,u_i) - t_i\right)^2",
     value_fn=value, gradient_fn=gradient, hessian_fn=hessian,
     domain=((-4.0, 4.0), (-3.0, 3.0)),
     start=(-0.4, 2.5),
-    minima=(),
-    make_params=lambda: packed(DATA), data_size=len(DATA),
     log_scale=True,
     suggested={"gd": {"lr": 0.5}, "momentum": {"lr": 0.1, "momentum": 0.9}, "adam": {"lr": 0.05},
                "rmsprop": {"lr": 0.02}},
@@ -81,4 +80,4 @@ SURFACE = with_minima(Surface(
           "run reaches depends on which side of the saddle it starts; near the origin every optimizer stalls "
           "for a while: a miniature of the saddles of real networks."),
     reference="Generated data (seed 2026); Dauphin et al., NeurIPS (2014)",
-), [(1.5, 1.0), (-1.5, -1.0)])
+)
