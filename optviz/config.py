@@ -236,8 +236,9 @@ class Config:
         out = dict(start=self.start, steps=self.steps, noise=own.get("noise", self.noise),
                    seed=own.get("seed", self.seed), clip=own.get("clip", self.clip),
                    schedule=self.schedule_arg(run))
-        if "batch" in own and self.surface_obj().data_size:   # a minibatch: only on the loss of a model
-            out["batch_size"] = min(own["batch"], self.surface_obj().data_size)
+        points = self.surface_obj().data_size if "batch" in own else 0
+        if points:   # a minibatch: only on the loss of a model on data
+            out["batch_size"] = min(own["batch"], points)
         return out
 
     def run(self, uid: str) -> Run | None:

@@ -249,7 +249,7 @@ def _grid(p, starts, hps, steps, opts, bounds, f_star, tol, minima, radius, fina
             store_state(S, r, s)
             X[r], Y[r], R[r] = starts[i, 0], starts[i, 1], bounds[i]
             F[r] = value(X[r], Y[r], p)
-            alive[r] = not escaped_from(X[r], Y[r], F[r], R[r])
+            alive[r] = inside(X[r], Y[r], F[r], R[r])
             done[r] = 0
             to_tol[r] = 0 if not BASINS and F[r] - f_star <= tol else -1
             if track:
@@ -345,14 +345,9 @@ def disjoint(minima, radius: float) -> bool:
 
 @njit(error_model="numpy", nogil=True, inline="always")
 def inside(x, y, f, bound):
-    """Not :func:`escaped_from`, without branches (so a grid's loop vectorises)."""
+    """Not :func:`optviz.kernels.escaped`, with the run's own bound, and without branches (so a
+    grid's loop vectorises)."""
     return (abs(x) <= bound) & (abs(y) <= bound) & math.isfinite(f)
-
-
-@njit(error_model="numpy", nogil=True, inline="always")
-def escaped_from(x, y, f, bound):
-    """As :func:`optviz.kernels.escaped`, with the run's own bound."""
-    return not (abs(x) <= bound and abs(y) <= bound and math.isfinite(f))
 
 
 #: The signature of a grid kernel (see :func:`grid_kernel`).

@@ -278,6 +278,11 @@ def parse(text: str) -> sympy.Expr:
     what is wrong and where."""
     if not isinstance(text, str):
         raise ValueError(f"a formula is text; got {type(text).__name__}")
+    return _parsed(text)
+
+
+@functools.lru_cache(maxsize=128)   # a formula is read to check it, then again to build it
+def _parsed(text: str) -> sympy.Expr:
     if len(text) > MAX_LENGTH:
         raise ValueError(f"the formula is {len(text)} characters long; at most {MAX_LENGTH}")
     if not text.strip():
