@@ -113,7 +113,7 @@ def main(argv=None) -> int:
     for label, text in FORMULAS.items():
         def new():   # sympy keeps its own cache of results: cleared too, so each round is new
             _formula._surface.cache_clear()
-            _formula._parsed.cache_clear()
+            _formula._program.cache_clear()
             sympy.core.cache.clear_cache()
             return surfaces.from_formula(text)
         t_new = best(new, args.rounds)
@@ -138,7 +138,7 @@ def main(argv=None) -> int:
             if cold:
                 cache.clear()
                 _formula._surface.cache_clear()
-                _formula._parsed.cache_clear()
+                _formula._program.cache_clear()
                 sympy.core.cache.clear_cache()
             return len(plotly.io.json.to_json_plotly(callbacks.render_outputs(config, config.steps, None)))
         size = render()
@@ -165,7 +165,7 @@ def main(argv=None) -> int:
     compiled_mb = (rss_mb() - before) / len(FORMULAS)
 
     _formula._surface.cache_clear()
-    _formula._parsed.cache_clear()
+    _formula._program.cache_clear()
     start_mb = rss_mb()
     times = []
     for k in range(args.stream):

@@ -200,6 +200,9 @@ class _Parser:
                                   op.column)
             if not self.as_typed and base.is_zero and not exponent.free_symbols and _number(exponent, op.column) < 0:
                 raise _refuse("zero to a negative power", op.column)
+            if not self.as_typed and base.is_negative and exponent.free_symbols:
+                raise _refuse(f"a negative number ({_number(base, op.column):g}) to a power in x or y is not real "
+                              f"for most x and y; write -(2^x) for minus 2 to the x", op.column)
             return self.checked(self.node("^", base, exponent), op.column)
         return base
 
@@ -278,11 +281,6 @@ def parse(text: str) -> sympy.Expr:
     what is wrong and where."""
     if not isinstance(text, str):
         raise ValueError(f"a formula is text; got {type(text).__name__}")
-    return _parsed(text)
-
-
-@functools.lru_cache(maxsize=128)   # a formula is read to check it, then again to build it
-def _parsed(text: str) -> sympy.Expr:
     if len(text) > MAX_LENGTH:
         raise ValueError(f"the formula is {len(text)} characters long; at most {MAX_LENGTH}")
     if not text.strip():
@@ -293,6 +291,15 @@ def _parsed(text: str) -> sympy.Expr:
     if expr.has(sympy.I):
         raise ValueError("the formula has an imaginary constant part (such as sqrt(-1))")
     return expr
+
+
+@functools.lru_cache(maxsize=128)   # a formula is derived to check it, then its surface is built; 128 x 128 KB
+def _program(text: str) -> np.ndarray:
+    """The read-only programs of ``text`` (see ``compile_program``), or ``ValueError``: a formula
+    is accepted only once its derivatives are known to be within bounds."""
+    program = compile_program(parse(text))
+    program.setflags(write=False)
+    return program
 
 
 def latex(text: str) -> str:
@@ -382,7 +389,10 @@ class _Program:
         if isinstance(expr, sympy.DiracDelta):   # the derivative of sign: zero almost everywhere
             return self.const(0.0)
         if expr.is_Number or (expr.is_number and not expr.free_symbols):
-            return self.const(float(sympy.N(expr, 17)))
+            value = complex(sympy.N(expr, 17))
+            if value.imag:
+                raise ValueError("the formula's derivatives have a constant part that is not a real number")
+            return self.const(value.real)
         if isinstance(expr, sympy.Add):
             terms = [self.add(arg, names) for arg in expr.args]
             out = terms[0]
@@ -558,7 +568,9 @@ MAX_WINDOW = 1e6
 
 
 def _check(text: str) -> str:
-    parse(text)
+    if not isinstance(text, str):
+        raise ValueError(f"a formula is text; got {type(text).__name__}")
+    _program(text)
     return text
 
 
@@ -618,9 +630,7 @@ def _rebuild(f: str, x_min: float, x_max: float, y_min: float, y_max: float):
 
 @functools.lru_cache(maxsize=128)   # a formula seen before costs nothing; at most 128 x 128 KB
 def _surface(text: str, window):
-    expr = parse(text)
-    program = compile_program(expr)
-    program.setflags(write=False)
+    program = _program(text)
     (x0, x1), (y0, y1) = window
     surface = Surface(
         name="formula", title="Your own formula", latex="f(x, y) = " + latex(text),

@@ -44,6 +44,10 @@ def test_every_link_of_today_means_what_it_meant():
     ("?surface=formula:f=9**9**9**9&run=gd", "the exponent 3.8742e+08 is too large"),
     ("?surface=formula:f=x%2By,x_min=3,x_max=2&run=gd", "x_min (3) must be less than x_max (2); used its default window"),
     ("?surface=formula:f=" + "x%2B" * 200 + "y&run=gd", "characters long; at most 300"),
+    # refused only once derived (the whole link fell back to the default view, and the API gave a 500)
+    ("?surface=formula:f=" + "*".join(f"sin(x%2B{k}*y)" for k in range(1, 25)) + "&run=gd",
+     "f: the formula is too complex: its gradient has 4,581 operations, at most 1,500"),
+    ("?surface=formula:f=cos(pi)^x&run=gd", "f: column 8: a negative number (-1) to a power in x or y is not real"),
 ])
 def test_a_bad_formula_in_a_link_is_named_and_the_rest_of_the_link_kept(link, message):
     config, problems = urlstate.parse(link)
@@ -109,6 +113,9 @@ def test_the_json_api_runs_a_typed_formula_and_refuses_a_bad_one():
     bad = client.post("/api/trajectory", json={"optimizer": "gd", "surface": {"name": "formula",
                                                                               "f": "__import__('os')"}})
     assert bad.status_code == 400 and "name '__import__' is not allowed" in bad.get_json()["error"]
+    costly = "*".join(f"sin(x+{k}*y)" for k in range(1, 25))   # it reads, but its derivatives are too long
+    refused = client.post("/api/trajectory", json={"optimizer": "gd", "surface": {"name": "formula", "f": costly}})
+    assert refused.status_code == 400 and "its gradient has 4,581 operations" in refused.get_json()["error"]
     listing = client.get("/api/surfaces").get_json()["surfaces"]
     formula = next(s for s in listing if s["name"] == "formula")
     assert formula["parameters"][0] == {**formula["parameters"][0], "name": "f", "kind": "text", "max_length": 300}
