@@ -18,6 +18,12 @@ ROSENBROCK = "(1 - x)**2 + 100*(y - x*x)**2"
 POINTS = [(3.0, 2.0), (0.3, -1.7), (-2.1, 4.4), (-3.779310253377747, -3.283185991286170), (1e-3, -4.9)]
 
 
+def cpu_seconds() -> float:
+    """This process's CPU time: what a formula costs the server, whatever else the machine runs
+    (the suite's own browser and server processes doubled wall times here)."""
+    return time.process_time()
+
+
 @pytest.mark.parametrize("text, name", [(HIMMELBLAU, "himmelblau"), (ROSENBROCK, "rosenbrock")])
 def test_a_typed_formula_equal_to_a_built_in_surface_gives_its_values_derivatives_and_runs(text, name):
     typed, built_in = surfaces.from_formula(text, domain=surfaces.get(name).domain), surfaces.get(name)
@@ -76,9 +82,9 @@ def test_a_formula_has_no_known_minima_and_works_in_every_grid():
 def test_a_formula_seen_before_is_not_built_again_and_none_is_compiled():
     compiled_before = [len(fn.overloads) for fn in (_formula._value, _formula._gradient, _formula._hessian)]
     first = surfaces.from_formula("x^4 - 3*x*y + y^2")
-    t0 = time.perf_counter()
+    t0 = cpu_seconds()
     again = surfaces.from_formula("x^4  -  3*x*y + y^2")   # the same up to spaces
-    assert again is first and time.perf_counter() - t0 < 0.01
+    assert again is first and cpu_seconds() - t0 < 0.01
     for k in range(40):
         surfaces.from_formula(f"x^2 + {k}*y^2 + sin({k}*x)")
     assert [len(fn.overloads) for fn in (_formula._value, _formula._gradient, _formula._hessian)] == compiled_before
@@ -118,11 +124,11 @@ def test_a_formula_seen_before_is_not_built_again_and_none_is_compiled():
     ("x\ny", "missing operator before 'y'"),
 ])
 def test_hostile_or_malformed_text_gets_a_clear_refusal(text, message):
-    t0 = time.perf_counter()
+    t0 = cpu_seconds()
     with pytest.raises(ValueError) as err:
         surfaces.from_formula(text)
     assert message in str(err.value)
-    assert time.perf_counter() - t0 < 0.5
+    assert cpu_seconds() - t0 < 0.5
 
 
 @pytest.mark.parametrize("domain", [((1, -1), (0, 1)), ((0, 1),), ((0, math.inf), (0, 1)), "((0,1),(0,1))",
@@ -138,7 +144,7 @@ _HOSTILE = "xy0123456789.eE+-*/^()_ ,[]{}'\":;=!@#$%&|~`\\<>?abcdefghijklmnopqrs
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(alphabet=_HOSTILE, max_size=400))
 def test_any_text_parses_or_is_refused_quickly(text):
-    t0 = time.perf_counter()
+    t0 = cpu_seconds()
     try:
         surface = surfaces.from_formula(text)
     except ValueError as err:
@@ -146,7 +152,7 @@ def test_any_text_parses_or_is_refused_quickly(text):
     else:   # a value (nan or inf where the formula is undefined), a gradient and a Hessian
         assert isinstance(surface.value(0.5, -0.25), float)
         assert surface.gradient(0.5, -0.25).shape == (2,) and surface.hessian(0.5, -0.25).shape == (2, 2)
-    assert time.perf_counter() - t0 < 1.0
+    assert cpu_seconds() - t0 < 1.0
 
 
 def _formulas():
@@ -208,11 +214,11 @@ def test_a_short_formula_whose_derivatives_would_take_long_is_refused_quickly():
     division = "/".join(f"(x+{k}*y+1)" for k in range(1, 25))
     for text in (costly, division):
         sympy.core.cache.clear_cache()
-        t0 = time.perf_counter()
+        t0 = cpu_seconds()
         with pytest.raises(ValueError, match="the formula is too complex: its gradient has .* operations, at most 1,500"):
             surfaces.from_formula(text)
-        assert time.perf_counter() - t0 < 0.5
+        assert cpu_seconds() - t0 < 0.5
     sympy.core.cache.clear_cache()
-    t0 = time.perf_counter()
+    t0 = cpu_seconds()
     fine = surfaces.from_formula("*".join(f"sin(x+{k}*y)" for k in range(1, 11)))
-    assert math.isfinite(fine.value(0.3, 0.2)) and time.perf_counter() - t0 < 1.0
+    assert math.isfinite(fine.value(0.3, 0.2)) and cpu_seconds() - t0 < 1.0
