@@ -11,8 +11,8 @@ __version__ = "0.1.0"
 
 from optviz import optimizers, schedules
 from optviz.engine import STEPS_CAP, simulate
-from optviz.grid import basins, fan, sweep, tune
+from optviz.grid import basins, fan, resting_points, sweep, tune
 from optviz.spec import Hyperparameter, OptimizerSpec, Trajectory
 
-__all__ = ["simulate", "sweep", "basins", "fan", "tune", "optimizers", "schedules", "Trajectory", "OptimizerSpec", "Hyperparameter",
+__all__ = ["simulate", "sweep", "basins", "resting_points", "fan", "tune", "optimizers", "schedules", "Trajectory", "OptimizerSpec", "Hyperparameter",
            "STEPS_CAP", "__version__"]

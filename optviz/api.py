@@ -351,6 +351,9 @@ def basins():
         resolution=resolution, xs=result.xs.tolist(), ys=result.ys.tolist(),
         minima=[list(m) for m in result.minima], radius=result.radius, minimum=_nested(result.minimum),
         steps=_nested(result.steps), final_loss=_nested(result.final_loss), status=status.tolist(),
+        resting=None if result.resting is None else {
+            "points": result.resting.points.tolist(), "kinds": list(result.resting.kinds),
+            "label": _nested(result.resting.label)},
         message=_grid_message(status))
 
 
@@ -483,7 +486,17 @@ def _grid_schema(kind: str) -> dict:
                       "ys": {"type": "array", "items": {"type": "number"}},
                       "minima": {"type": "array", "items": {"type": "array", "items": {"type": "number"}}},
                       "radius": {"type": "number"}, "minimum": cells({"type": "integer", "minimum": -2}),
-                      "steps": cells({"type": "integer"})}
+                      "steps": cells({"type": "integer"}),
+                      "resting": {
+                          "type": ["object", "null"], "required": ["points", "kinds", "label"],
+                          "description": "On a surface that lists no minima (a typed formula): the points where "
+                                         "the runs came to rest, what each is, and for each start the index of the "
+                                         "point its run rests at (-1 still moving, -2 diverged); null otherwise.",
+                          "properties": {
+                              "points": {"type": "array", "items": {"type": "array", "items": {"type": "number"}}},
+                              "kinds": {"type": "array", "items": {"type": "string", "enum": [
+                                  "minimum", "saddle point", "maximum", "valley floor"]}},
+                              "label": cells({"type": "integer", "minimum": -2})}}}
     return {"type": "object", "required": list(properties), "properties": properties}
 
 

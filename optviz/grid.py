@@ -43,7 +43,8 @@ from optviz.kernels import (DIVERGED, N_COUNTS, OPT_BOUND, OPT_CLIP, OPT_DEADLIN
 from optviz.options import SEED, STEPS
 from optviz.spec import STATUSES, Hyperparameter, OptimizerSpec, Trajectory, as_float, shown
 
-__all__ = ["sweep", "basins", "fan", "tune", "tune_size", "sweepable", "Sweep", "Basins", "Fan", "Tuned",
+__all__ = ["sweep", "basins", "resting_points", "fan", "tune", "tune_size", "sweepable", "Sweep", "Basins",
+           "RestingPoints", "Fan", "Tuned",
            "AXIS_CAP", "RESOLUTION_CAP", "FAN_CAP", "CELL_STEPS_CAP"]
 
 #: Most values along one axis of a sweep.
@@ -364,7 +365,8 @@ class Basins:
     ``minimum[i, j]`` is for the start ``(xs[j], ys[i])``: the index into ``minima`` (the
     surface's known minima) of the minimum the run ends at, -1 for none, -2 for a run that
     diverged; ``steps[i, j]`` the steps it took: for a run that reached a minimum, the first
-    step from which it stayed within ``radius`` of it, otherwise the steps it ran."""
+    step from which it stayed within ``radius`` of it, otherwise the steps it ran.  On a surface
+    that lists no minima, ``resting`` says where the runs came to rest instead."""
     optimizer: str
     surface: str
     hyperparameters: dict
@@ -376,6 +378,9 @@ class Basins:
     steps: np.ndarray
     final_loss: np.ndarray
     status: np.ndarray
+    final_xy: np.ndarray        #: shape ``(resolution, resolution, 2)``: where each run ended
+    #: For a surface that lists no minima (a typed formula): where the runs came to rest instead.
+    resting: "RestingPoints | None" = None
 
 
 def basins(optimizer, surface, *, resolution=64, steps=500, domain=None, noise=0.0, seed=0, clip=None,
@@ -402,11 +407,87 @@ def basins(optimizer, surface, *, resolution=64, steps=500, domain=None, noise=0
     cells = _run(spec, surf, starts, hps, n, opts, seeds, tol=tol, radius=radius, time_limit=seconds,
                  batch_size=batch_size)
     shape = (resolution, resolution)
-    return Basins(
+    result = Basins(
         optimizer=spec.name, surface=surf.name, hyperparameters=values, xs=xs, ys=ys, minima=tuple(surf.minima),
         radius=radius, minimum=cells.minimum.reshape(shape), steps=cells.settled.reshape(shape),
         final_loss=cells.final_loss.reshape(shape), status=np.array(STATUSES, dtype=object)[cells.status].reshape(shape),
+        final_xy=cells.final_xy.reshape(shape + (2,)),
     )
+    return result if surf.minima else dataclasses.replace(result, resting=resting_points(result, surf))
+
+
+#: A run has come to rest where the gradient is under this fraction of its median over the map's starts.
+REST_FRACTION = 1e-3
+#: Points of rest closer than this fraction of the window's diagonal are one point.
+REST_MERGE_FRACTION = 1e-2
+#: Most separate points of rest a map reports (the rest join the last one's count as "other").
+REST_CAP = 24
+#: A Hessian eigenvalue this small against the largest is taken as zero (a valley floor of rest points).
+FLAT_FRACTION = 1e-6
+
+
+@dataclasses.dataclass(frozen=True)
+class RestingPoints:
+    """Where the runs of a basin map came to rest, found from where they ended: the stand-in for
+    the minima of a surface that lists none (a typed formula).
+
+    ``points[k]`` is the lowest end point of group ``k`` (a valley floor first, then lowest f
+    first) and ``kinds[k]`` what
+    the Hessian says it is: ``"minimum"``, ``"saddle point"``, ``"maximum"`` (Newton's method
+    rests at any point where the gradient vanishes), or ``"valley floor"`` when the
+    Hessian is singular there (rest points along a curve, such as the circle of
+    ``(x^2 + y^2 - 4)^2``, form one group).  ``label`` is shaped like ``Basins.minimum``: the
+    group each start's run rests in, ``NONE`` for a run still moving after its steps (or beyond
+    ``REST_CAP`` groups), ``DIVERGES`` for one that diverged."""
+    points: np.ndarray
+    kinds: tuple
+    label: np.ndarray
+
+
+def resting_points(result: Basins, surface) -> RestingPoints:
+    """The points of rest of ``result`` (a basin map of ``surface``).  A run rests where
+    ``|grad f| <= REST_FRACTION x`` the median ``|grad f|`` over the starts; ends within
+    ``REST_MERGE_FRACTION`` of the window's diagonal of each other are one point."""
+    surf = _surface(surface)
+    ends = result.final_xy.reshape(-1, 2)
+    label = np.full(len(ends), NONE, dtype=np.int64)
+    label[result.minimum.ravel() == DIVERGES] = DIVERGES
+    X, Y = np.meshgrid(result.xs, result.ys)
+    slopes = np.linalg.norm(surf.gradient(X, Y), axis=-1)
+    slopes = slopes[np.isfinite(slopes)]
+    scale = float(np.median(slopes)) if slopes.size else 0.0
+    candidates = np.flatnonzero((label != DIVERGES) & np.isfinite(ends).all(axis=1))
+    if scale > 0 and candidates.size:
+        at = ends[candidates]
+        steep = np.linalg.norm(surf.gradient(at[:, 0], at[:, 1]), axis=-1)
+        candidates = candidates[steep <= REST_FRACTION * scale]
+    if not candidates.size:
+        return RestingPoints(np.empty((0, 2)), (), label.reshape(result.minimum.shape))
+    at = ends[candidates]
+    heights = surf.value(at[:, 0], at[:, 1])
+    hessians = surf.hessian(at[:, 0], at[:, 1])
+    eigen = np.linalg.eigvalsh(np.where(np.isfinite(hessians), hessians, 0.0))   # ascending, per point
+    reach = np.maximum(np.abs(eigen).max(axis=1), np.finfo(float).tiny)
+    flat = np.abs(eigen).min(axis=1) <= FLAT_FRACTION * reach
+    merge = REST_MERGE_FRACTION * math.hypot(result.xs[-1] - result.xs[0], result.ys[-1] - result.ys[0])
+    points, kinds = [], []
+    order = np.argsort(heights, kind="stable")
+    left = np.ones(len(order), dtype=bool)
+    floor = flat[order]
+    if floor.any():   # one group for every end on a valley floor
+        first = order[np.flatnonzero(floor)[0]]
+        points.append(at[first])
+        kinds.append("valley floor")
+        label[candidates[order[floor]]] = 0
+        left[floor] = False
+    while left.any() and len(points) < REST_CAP:
+        k = order[np.flatnonzero(left)[0]]
+        near = left & (np.hypot(*(at[order] - at[k]).T) <= merge)
+        label[candidates[order[near]]] = len(points)
+        left &= ~near
+        points.append(at[k])
+        kinds.append("maximum" if eigen[k, 1] < 0 else "saddle point" if eigen[k, 0] < 0 else "minimum")
+    return RestingPoints(np.array(points).reshape(-1, 2), tuple(kinds), label.reshape(result.minimum.shape))
 
 
 def _domain(domain, surf):

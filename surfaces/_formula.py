@@ -637,7 +637,8 @@ def _surface(text: str, window):
         value_fn=_value, gradient_fn=_gradient, hessian_fn=_hessian, domain=window,
         start=(float(f"{x0 + 0.2 * (x1 - x0):.4g}"), float(f"{y0 + 0.8 * (y1 - y0):.4g}")), minima=(),
         note=("A formula you type: its gradient and Hessian are derived from it symbolically. Its minima are "
-              "not known, so the distance plot has nothing to measure and the loss plot shows f itself."),
+              "not known, so the distance plot has nothing to measure, the loss plot shows f itself, and the "
+              "basin map shows where the runs come to rest."),
         parameters=PARAMETERS, values=(("f", text), ("x_min", x0), ("x_max", x1), ("y_min", y0), ("y_max", y1)),
         make_params=lambda **_: program.copy(),   # a copy: the cached program stays as it was
         formula=text, rebuild=_rebuild,

@@ -185,7 +185,19 @@ def test_api011_basins_answer_what_optviz_basins_computes():
     expected = optviz.basins("gd", "himmelblau", resolution=12, steps=800, lr=0.01)
     assert answer["minimum"] == expected.minimum.tolist() and answer["steps"] == expected.steps.tolist()
     assert answer["xs"] == expected.xs.tolist() and len(answer["minima"]) == 4
-    assert sorted(set(np.ravel(answer["minimum"]))) == [0, 1, 2, 3]
+    assert sorted(set(np.ravel(answer["minimum"]))) == [0, 1, 2, 3] and answer["resting"] is None
+
+
+def test_api011b_a_formulas_basins_say_where_the_runs_rest():
+    formula = "(x^2 + y - 11)^2 + (x + y^2 - 7)^2"
+    body = {"optimizer": "newton", "surface": {"name": "formula", "f": formula}, "resolution": 12, "steps": 50}
+    response = CLIENT.post("/api/basins", data=json.dumps(body), content_type="application/json")
+    assert response.status_code == 200, response.get_json()
+    answer = response.get_json()
+    expected = optviz.basins("newton", surfaces.from_formula(formula), resolution=12, steps=50).resting
+    assert answer["minima"] == [] and answer["resting"]["kinds"] == list(expected.kinds)
+    assert answer["resting"]["points"] == expected.points.tolist()
+    assert answer["resting"]["label"] == expected.label.tolist() and "minimum" in answer["resting"]["kinds"]
 
 
 def test_api014_a_swept_hyperparameter_given_also_as_fixed_is_swept_and_the_answer_says_so():

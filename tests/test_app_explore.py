@@ -153,6 +153,25 @@ def test_the_basin_map_colours_each_start_by_the_minimum_it_reaches():
     assert "4 of 4 minima are reached" in explore.basins_note("GD", config.surface_obj(), result)
 
 
+def test_a_formulas_basin_map_is_coloured_by_where_its_runs_rest():
+    config = config_of("?surface=formula:f=(x^2%2By-11)^2%2B(x%2By^2-7)^2&steps=60&run=newton")
+    result = explore.basins_run(config, config.runs[0], 24)
+    fig = explore.basins_figure(config.surface_obj(), result, config.start)
+    heat = fig.data[0]
+    assert heat.colorbar.ticktext[:9] == ("min 1", "min 2", "min 3", "min 4", "saddle 1", "saddle 2", "saddle 3",
+                                          "saddle 4", "max")
+    named = {text.split("<br>")[0] for row in heat.text for text in row}
+    assert {f"rests at a minimum ({x:.3g}, {y:.3g})" for x, y in surfaces.get("himmelblau").minima} <= named
+    assert "rests at a maximum (-0.271, -0.923)" in named and len(named) == 9
+    assert heat.colorbar.ticktext[-2:] == ("moving", "diverged") and heat.colorbar.title.text == "rests at"
+    marks = {trace.name: len(trace.x) for trace in fig.data if (trace.meta or {}).get("role") == "rest"}
+    assert marks == {"minimum where runs rest": 4, "saddle point where runs rest": 4, "maximum where runs rest": 1}
+    note = explore.basins_note("Newton", config.surface_obj(), result)
+    assert "The minima of a typed formula are not known, so the colour is where each run came to rest" in note
+    assert "4 minimums" not in note and "4 minima, 4 saddle points, 1 maximum." in note
+    assert "A run can rest wherever the gradient vanishes, not only at a minimum." in note
+
+
 def test_the_fan_repeats_with_its_seeds_and_refuses_what_it_cannot_draw():
     config = config_of("?surface=rosenbrock&steps=100&noise=3&run=momentum:lr=0.001,momentum=0.9")
     run = config.runs[0]

@@ -9,8 +9,8 @@ import json
 import pytest
 from dash.testing.wait import until
 
-from tests.test_app_browser import by_id, dom_id, open_page, open_sized, runs_of, screenshot, search_of, type_into, \
-    visible
+from tests.test_app_browser import by_id, dom_id, emulate, open_page, open_sized, runs_of, screenshot, search_of, \
+    type_into, visible
 
 FORMULA_BOX = dom_id({"type": "hp-text", "run": "surface", "name": "f"})
 
@@ -62,4 +62,28 @@ def test_formula002_a_link_with_a_formula_on_a_phone(dash_duo, app, artifacts):
     assert width <= 390, f"the page is {width} px wide on a 390 px phone"
     dash_duo.driver.execute_script("document.getElementById('surface-params').scrollIntoView({block: 'center'})")
     screenshot(dash_duo, artifacts, "formula-390x844.png")
+    assert dash_duo.get_logs() == []
+
+
+def test_formula003_a_basin_map_shows_where_the_runs_rest(dash_duo, app, artifacts):
+    """Himmelblau typed out, Newton's basin map at a projector's size and on a phone: a formula
+    lists no minima, so the map is coloured by where each run came to rest, and Newton rests at
+    the four minima, the four saddle points and the maximum."""
+    link = ("?surface=formula:f=(x%5E2%2By-11)%5E2%2B(x%2By%5E2-7)%5E2,x_min=-5,x_max=5&steps=60&run=newton"
+            "&explore=basins:run=1,resolution=48")
+    dash_duo.start_server(app)
+    for width, height, phone in ((1280, 720, False), (390, 844, True)):
+        emulate(dash_duo, width, height, phone)
+        dash_duo.driver.get(dash_duo.server_url + "/" + link)
+        dash_duo.wait_for_element("#basins-graph .js-plotly-plot", timeout=20)
+        marks = ("const gd = document.querySelector('#basins-graph .js-plotly-plot');"
+                 "return gd && gd._fullData ? gd._fullData.filter(t => (t.meta || {}).role === 'rest')"
+                 ".map(t => [t.name, t.x.length]) : null")
+        until(lambda: dash_duo.driver.execute_script(marks), 15, msg="the basin map never marked where runs rest")
+        assert sorted(map(tuple, dash_duo.driver.execute_script(marks))) == [
+            ("maximum where runs rest", 1), ("minimum where runs rest", 4), ("saddle point where runs rest", 4)]
+        note = dash_duo.find_element("#basins-note").text
+        assert "where each run came to rest" in note and "4 minima, 4 saddle points, 1 maximum" in note
+        dash_duo.driver.execute_script("document.getElementById('basins-graph').scrollIntoView({block: 'center', behavior: 'instant'})")
+        screenshot(dash_duo, artifacts, f"formula-basins-{width}x{height}.png")
     assert dash_duo.get_logs() == []

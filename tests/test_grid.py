@@ -193,6 +193,46 @@ def test_basins_mark_diverged_starts():
     assert (result.status[result.minimum == grid.DIVERGES] == "diverged").all()
 
 
+HIMMELBLAU = "(x^2 + y - 11)^2 + (x + y^2 - 7)^2"
+
+
+def test_a_typed_himmelblau_basin_map_rests_at_the_built_ins_four_minima():
+    """A formula lists no minima; the map finds where its runs came to rest, and GD rests at
+    Himmelblau's four minima with each start in the basin the built-in map gives it."""
+    typed = surfaces.from_formula(HIMMELBLAU, domain=surfaces.get("himmelblau").domain)
+    result = optviz.basins("gd", typed, resolution=24, steps=300, lr=0.01)
+    built_in = optviz.basins("gd", "himmelblau", resolution=24, steps=300, lr=0.01)
+    rest = result.resting
+    assert (result.minimum == grid.NONE).all() and built_in.resting is None
+    assert rest.kinds == ("minimum",) * 4
+    known = np.array(surfaces.get("himmelblau").minima)
+    nearest = [int(np.argmin(np.hypot(*(known - point).T))) for point in rest.points]
+    np.testing.assert_allclose(rest.points, known[nearest], atol=1e-6)
+    assert sorted(nearest) == [0, 1, 2, 3]
+    as_known = np.where(rest.label >= 0, np.array(nearest)[rest.label], rest.label)
+    assert np.array_equal(as_known, built_in.minimum)
+    np.testing.assert_array_equal(result.final_xy.shape, (24, 24, 2))
+
+
+def test_newton_rests_at_saddles_and_the_maximum_too():
+    typed = surfaces.from_formula(HIMMELBLAU)
+    rest = optviz.basins("newton", typed, resolution=24, steps=50).resting
+    assert rest.kinds.count("minimum") == 4 and rest.kinds.count("saddle point") == 4
+    assert rest.kinds.count("maximum") == 1
+    peak = rest.points[rest.kinds.index("maximum")]
+    np.testing.assert_allclose(peak, (-0.270845, -0.923039), atol=1e-5)   # Himmelblau's local maximum
+
+
+def test_a_circle_of_minima_is_one_valley_floor_and_a_run_still_moving_rests_nowhere():
+    ring = optviz.basins("gd", surfaces.from_formula("(x^2 + y^2 - 4)^2"), resolution=16, steps=500, lr=0.01)
+    assert ring.resting.kinds == ("valley floor",) and (ring.resting.label == 0).all()
+    assert math.hypot(*ring.resting.points[0]) == pytest.approx(2.0, abs=1e-6)
+    slow = optviz.basins("gd", surfaces.from_formula("x^2 + y^2"), resolution=8, steps=3, lr=0.01)
+    assert slow.resting.kinds == () and (slow.resting.label == grid.NONE).all()
+    saddle = optviz.basins("gd", surfaces.from_formula("x^2 - y^2"), resolution=8, steps=400, lr=0.1)
+    assert saddle.resting.kinds == () and (saddle.resting.label == grid.DIVERGES).any()
+
+
 def test_fans_with_the_same_seed_repeat_exactly():
     a = optviz.fan("gd", "saddle", n=6, noise=0.5, seed=10, steps=40, lr=0.05)
     b = optviz.fan("gd", "saddle", n=6, noise=0.5, seed=10, steps=40, lr=0.05)

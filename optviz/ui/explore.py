@@ -638,15 +638,36 @@ def _shade(hex_color: str, amount: float) -> str:
     return f"rgb({round(r * k)},{round(g * k)},{round(b * k)})"
 
 
+#: How a basin map names and marks a point where runs come to rest (a surface with no known minima).
+REST_MARKS = {"minimum": ("min", "star-open"), "saddle point": ("saddle", "x-thin-open"),
+              "maximum": ("max", "triangle-up-open"), "valley floor": ("floor", None)}
+_PLURAL = {"minimum": "minima", "saddle point": "saddle points", "maximum": "maxima", "valley floor": "valley floors"}
+
+
 def basins_figure(surface: surfaces.Surface, result: grid.Basins, start, scale: float = 1.0) -> go.Figure:
     """Every start of the grid coloured by the minimum its run ends at (pale grey: none; red:
-    diverged), darker the more steps it took; the minima as stars and the runs' start as a ring."""
-    m = len(result.minima)
+    diverged), darker the more steps it took; the minima as stars and the runs' start as a ring.
+    On a surface with no known minima the colours are the points where the runs came to rest
+    (``result.resting``), marked by kind, and the shade is even (a run's settling step is measured
+    only against known minima)."""
+    rest = result.resting
+    if rest is None:
+        places, minimum = result.minima, result.minimum
+        names = [f"minimum ({x:.3g}, {y:.3g})" for x, y in places] + ["no known minimum", "diverged"]
+        ticks = [f"({x:.3g}, {y:.3g})" for x, y in places]
+    else:
+        places, minimum = [tuple(point) for point in rest.points], rest.label
+        names = [f"rests at a {kind} ({x:.3g}, {y:.3g})" for kind, (x, y) in zip(rest.kinds, places)] + \
+                ["still moving after its steps", "diverged"]
+        # short ticks (the coordinates are in the hover and on the markers): a phone's map keeps its width
+        ticks = [REST_MARKS[kind][0] + (f" {rest.kinds[:k + 1].count(kind)}" if rest.kinds.count(kind) > 1 else "")
+                 for k, kind in enumerate(rest.kinds)]
+    m = len(places)
     categories = m + 2                                    # the minima, none, diverged
-    code = np.where(result.minimum >= 0, result.minimum, np.where(result.minimum == grid.NONE, m, m + 1))
+    code = np.where(minimum >= 0, minimum, np.where(minimum == grid.NONE, m, m + 1))
     steps = np.maximum(result.steps, 0).astype(np.float64)
     most = max(float(steps.max()), 1.0)
-    depth = np.log1p(steps) / math.log1p(most)           # 0: at once, 1: the slowest
+    depth = np.log1p(steps) / math.log1p(most) if rest is None else np.zeros_like(steps)   # 0: at once, 1: slowest
     z = code + 0.98 * depth
     scale_points: list = []
     for c in range(categories):
@@ -656,26 +677,28 @@ def basins_figure(surface: surfaces.Surface, result: grid.Basins, start, scale: 
         if c + 1 < categories:
             scale_points.append([(c + 1) / categories - 1e-9, _shade(base, 0.55)])
     scale_points[-1][0] = 1.0
-    labels = np.array([f"minimum ({x:.3g}, {y:.3g})" for x, y in result.minima] +
-                      ["no known minimum", "diverged"], dtype=object)
-    verb = np.where(result.minimum >= 0, "settled after ", "ran ").astype(object)
+    labels = np.array(names, dtype=object)
+    verb = np.where((minimum >= 0) & (rest is None), "settled after ", "ran ").astype(object)
     hover = labels[code] + "<br>" + verb + steps.astype(np.int64).astype(str).astype(object) + " steps"
     colorbar = None
     if categories <= 14:
         colorbar = dict(tickvals=[(c + 0.5) for c in range(categories)],
-                        ticktext=[f"({x:.3g}, {y:.3g})" for x, y in result.minima] + ["none", "diverged"],
-                        title=dict(text="ends at", side="right"), thickness=14, outlinewidth=0, xpad=6)
+                        ticktext=ticks + ["moving" if rest is not None else "none", "diverged"],
+                        title=dict(text="rests at" if rest is not None else "ends at", side="right"),
+                        thickness=14, outlinewidth=0, xpad=6)
     heat = figures._trace(
         "heatmap", x=result.xs.tolist(), y=result.ys.tolist(), z=z.astype(np.float32), zmin=0, zmax=categories,
         colorscale=scale_points, showscale=colorbar is not None, colorbar=colorbar, text=hover.tolist(),
         name="basins", meta={"role": "basins"},
         hovertemplate="start (%{x:.3g}, %{y:.3g})<br>%{text}<extra></extra>")
-    traces = [*figures._trace_dicts([heat]), figures._minima_trace(surface),
-              figures._trace("scatter", x=[start[0]], y=[start[1]], mode="markers", name="the runs' start",
-                             marker=dict(symbol="circle-open", size=14 * scale, color="#222", line=dict(width=2.5)),
-                             hovertemplate="the runs' start (%{x:.3g}, %{y:.3g})<extra></extra>",
-                             meta={"role": "start"})]
-    (x0, x1), (y0, y1) = surface.domain
+    traces = [*figures._trace_dicts([heat]), figures._minima_trace(surface)]
+    if rest is not None:
+        traces += _rest_traces(rest, scale)
+    traces.append(figures._trace("scatter", x=[start[0]], y=[start[1]], mode="markers", name="the runs' start",
+                                 marker=dict(symbol="circle-open", size=14 * scale, color="#222",
+                                             line=dict(width=2.5)),
+                                 hovertemplate="the runs' start (%{x:.3g}, %{y:.3g})<extra></extra>",
+                                 meta={"role": "start"}))
     layout = _layout(scale,
                      xaxis=dict(range=_edges(result.xs), title=dict(text="start x", standoff=4), showgrid=False,
                                 constrain="domain"),
@@ -685,17 +708,45 @@ def basins_figure(surface: surfaces.Surface, result: grid.Basins, start, scale: 
     return figures._figure(traces, layout)
 
 
+def _rest_traces(rest: grid.RestingPoints, scale: float) -> list:
+    """One marker trace per kind of resting point (a valley floor is a curve: its colour shows it)."""
+    traces = []
+    for kind, (_, symbol) in REST_MARKS.items():
+        at = np.array([point for point, k in zip(rest.points, rest.kinds) if k == kind]).reshape(-1, 2)
+        if symbol is None or not len(at):
+            continue
+        traces.append(figures._trace(
+            "scatter", x=at[:, 0].tolist(), y=at[:, 1].tolist(), mode="markers", name=f"{kind} where runs rest",
+            marker=dict(symbol=symbol, size=15 * scale, color="#222", line=dict(width=2, color="#222")),
+            hovertemplate=f"runs rest at a {kind} (%{{x:.4g}}, %{{y:.4g}})<extra></extra>", meta={"role": "rest"}))
+    return traces
+
+
 def basins_note(run_label: str, surface: surfaces.Surface, result: grid.Basins) -> str:
     n = result.minimum.size
-    counts = [int((result.minimum == k).sum()) for k in range(len(result.minima))]
     diverged = int((result.minimum == grid.DIVERGES).sum())
     none = int((result.minimum == grid.NONE).sum())
     text = (f"{run_label} from each of {len(result.xs)} × {len(result.ys)} starts over the window: the colour is "
             f"the minimum it ends at, darker the more steps it took to settle there.")
-    if not result.minima:
-        text += (" The minima of a typed formula are not known" if surface.formula is not None else
-                 " This surface lists no minima") + ", so the map shows only which starts diverge and how long each ran."
+    rest = result.resting
+    if rest is not None:
+        moving = int((rest.label == grid.NONE).sum())
+        found = ", ".join(f"{count} {_PLURAL[kind] if count > 1 else kind}"
+                          for kind in REST_MARKS for count in [rest.kinds.count(kind)] if count)
+        text = (f"{run_label} from each of {len(result.xs)} × {len(result.ys)} starts over the window. "
+                + ("The minima of a typed formula are not known" if surface.formula is not None else
+                   "This surface lists no minima")
+                + ", so the colour is where each run came to rest (where the gradient is under a thousandth of its "
+                  "typical size on the window)" + (f": {found}." if found else ": no run came to rest."))
+        if any(kind in ("saddle point", "maximum") for kind in rest.kinds):
+            text += " A run can rest wherever the gradient vanishes, not only at a minimum."
+        text += f" {_percent(moving, n)} of the starts are still moving after their steps" if moving else ""
+        text += f"; {_percent(diverged, n)} diverge" if diverged else ""
+        text += "." if moving or diverged else ""
+    elif not result.minima:
+        text += " This surface lists no minima, so the map shows only which starts diverge and how long each ran."
     else:
+        counts = [int((result.minimum == k).sum()) for k in range(len(result.minima))]
         reached = sum(1 for c in counts if c)
         text += f" {reached} of {len(result.minima)} minima are reached"
         text += f"; {_percent(none, n)} of the starts reach none" if none else ""
