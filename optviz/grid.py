@@ -420,8 +420,9 @@ def basins(optimizer, surface, *, resolution=64, steps=500, domain=None, noise=0
 REST_FRACTION = 1e-3
 #: Points of rest closer than this fraction of the window's diagonal are one point.
 REST_MERGE_FRACTION = 1e-2
-#: Most separate points of rest a map reports (the rest join the last one's count as "other").
-REST_CAP = 24
+#: Most separate points of rest a map tells apart (it costs a pass over the ends each); runs that
+#: rest at further points are counted in ``RestingPoints.untold`` and labelled ``NONE``.
+REST_CAP = 100
 #: A Hessian eigenvalue this small against the largest is taken as zero (a valley floor of rest points).
 FLAT_FRACTION = 1e-6
 
@@ -432,16 +433,17 @@ class RestingPoints:
     the minima of a surface that lists none (a typed formula).
 
     ``points[k]`` is the lowest end point of group ``k`` (a valley floor first, then lowest f
-    first) and ``kinds[k]`` what
-    the Hessian says it is: ``"minimum"``, ``"saddle point"``, ``"maximum"`` (Newton's method
-    rests at any point where the gradient vanishes), or ``"valley floor"`` when the
-    Hessian is singular there (rest points along a curve, such as the circle of
+    first) and ``kinds[k]`` what the Hessian says it is: ``"minimum"``, ``"saddle point"``,
+    ``"maximum"`` (Newton's method rests at any point where the gradient vanishes), or
+    ``"valley floor"`` when the Hessian is singular there (rest points along a curve, such as the circle of
     ``(x^2 + y^2 - 4)^2``, form one group).  ``label`` is shaped like ``Basins.minimum``: the
-    group each start's run rests in, ``NONE`` for a run still moving after its steps (or beyond
-    ``REST_CAP`` groups), ``DIVERGES`` for one that diverged."""
+    group each start's run rests in, ``NONE`` for a run still moving after its steps (or resting
+    beyond the first ``REST_CAP`` groups: ``untold`` counts those), ``DIVERGES`` for one that
+    diverged."""
     points: np.ndarray
     kinds: tuple
     label: np.ndarray
+    untold: int = 0
 
 
 def resting_points(result: Basins, surface) -> RestingPoints:
@@ -487,7 +489,8 @@ def resting_points(result: Basins, surface) -> RestingPoints:
         left &= ~near
         points.append(at[k])
         kinds.append("maximum" if eigen[k, 1] < 0 else "saddle point" if eigen[k, 0] < 0 else "minimum")
-    return RestingPoints(np.array(points).reshape(-1, 2), tuple(kinds), label.reshape(result.minimum.shape))
+    return RestingPoints(np.array(points).reshape(-1, 2), tuple(kinds), label.reshape(result.minimum.shape),
+                         untold=int(left.sum()))
 
 
 def _domain(domain, surf):

@@ -291,3 +291,12 @@ def test_a_time_limited_sweep_marks_the_cells_it_did_not_run():
 def test_bad_input_gets_a_clear_value_error(call, message):
     with pytest.raises(ValueError, match=message.replace("[", r"\[").replace("]", r"\]").replace("(", r"\(")):
         call()
+
+
+def test_runs_resting_past_the_points_a_map_tells_apart_are_counted(monkeypatch):
+    monkeypatch.setattr(grid, "REST_CAP", 2)
+    typed = surfaces.from_formula(HIMMELBLAU, domain=surfaces.get("himmelblau").domain)
+    result = optviz.basins("gd", typed, resolution=24, steps=300, lr=0.01)
+    rest = result.resting
+    assert len(rest.points) == 2 and rest.untold == int((rest.label == grid.NONE).sum()) > 0
+    assert rest.untold + int((rest.label >= 0).sum()) == 24 * 24

@@ -740,6 +740,10 @@ def basins_note(run_label: str, surface: surfaces.Surface, result: grid.Basins) 
                   "typical size on the window)" + (f": {found}." if found else ": no run came to rest."))
         if any(kind in ("saddle point", "maximum") for kind in rest.kinds):
             text += " A run can rest wherever the gradient vanishes, not only at a minimum."
+        if rest.untold:
+            text += (f" {rest.untold:,} runs rest at further points, past the {len(rest.points)} the map tells apart: "
+                     f"they are drawn as still moving.")
+            moving -= rest.untold
         text += f" {_percent(moving, n)} of the starts are still moving after their steps" if moving else ""
         text += f"; {_percent(diverged, n)} diverge" if diverged else ""
         text += "." if moving or diverged else ""
