@@ -150,7 +150,8 @@ def start_bounds(surface: surfaces.Surface) -> tuple[tuple[float, float], tuple[
 
 
 def check_start(surface: surfaces.Surface, x: Any, y: Any, strict: bool = False) -> tuple[float, float]:
-    """The start as two floats, or ``ValueError`` saying where it may lie."""
+    """The start as two floats, or ``ValueError`` saying where it may lie: within
+    :func:`start_bounds`, where the surface has a finite value (a typed formula may not)."""
     (xlo, xhi), (ylo, yhi) = start_bounds(surface)
     out = []
     for name, value, lo, hi in (("start x", x, xlo, xhi), ("start y", y, ylo, yhi)):
@@ -159,6 +160,9 @@ def check_start(surface: surfaces.Surface, x: Any, y: Any, strict: bool = False)
             allowed = f"a number from {format_number(lo)} to {format_number(hi)} on {surface.title}"
             raise ValueError(f"{name} must be {allowed}; got {shown(value)}")
         out.append(number)
+    if not math.isfinite(surface.value(out[0], out[1])):
+        raise ValueError(f"{surface.title} is not defined at the start ({format_number(out[0])}, "
+                         f"{format_number(out[1])}): start where f has a value (the coloured part of the map)")
     return out[0], out[1]
 
 

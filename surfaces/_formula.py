@@ -645,17 +645,35 @@ def _surface(text: str, window):
         reference=("Gradient and Hessian by SymPy: A. Meurer et al., \"SymPy: symbolic computing in Python\", "
                    "PeerJ Computer Science 3:e103 (2017)."),
     )
-    return dataclasses.replace(surface, log_scale=_spans_decades(surface))
+    _, _, Z = surface.grid(48)
+    return dataclasses.replace(surface, log_scale=_spans_decades(Z), start=_defined_start(surface, Z))
 
 
-def _spans_decades(surface) -> bool:
-    """Whether the map should space its levels by log10: when a linear scale would paint most of
+def _defined_start(surface, Z: np.ndarray) -> tuple[float, float]:
+    """``surface.start`` if f has a value there, else the nearest point of the 48 x 48 grid
+    ``Z`` where it has one (log(x) on a window around 0 starts right of the y axis), or
+    ``ValueError`` if f is undefined on the whole grid."""
+    sx, sy = surface.start
+    if math.isfinite(surface.value(sx, sy)):
+        return surface.start
+    xs, ys = (np.linspace(lo, hi, Z.shape[0]) for lo, hi in surface.domain)
+    X, Y = np.meshgrid([float(f"{v:.4g}") for v in xs], [float(f"{v:.4g}") for v in ys])
+    ok = np.isfinite(Z) & np.isfinite(surface.value(X, Y))
+    if not ok.any():
+        (x0, x1), (y0, y1) = surface.domain
+        raise ValueError(f"the formula is undefined everywhere in the window (x from {x0:g} to {x1:g}, y from "
+                         f"{y0:g} to {y1:g}): choose another window or formula")
+    i = np.argmin(np.where(ok, np.hypot(X - sx, Y - sy), np.inf))
+    return float(X.flat[i]), float(Y.flat[i])
+
+
+def _spans_decades(Z: np.ndarray) -> bool:
+    """Whether a map of ``Z`` should space its levels by log10: when a linear scale would paint most of
     the window in its lowest colour (a third of it below the lowest twentieth of the range), as
     for Rosenbrock typed out; the built-in surfaces say so themselves (``log_scale``).  On the
     built-ins this picks log for Rosenbrock, Beale, Matyas and Goldstein-Price, as they do, and
     linear for every one that is linear; it misses Himmelblau and the long valley (a fifth and a
-    seventh of their windows in that lowest twentieth)."""
-    _, _, Z = surface.grid(48)
+    seventh of their windows in that lowest twentieth).  ``Z``: f on a 48 x 48 grid over the window."""
     finite = Z[np.isfinite(Z)]
     if finite.size < 16:
         return False

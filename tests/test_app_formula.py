@@ -81,6 +81,29 @@ def test_a_window_that_is_not_one_is_refused_and_a_window_away_from_the_start_mo
     assert not moved.messages
 
 
+def test_a_formula_undefined_at_the_start_moves_it_and_a_start_there_is_refused():
+    """log(x) typed while the runs start at x = -3 crashed the callback (simulate refuses a start
+    where f has no value): the start moves to the nearest grid point where f has one, and a start
+    typed, clicked or linked where f is undefined is refused with the reason."""
+    config = urlstate.parse("?surface=formula&start=-3,3&run=gd:lr=0.05&run=adam:lr=0.1")[0]
+    out = controller.apply_controls(config, controls_of(config, params={("surface", "f"): "log(x) + y^2"}))
+    surface = out.config.surface_obj()
+    assert not out.messages and out.config.start == surface.start and surface.start[0] > 0
+    assert math.isfinite(surface.value(*surface.start)) and surface.start[1] == pytest.approx(3, abs=0.2)
+    rendered = callbacks.render_outputs(out.config, out.config.steps, None)
+    assert rendered["contour"] is not None
+    typed = controller.apply_controls(out.config, controls_of(out.config, start_x=-2))
+    assert typed.config.start == out.config.start and typed.invalid == {"start_x", "start_y"}
+    assert "Your own formula is not defined at (-2, 3.085): start where f has a value" in typed.messages[0]
+    clicked, err = controller.start_from_click(out.config, {"x": -2, "y": 1})
+    assert clicked.start == out.config.start and "is not defined at the start (-2, 1)" in err
+    linked, problems = urlstate.parse("?surface=formula:f=log(x)&start=-3,3&run=gd")
+    assert linked.start == linked.surface_obj().start and "not defined at the start (-3, 3)" in problems[0]
+    nowhere = controller.apply_controls(out.config, controls_of(out.config, params={("surface", "f"): "log(-x^2-1)"}))
+    assert nowhere.config == out.config and nowhere.invalid_params == {("surface", "f")}
+    assert "the formula is undefined everywhere in the window (x from -5 to 5" in nowhere.messages[0]
+
+
 def test_the_panel_shows_a_formula_box_and_the_folded_window():
     config = urlstate.parse("?surface=formula:f=x^2&run=gd")[0]
     text = json.dumps(layout.surface_params(config), default=lambda o: o.to_plotly_json())

@@ -89,6 +89,11 @@ def _within(point, bounds) -> bool:
     return xlo <= point[0] <= xhi and ylo <= point[1] <= yhi
 
 
+def _defined(surface, point) -> bool:
+    """Whether ``surface`` has a finite value at ``point`` (a typed formula may not: log(x), x < 0)."""
+    return math.isfinite(surface.value(*point))
+
+
 def apply_controls(config: Config, controls: Controls, *, skip: frozenset = frozenset()) -> Outcome:
     """``config`` updated with every valid value in ``controls``; invalid ones are reported and
     leave the configuration as it was.  Fields named in ``skip`` are not read (a structural
@@ -105,10 +110,12 @@ def apply_controls(config: Config, controls: Controls, *, skip: frozenset = froz
         except ValueError as err:   # valid one by one, not together: a typed formula's window
             moved = {(SURFACE, k) for (k, v), (_, old) in zip(given, c.surface_params) if v != old}
             out.invalid_params |= moved
-            out.messages.append(f"{surface.title}: {err}. Still using the window it had.")
+            out.messages.append(f"{surface.title}: {err}. Still drawing the surface it had.")
         else:
-            if new_surface.domain != surface.domain and not _within(c.start, start_bounds(new_surface)):
-                # the window moved away from the start: the new window's own start, not the boxes'
+            if (new_surface.domain != surface.domain and not _within(c.start, start_bounds(new_surface))) \
+                    or not _defined(new_surface, c.start):
+                # the window moved away from the start, or the new formula is undefined there (log(x)
+                # at x < 0): the new surface's own start, not the boxes'
                 changed, skip = replace(changed, start=tuple(new_surface.start)), skip | {"start"}
             c, surface = changed, new_surface
 
@@ -127,6 +134,12 @@ def apply_controls(config: Config, controls: Controls, *, skip: frozenset = froz
                 x = number
             else:
                 y = number
+        if (x, y) != c.start and not _defined(surface, (x, y)):
+            out.invalid |= {"start_x", "start_y"}
+            out.messages.append(f"{surface.title} is not defined at ({format_number(x)}, {format_number(y)}): start "
+                                f"where f has a value (the coloured part of the map). Still starting at "
+                                f"({format_number(c.start[0])}, {format_number(c.start[1])}).")
+            x, y = c.start
         c = replace(c, start=(x, y))
 
     for name, hp in (("steps", STEPS), ("noise", NOISE), ("seed", SEED)):
