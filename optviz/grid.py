@@ -459,10 +459,11 @@ def resting_points(result: Basins, surface) -> RestingPoints:
     slopes = slopes[np.isfinite(slopes)]
     scale = float(np.median(slopes)) if slopes.size else 0.0
     candidates = np.flatnonzero((label != DIVERGES) & np.isfinite(ends).all(axis=1))
+    steep = np.zeros(0)
     if scale > 0 and candidates.size:
         at = ends[candidates]
         steep = np.linalg.norm(surf.gradient(at[:, 0], at[:, 1]), axis=-1)
-        candidates = candidates[steep <= REST_FRACTION * scale]
+        candidates, steep = candidates[steep <= REST_FRACTION * scale], steep[steep <= REST_FRACTION * scale]
     if not candidates.size:
         return RestingPoints(np.empty((0, 2)), (), label.reshape(result.minimum.shape))
     at = ends[candidates]
@@ -470,8 +471,13 @@ def resting_points(result: Basins, surface) -> RestingPoints:
     hessians = surf.hessian(at[:, 0], at[:, 1])
     eigen = np.linalg.eigvalsh(np.where(np.isfinite(hessians), hessians, 0.0))   # ascending, per point
     reach = np.maximum(np.abs(eigen).max(axis=1), np.finfo(float).tiny)
-    flat = np.abs(eigen).min(axis=1) <= FLAT_FRACTION * reach
     merge = REST_MERGE_FRACTION * math.hypot(result.xs[-1] - result.xs[0], result.ys[-1] - result.ys[0])
+    # flat: the smaller curvature is too small for its sign to tell, either against the larger one or
+    # because this end's own gradient puts the stationary point that direction implies (|g| / |lambda|
+    # away) beyond the merge distance: along a circle of minima, an end just inside the circle has a
+    # slightly negative curvature along it, one just outside a slightly positive one
+    small = np.abs(eigen).min(axis=1)
+    flat = (small <= FLAT_FRACTION * reach) | (small * merge <= steep)
     points, kinds = [], []
     order = np.argsort(heights, kind="stable")
     left = np.ones(len(order), dtype=bool)

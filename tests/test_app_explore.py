@@ -149,7 +149,9 @@ def test_the_basin_map_colours_each_start_by_the_minimum_it_reaches():
     z = np.frombuffer(__import__("base64").b64decode(heat.z["bdata"]), dtype=np.float32).reshape(40, 40) \
         if isinstance(heat.z, dict) else np.array(heat.z, dtype=np.float32)
     assert np.array_equal(np.floor(z).astype(int), expected.minimum)
-    assert len(fig.layout.annotations or ()) == 0 and len(heat.colorbar.ticktext) == 6
+    keys = [trace.name for trace in fig.data if (trace.meta or {}).get("role") == "key"]
+    assert len(fig.layout.annotations or ()) == 0 and len(keys) == 6 and keys[-2:] == ["none", "diverged"]
+    assert fig.layout.showlegend and fig.layout.legend.orientation == "h" and not heat.showscale
     assert "4 of 4 minima are reached" in explore.basins_note("GD", config.surface_obj(), result)
 
 
@@ -158,12 +160,12 @@ def test_a_formulas_basin_map_is_coloured_by_where_its_runs_rest():
     result = explore.basins_run(config, config.runs[0], 24)
     fig = explore.basins_figure(config.surface_obj(), result, config.start)
     heat = fig.data[0]
-    assert heat.colorbar.ticktext[:9] == ("min 1", "min 2", "min 3", "min 4", "saddle 1", "saddle 2", "saddle 3",
-                                          "saddle 4", "max")
+    keys = [trace.name for trace in fig.data if (trace.meta or {}).get("role") == "key"]
+    assert keys == ["min 1", "min 2", "min 3", "min 4", "saddle 1", "saddle 2", "saddle 3", "saddle 4", "max",
+                    "moving", "diverged"] and fig.layout.legend.title.text == "rests at:"
     named = {text.split("<br>")[0] for row in heat.text for text in row}
     assert {f"rests at a minimum ({x:.3g}, {y:.3g})" for x, y in surfaces.get("himmelblau").minima} <= named
     assert "rests at a maximum (-0.271, -0.923)" in named and len(named) == 9
-    assert heat.colorbar.ticktext[-2:] == ("moving", "diverged") and heat.colorbar.title.text == "rests at"
     marks = {trace.name: len(trace.x) for trace in fig.data if (trace.meta or {}).get("role") == "rest"}
     assert marks == {"minimum where runs rest": 4, "saddle point where runs rest": 4, "maximum where runs rest": 1}
     note = explore.basins_note("Newton", config.surface_obj(), result)

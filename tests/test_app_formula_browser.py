@@ -86,4 +86,8 @@ def test_formula003_a_basin_map_shows_where_the_runs_rest(dash_duo, app, artifac
         assert "where each run came to rest" in note and "4 minima, 4 saddle points, 1 maximum" in note
         dash_duo.driver.execute_script("document.getElementById('basins-graph').scrollIntoView({block: 'center', behavior: 'instant'})")
         screenshot(dash_duo, artifacts, f"formula-basins-{width}x{height}.png")
+        width_of = ("const gd = document.querySelector('#basins-graph .js-plotly-plot');"
+                    "return [gd._fullLayout._size.w, gd.getBoundingClientRect().width]")
+        plot, whole = dash_duo.driver.execute_script(width_of)
+        assert plot > 0.6 * whole, f"the map is {plot:.0f} of {whole:.0f} px wide: its key squeezes it"
     assert dash_duo.get_logs() == []

@@ -227,6 +227,10 @@ def test_a_circle_of_minima_is_one_valley_floor_and_a_run_still_moving_rests_now
     ring = optviz.basins("gd", surfaces.from_formula("(x^2 + y^2 - 4)^2"), resolution=16, steps=500, lr=0.01)
     assert ring.resting.kinds == ("valley floor",) and (ring.resting.label == 0).all()
     assert math.hypot(*ring.resting.points[0]) == pytest.approx(2.0, abs=1e-6)
+    # Newton's ends lie a little inside or outside the circle, where the curvature along it is
+    # slightly negative or positive: still one floor (it was 23 "saddle points"), and the peak
+    newton = optviz.basins("newton", surfaces.from_formula("(x^2 + y^2 - 4)^2"), resolution=48, steps=60).resting
+    assert newton.kinds == ("valley floor", "maximum") and np.allclose(newton.points[1], 0, atol=1e-9)
     slow = optviz.basins("gd", surfaces.from_formula("x^2 + y^2"), resolution=8, steps=3, lr=0.01)
     assert slow.resting.kinds == () and (slow.resting.label == grid.NONE).all()
     saddle = optviz.basins("gd", surfaces.from_formula("x^2 - y^2"), resolution=8, steps=400, lr=0.1)

@@ -648,72 +648,96 @@ def basins_figure(surface: surfaces.Surface, result: grid.Basins, start, scale: 
     """Every start of the grid coloured by the minimum its run ends at (pale grey: none; red:
     diverged), darker the more steps it took; the minima as stars and the runs' start as a ring.
     On a surface with no known minima the colours are the points where the runs came to rest
-    (``result.resting``), marked by kind, and the shade is even (a run's settling step is measured
-    only against known minima)."""
+    (``result.resting``), marked by kind (a valley floor by the runs' ends along it), and the
+    shade is even (a run's settling step is measured only against known minima).  The key is a
+    legend below the map, which wraps on a phone (a colour bar beside it took half the width)."""
     rest = result.resting
     if rest is None:
         places, minimum = result.minima, result.minimum
         names = [f"minimum ({x:.3g}, {y:.3g})" for x, y in places] + ["no known minimum", "diverged"]
-        ticks = [f"({x:.3g}, {y:.3g})" for x, y in places]
+        keys = [f"({x:.3g}, {y:.3g})" for x, y in places] + ["none", "diverged"]
     else:
         places, minimum = [tuple(point) for point in rest.points], rest.label
         names = [f"rests at a {kind} ({x:.3g}, {y:.3g})" for kind, (x, y) in zip(rest.kinds, places)] + \
                 ["still moving after its steps", "diverged"]
-        # short ticks (the coordinates are in the hover and on the markers): a phone's map keeps its width
-        ticks = [REST_MARKS[kind][0] + (f" {rest.kinds[:k + 1].count(kind)}" if rest.kinds.count(kind) > 1 else "")
-                 for k, kind in enumerate(rest.kinds)]
+        keys = [REST_MARKS[kind][0] + (f" {rest.kinds[:k + 1].count(kind)}" if rest.kinds.count(kind) > 1 else "")
+                for k, kind in enumerate(rest.kinds)] + ["moving", "diverged"]
     m = len(places)
     categories = m + 2                                    # the minima, none, diverged
     code = np.where(minimum >= 0, minimum, np.where(minimum == grid.NONE, m, m + 1))
     steps = np.maximum(result.steps, 0).astype(np.float64)
     most = max(float(steps.max()), 1.0)
     depth = np.log1p(steps) / math.log1p(most) if rest is None else np.zeros_like(steps)   # 0: at once, 1: slowest
+    darkest = 0.55 if rest is None else 0.0
     z = code + 0.98 * depth
+    colors = [BASIN_COLORS[c % len(BASIN_COLORS)] if c < m else (NONE_COLOR if c == m else DIVERGED_COLOR)
+              for c in range(categories)]
     scale_points: list = []
-    for c in range(categories):
-        base = BASIN_COLORS[c % len(BASIN_COLORS)] if c < m else (NONE_COLOR if c == m else DIVERGED_COLOR)
+    for c, base in enumerate(colors):
         lo, hi = c / categories, (c + 0.98) / categories
-        scale_points += [[lo, _shade(base, 0.0)], [hi, _shade(base, 0.0 if c == m + 1 else 0.55)]]
+        scale_points += [[lo, _shade(base, 0.0)], [hi, _shade(base, 0.0 if c == m + 1 else darkest)]]
         if c + 1 < categories:
-            scale_points.append([(c + 1) / categories - 1e-9, _shade(base, 0.55)])
+            scale_points.append([(c + 1) / categories - 1e-9, _shade(base, darkest)])
     scale_points[-1][0] = 1.0
     labels = np.array(names, dtype=object)
     verb = np.where((minimum >= 0) & (rest is None), "settled after ", "ran ").astype(object)
     hover = labels[code] + "<br>" + verb + steps.astype(np.int64).astype(str).astype(object) + " steps"
-    colorbar = None
-    if categories <= 14:
-        colorbar = dict(tickvals=[(c + 0.5) for c in range(categories)],
-                        ticktext=ticks + ["moving" if rest is not None else "none", "diverged"],
-                        title=dict(text="rests at" if rest is not None else "ends at", side="right"),
-                        thickness=14, outlinewidth=0, xpad=6)
     heat = figures._trace(
         "heatmap", x=result.xs.tolist(), y=result.ys.tolist(), z=z.astype(np.float32), zmin=0, zmax=categories,
-        colorscale=scale_points, showscale=colorbar is not None, colorbar=colorbar, text=hover.tolist(),
-        name="basins", meta={"role": "basins"},
+        colorscale=scale_points, showscale=False, text=hover.tolist(), name="basins", meta={"role": "basins"},
         hovertemplate="start (%{x:.3g}, %{y:.3g})<br>%{text}<extra></extra>")
     traces = [*figures._trace_dicts([heat]), figures._minima_trace(surface)]
     if rest is not None:
-        traces += _rest_traces(rest, scale)
+        traces += _rest_traces(rest, result.final_xy, scale)
     traces.append(figures._trace("scatter", x=[start[0]], y=[start[1]], mode="markers", name="the runs' start",
                                  marker=dict(symbol="circle-open", size=14 * scale, color="#222",
                                              line=dict(width=2.5)),
                                  hovertemplate="the runs' start (%{x:.3g}, %{y:.3g})<extra></extra>",
                                  meta={"role": "start"}))
+    for trace in traces:
+        trace["showlegend"] = False   # the key below lists colours only
+    keyed = categories <= KEY_CAP
+    if keyed:   # one swatch per colour, in the legend only (no points)
+        traces += [figures._trace("scatter", x=[None], y=[None], mode="markers", name=key, showlegend=True,
+                                  marker=dict(symbol="square", size=13 * scale, color=_shade(color, shade),
+                                              line=dict(width=0.5, color="#888")),
+                                  hoverinfo="skip", meta={"role": "key"})
+                   # a minimum's cells run from light (at once) to dark; a start that reaches none ran
+                   # every step (darkest); a diverged one is never shaded
+                   for key, color, shade in zip(keys, colors, [darkest / 2] * m + [darkest, 0.0])]
     layout = _layout(scale,
                      xaxis=dict(range=_edges(result.xs), title=dict(text="start x", standoff=4), showgrid=False,
                                 constrain="domain"),
                      yaxis=dict(range=_edges(result.ys), title=dict(text="start y", standoff=4), showgrid=False,
                                 scaleanchor="x", scaleratio=1, constrain="domain"),
+                     showlegend=keyed,
+                     legend=dict(orientation="h", x=0, xanchor="left", y=-0.22, yanchor="top", itemclick=False,
+                                 itemdoubleclick=False, title=dict(text="rests at:" if rest is not None else "ends at:"),
+                                 font=dict(size=round(12 * scale)), itemwidth=30),
                      margin=dict(l=48, r=8, t=12, b=40))
     return figures._figure(traces, layout)
 
 
-def _rest_traces(rest: grid.RestingPoints, scale: float) -> list:
-    """One marker trace per kind of resting point (a valley floor is a curve: its colour shows it)."""
+#: Most colours a basin map's key lists (more are told apart by hovering).
+KEY_CAP = 14
+
+
+def _rest_traces(rest: grid.RestingPoints, final_xy: np.ndarray, scale: float) -> list:
+    """One marker trace per kind of resting point; a valley floor is a curve, drawn by the runs'
+    ends on it (at most 600 of them)."""
     traces = []
     for kind, (_, symbol) in REST_MARKS.items():
         at = np.array([point for point, k in zip(rest.points, rest.kinds) if k == kind]).reshape(-1, 2)
-        if symbol is None or not len(at):
+        if not len(at):
+            continue
+        if symbol is None:
+            ends = final_xy[rest.label == rest.kinds.index(kind)]
+            ends = ends[:: max(1, len(ends) // 600)]
+            traces.append(figures._trace(
+                "scatter", x=ends[:, 0].tolist(), y=ends[:, 1].tolist(), mode="markers", name="valley floor",
+                marker=dict(symbol="circle", size=4 * scale, color="#222"),
+                hovertemplate="a run rests on the valley floor at (%{x:.4g}, %{y:.4g})<extra></extra>",
+                meta={"role": "rest"}))
             continue
         traces.append(figures._trace(
             "scatter", x=at[:, 0].tolist(), y=at[:, 1].tolist(), mode="markers", name=f"{kind} where runs rest",
@@ -744,9 +768,9 @@ def basins_note(run_label: str, surface: surfaces.Surface, result: grid.Basins) 
             text += (f" {rest.untold:,} runs rest at further points, past the {len(rest.points)} the map tells apart: "
                      f"they are drawn as still moving.")
             moving -= rest.untold
-        text += f" {_percent(moving, n)} of the starts are still moving after their steps" if moving else ""
-        text += f"; {_percent(diverged, n)} diverge" if diverged else ""
-        text += "." if moving or diverged else ""
+        tail = [f"{_percent(moving, n)} of the starts are still moving after their steps"] if moving else []
+        tail += [f"{_percent(diverged, n)} diverge"] if diverged else []
+        text += (" " + "; ".join(tail)[0].upper() + "; ".join(tail)[1:] + ".") if tail else ""
     elif not result.minima:
         text += " This surface lists no minima, so the map shows only which starts diverge and how long each ran."
     else:
