@@ -154,3 +154,12 @@ def test_a_stream_of_distinct_formulas_keeps_the_cache_bounded_and_compiles_noth
     assert _formula._surface.cache_info().currsize <= _formula._surface.cache_info().maxsize
     assert [len(f.overloads) for f in (_formula._value, _formula._gradient, _formula._hessian)] == overloads
     assert math.isfinite(surfaces.get("formula").value(0.1, 0.2))
+
+
+def test_the_folded_windows_line_follows_the_window_and_its_boxes_say_why_they_are_refused():
+    config = urlstate.parse("?surface=formula:f=x^2,x_min=-2,x_max=2,y_min=-1,y_max=1&run=gd")[0]
+    assert callbacks.window_summaries(config.to_data(), 1) == ["window: x from -2 to 2, y from -1 to 1"]
+    assert callbacks.window_summaries(config.to_data(), 0) == []
+    text = json.dumps(layout.surface_params(config), default=lambda o: o.to_plotly_json())
+    assert "Not used: see the message below (a window needs x_min < x_max and y_min < y_max" in text
+    assert '"maxLength": 600' in text, "a paste over the limit reaches the check, which names the limit"

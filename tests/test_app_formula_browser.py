@@ -46,6 +46,16 @@ def test_formula001_type_a_formula_and_press_enter(dash_duo, app, artifacts):
     assert search_of(dash_duo) == good, "the link keeps the last good formula"
     assert by_id(dash_duo, FORMULA_BOX).get_attribute("value") == "2x + y", "what was typed stays to be fixed"
     screenshot(dash_duo, artifacts, "formula-refused.png")
+
+    # the folded window: a new left edge shows in its one-line summary (the boxes are not redrawn)
+    type_into(dash_duo, FORMULA_BOX, "(x^2 - 1)^2 + 0.5*y^2")
+    until(lambda: not visible(dash_duo, "#controls-alert"), 10, msg="the good formula's alert stayed")
+    summary = dash_duo.find_element(".formula-window summary")
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", summary)
+    summary.click()
+    type_into(dash_duo, dom_id({"type": "hp", "run": "surface", "name": "x_min"}), "-2")
+    until(lambda: "window: x from -2 to 5" in summary.text, 10, msg=summary.text)
+    until(lambda: "x_min=-2" in search_of(dash_duo), 10)
     assert dash_duo.get_logs() == []
 
 

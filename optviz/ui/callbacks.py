@@ -575,6 +575,13 @@ def _patch_runs(total: int, n_static: int, start_trace: dict, run_traces: list) 
 
 
 # -- registration --------------------------------------------------------------------------------
+def window_summaries(data: Any, count: int) -> list:
+    """The folded window's line of a typed formula, from the configuration (one per summary shown:
+    none unless the surface is a typed formula)."""
+    config, _ = Config.from_data(data)
+    return [layout.window_summary(config.surface_obj())] * count
+
+
 def register() -> None:
     """Register every callback with Dash (idempotent)."""
     global _registered
@@ -582,6 +589,19 @@ def register() -> None:
         return
     _registered = True
     export_panel.register()
+
+    @dash.callback(Output({"type": ids.WINDOW_SUMMARY, "owner": ALL}, "children"),
+                   Input(ids.CONFIG_STORE, "data"), State({"type": ids.WINDOW_SUMMARY, "owner": ALL}, "id"),
+                   prevent_initial_call=True)
+    def window_summary(data, shown):
+        """A window typed into the folded boxes shows in their summary (the boxes are not redrawn)."""
+        if not shown:
+            raise PreventUpdate
+        try:
+            return window_summaries(data, len(shown))
+        except Exception:  # noqa: BLE001 - a callback must never answer 500; the line just stays as it was
+            log.exception("request %s: the window's summary failed", getattr(flask.g, "request_id", "-"))
+            raise PreventUpdate from None
 
     hp_in, switch_in, choice_in, text_in = _param_inputs()
 

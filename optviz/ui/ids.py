@@ -101,6 +101,7 @@ RUN_STATUS = "run-status"
 ABOUT_TOGGLE = "about-toggle"  # shows/hides a run's "about" (formulas are typeset while hidden,
 ABOUT_BODY = "about-body"      # so it is collapsed with CSS, not display: none)
 SURFACE_OWNER = "surface"
+WINDOW_SUMMARY = "window-summary"   # a typed formula's folded window: "window: x from ... to ..." ({"owner": ...})
 SCHEDULE_OWNER = "schedule"
 COND = "cond"            # a run's own condition: name = noise, seed, schedule, clip
 ALGORITHM_BUTTON = "algorithm-button"  # opens the whole update rule of {"optimizer": name}

@@ -111,19 +111,25 @@ def param_controls(owner: str, hp: Hyperparameter, value: Any, *, label: str | N
         return html.Div([
             html.Label(f"{name}(x, y) =" if hp.name == "f" else name, htmlFor=dom_id(text_id), className="param-label",
                        title=title),
+            # twice the limit: a longer paste must reach the check, which says the limit (cut at the
+            # limit, it was refused for ending too early)
             dbc.Input(id=text_id, type="text", value=value, debounce=True, size="sm", className="param-text",
-                      maxLength=int(hp.high), autoComplete="off"),
-            dbc.FormFeedback("Not used: see the message above.", type="invalid"),
+                      maxLength=2 * int(hp.high), autoComplete="off"),
+            dbc.FormFeedback("Not used: see the message below.", type="invalid"),
             html.Div(["Press Enter to draw it. ", hp.help, "."], id=f"{owner}-{hp.name}-help",
                       className="param-help small text-muted"),
         ], className="param-row param-text-row")
     spec = _slider_spec(hp)
+    feedback = f"{hp.name} must be {hp.allowed}"
+    if owner == ids.SURFACE_OWNER and hp.name in surfaces.FORMULA_WINDOW:   # also refused for its partner
+        feedback = (f"Not used: see the message below (a window needs x_min < x_max and y_min < y_max, "
+                    f"each within ±{format_number(hp.high)})")
     return html.Div([
         html.Label(name, htmlFor=dom_id(ids.hp(owner, hp.name)), className="param-label", title=title),
         html.Div([
             dbc.Input(id=ids.hp(owner, hp.name), type="text", value=value, debounce=True,
                       size="sm", className="param-input", inputMode="decimal"),
-            dbc.FormFeedback(f"{hp.name} must be {hp.allowed}", type="invalid"),
+            dbc.FormFeedback(feedback, type="invalid"),
         ], className="param-input-wrap", title=title),
         dcc.Slider(id=ids.hp_slider(owner, hp.name, False), min=spec["min"], max=spec["max"], step=spec["step"],
                    value=_slider_position(hp, spec, value), marks=spec["marks"], allow_direct_input=False,
@@ -348,11 +354,16 @@ def surface_params(config: Config):
     window = [param_controls(ids.SURFACE_OWNER, h, values.get(h.name, h.default)) for h in surface.parameters
               if h.name in surfaces.FORMULA_WINDOW]
     if window:   # a typed formula's window, folded: most formulas suit the default
-        (x0, x1), (y0, y1) = config.surface_obj().domain
-        summary = (f"window: x from {format_number(x0)} to {format_number(x1)}, "
-                   f"y from {format_number(y0)} to {format_number(y1)}")
-        rows.append(html.Details([html.Summary(summary), *window], className="more-params formula-window"))
+        summary = html.Summary(window_summary(config.surface_obj()),
+                               id={"type": ids.WINDOW_SUMMARY, "owner": ids.SURFACE_OWNER})
+        rows.append(html.Details([summary, *window], className="more-params formula-window"))
     return rows
+
+
+def window_summary(surface: surfaces.Surface) -> str:
+    """The folded window's one line (kept current by a callback: the boxes are not redrawn)."""
+    (x0, x1), (y0, y1) = surface.domain
+    return f"window: x from {format_number(x0)} to {format_number(x1)}, y from {format_number(y0)} to {format_number(y1)}"
 
 
 def schedule_info(name: str):
