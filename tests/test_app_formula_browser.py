@@ -68,6 +68,14 @@ def test_formula002_a_link_with_a_formula_on_a_phone(dash_duo, app, artifacts):
         "const gd = document.querySelector('#contour-graph .js-plotly-plot');"
         "return JSON.stringify(Array.from(gd._fullData[0].z[80]))"))
     assert z[0] is None and z[-1] is not None, "blank where log x is undefined, drawn where it is"
+    mesh = json.loads(dash_duo.driver.execute_script(
+        "const gd = document.querySelector('#surface3d-graph .js-plotly-plot');"
+        "const t = gd._fullData.find(d => d.type === 'surface');"
+        "return JSON.stringify(Array.from(t.z[Math.floor(t.z.length / 2)]))"))
+    assert mesh[0] is None and mesh[-1] is not None, "the 3-D surface has a hole there too (not a plateau)"
+    dash_duo.driver.execute_script(
+        "document.getElementById('surface3d-graph').scrollIntoView({block: 'center', behavior: 'instant'})")
+    screenshot(dash_duo, artifacts, "formula-3d-390x844.png")
     width = dash_duo.driver.execute_script("return document.documentElement.scrollWidth")
     assert width <= 390, f"the page is {width} px wide on a 390 px phone"
     dash_duo.driver.execute_script("document.getElementById('surface-params').scrollIntoView({block: 'center'})")

@@ -158,7 +158,7 @@ class Terrain:
     floor: float
     eps: float
     z_range: tuple[float, float]   #: the 3-D view's heights (transformed), low and high
-    mesh: np.ndarray               #: the 3-D view's transformed heights, clipped to z_range
+    mesh: np.ndarray               #: the 3-D view's transformed heights, clipped to z_range; NaN where undefined
 
 
 def _forward(log: bool, floor: float, eps: float):
@@ -189,7 +189,10 @@ def terrain(surface: surfaces.Surface) -> Terrain:
     lo, hi = (float(heights.min()), float(heights.max())) if heights.size else (0.0, 1.0)
     hi = max(hi, lo + 1e-9)
     found = Terrain(xs=xs, ys=ys, Z=Z, undefined=np.isnan(raw), xs3=xs3, ys3=ys3, Z3=Z3, log=log, floor=floor,
-                    eps=eps, z_range=(lo, hi), mesh=np.clip(np.where(np.isfinite(Z3), T3, hi), lo, hi))
+                    eps=eps, z_range=(lo, hi),
+                    # too large (inf) is drawn at the top; undefined (NaN: log(x) at x < 0) is a hole, as
+                    # on the map (it was a plateau at the top)
+                    mesh=np.clip(np.where(np.isfinite(Z3) | np.isnan(raw3), T3, hi), lo, hi))
     cache.put(key, found)
     return found
 
@@ -499,7 +502,8 @@ def _height(surface, x: np.ndarray, y: np.ndarray, f: np.ndarray) -> np.ndarray:
     forward, _ = level_transform(surface)
     lo, hi = _z_range(surface)
     x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
-    z = np.maximum(np.clip(forward(np.asarray(f, dtype=np.float64)), lo, hi), _mesh_height(surface, x, y))
+    # fmax: beside a hole in the mesh (f undefined) the mesh's height is NaN; the point's own counts
+    z = np.fmax(np.clip(forward(np.asarray(f, dtype=np.float64)), lo, hi), _mesh_height(surface, x, y))
     return z + LIFT * (hi - lo)
 
 
@@ -586,7 +590,7 @@ def surface3d_figure(surface: surfaces.Surface, runs: Sequence[RunView], start, 
     lo, hi = _z_range(surface)
     log = terrain(surface).log
     mesh = _trace("surface", 
-        x=_f32(xs), y=_f32(ys), z=_f32(T), colorscale=MAP_COLORSCALE, showscale=False, opacity=0.9,
+        x=_f32(xs), y=_f32(ys), z=_f32_gaps(T), colorscale=MAP_COLORSCALE, showscale=False, opacity=0.9,
         contours=dict(z=dict(show=True, color="rgba(40,60,80,0.35)", width=1, start=lo, end=hi,
                              size=(hi - lo) / 14)),
         lighting=dict(ambient=0.75, diffuse=0.5, specular=0.05, roughness=0.9), hoverinfo="skip",
