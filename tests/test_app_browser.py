@@ -549,6 +549,9 @@ def test_app018_presentation_mode_at_a_projectors_size(dash_duo, app, artifacts)
     assert visible(dash_duo, "#legend-bar") and dash_duo.driver.execute_script(
         "return document.querySelector('#legend-bar').getBoundingClientRect().left") > area["width"], \
         "presenting, the legend is a column beside the map"
+    until(lambda: "Rosenbrock" in dash_duo.find_element("#legend-bar .legend-surface").text, 5,
+          msg="presenting, the legend names the surface (the control panel that does is hidden)")
+    dash_duo.wait_for_element("#legend-bar .legend-surface mjx-container", timeout=10)
     # the 3-D view fills the screen under the playback bar; Escape brings all four back
     press(dash_duo, ".view-3-D .fill-button")
     until(lambda: dash_duo.find_element("#page-root").get_attribute("data-filled") == "3-D", 3)

@@ -109,3 +109,19 @@ def test_formula003_a_basin_map_shows_where_the_runs_rest(dash_duo, app, artifac
         plot, whole = dash_duo.driver.execute_script(width_of)
         assert plot > 0.6 * whole, f"the map is {plot:.0f} of {whole:.0f} px wide: its key squeezes it"
     assert dash_duo.get_logs() == []
+
+
+def test_formula004_presenting_a_formula_shows_it_beside_the_map(dash_duo, app, artifacts):
+    """1280 x 720, presenting: the control panel with the formula is hidden, so the legend column
+    shows the surface and its formula, typeset."""
+    open_sized(dash_duo, app, 1280, 720, "?surface=formula:f=(x%5E2-1)%5E2%20%2B%20y%5E2&present=on"
+               "&run=gd:lr=0.05&run=adam:lr=0.3", runs=2)
+    until(lambda: "presenting" in (dash_duo.find_element("#page-root").get_attribute("class") or ""), 5)
+    head = dash_duo.wait_for_element("#legend-bar .legend-surface", timeout=10)
+    dash_duo.wait_for_element("#legend-bar .legend-surface mjx-container", timeout=10)
+    assert "Your own formula" in head.text and visible(dash_duo, "#legend-bar .legend-surface")
+    box = dash_duo.driver.execute_script(
+        "return document.querySelector('#legend-bar .legend-surface').getBoundingClientRect().toJSON()")
+    assert box["width"] <= 320 and box["right"] <= 1280, box
+    screenshot(dash_duo, artifacts, "formula-present-1280x720.png")
+    assert dash_duo.get_logs() == []

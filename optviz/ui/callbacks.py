@@ -24,7 +24,7 @@ from typing import Any
 
 import dash
 import flask
-from dash import ALL, MATCH, ClientsideFunction, Input, Output, Patch, State, ctx, html, no_update
+from dash import ALL, MATCH, ClientsideFunction, Input, Output, Patch, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 import optviz
@@ -371,6 +371,10 @@ def _legend(views: list[figures.RunView], config: Config):
                               **{"data-run": rv.uid, "aria-pressed": "true"}))
     if not items:
         items = [html.Span("No runs: add one with “+ add run”.", className="text-muted")]
+    if config.present:   # the control panel is hidden: the room still needs to know what surface this is
+        items.insert(0, html.Div([html.Div(surface.title, className="legend-surface-title"),
+                                  dcc.Markdown(f"$${surface.latex}$$", mathjax=True, className="formula")],
+                                 className="legend-surface"))
     return items
 
 
