@@ -163,3 +163,13 @@ def test_the_folded_windows_line_follows_the_window_and_its_boxes_say_why_they_a
     text = json.dumps(layout.surface_params(config), default=lambda o: o.to_plotly_json())
     assert "Not used: see the message below (a window needs x_min < x_max and y_min < y_max" in text
     assert '"maxLength": 600' in text, "a paste over the limit reaches the check, which names the limit"
+
+
+def test_a_batch_size_on_a_surface_without_data_is_not_shown_in_the_legend():
+    """A link may give a run ;batch=8 on a typed formula, which has no data to draw batches from:
+    the run ignores it, so the legend must not say "batches of 8"."""
+    config = urlstate.parse("?surface=formula:f=(x%5E2-1)%5E2%2By%5E2&run=gd:lr=0.05;batch=8")[0]
+    views, _ = callbacks.simulate_runs(config)
+    assert "batches" not in views[0].label and views[0].label.startswith("Gradient descent")
+    model = urlstate.parse("?surface=linear_regression&run=gd:lr=0.05;batch=8")[0]
+    assert "batches of 8" in callbacks.simulate_runs(model)[0][0].label

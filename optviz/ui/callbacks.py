@@ -17,6 +17,7 @@ inline message and leaves the figures as they were, never an error response.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import math
@@ -336,10 +337,18 @@ def simulate_runs(config: Config) -> tuple[list[figures.RunView], list[str]]:
                             f"one update may compute for at most {settings.TIME_LIMIT:g} s, shared by its runs, "
                             f"and this run's arithmetic was slow (numbers near the smallest a float can hold "
                             f"cost ten times more). Take fewer steps or runs to see it whole.")
-        views.append(figures.RunView(uid=run.uid, label=run_label(run), color=figures.COLORS[run.color % 8],
+        views.append(figures.RunView(uid=run.uid, label=_drawn_label(run, config), color=figures.COLORS[run.color % 8],
                                      symbol_index=run.color, trajectory=traj, reveal=config.reveal,
                                      scale=PRESENT_SCALE if config.present else 1.0))
     return views, messages
+
+
+def _drawn_label(run, config: Config) -> str:
+    """The run's label as the views show it: without a minibatch size where the surface has no
+    data to draw batches from (a link may carry one; the run ignores it there)."""
+    if "batch" in dict(run.conditions) and not config.surface_obj().data_size:
+        run = dataclasses.replace(run, conditions=tuple((k, v) for k, v in run.conditions if k != "batch"))
+    return run_label(run)
 
 
 def _legend(views: list[figures.RunView], config: Config):
