@@ -471,8 +471,9 @@ def tuned_values(config: Config, run: Run, params: tuple, share: float = 1.0):
     f_star = config.surface_obj().minimum_value
     if f_star is not None:
         good = rounded is not None and rounded - f_star <= 2 * (found.loss - f_star) + 1e-15
-    else:
-        good = rounded is not None and rounded <= found.loss + 1e-9 * abs(found.loss)
+    else:   # no known minimum (a typed formula): as good to a millionth of the loss's size (it was
+        # 1e-9 relative, so the long unrounded value nearly always stayed: lr=0.056234132519034905)
+        good = rounded is not None and rounded <= found.loss + 1e-6 * max(1.0, abs(found.loss))
     if not good:   # the best setting is often at the edge of diverging: keep it exactly
         values, rounded = dict(found.values), found.loss
     searched = sum(s.final_loss.size for s in found.sweeps)
