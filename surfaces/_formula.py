@@ -200,7 +200,8 @@ class _Parser:
                                   op.column)
             if not self.as_typed and base.is_zero and not exponent.free_symbols and _number(exponent, op.column) < 0:
                 raise _refuse("zero to a negative power", op.column)
-            if not self.as_typed and base.is_negative and exponent.free_symbols:
+            # a constant base only: asking sympy whether x^2 + y - 11 is negative costs its assumptions
+            if not self.as_typed and exponent.free_symbols and not base.free_symbols and base.is_negative:
                 raise _refuse(f"a negative number ({_number(base, op.column):g}) to a power in x or y is not real "
                               f"for most x and y; write -(2^x) for minus 2 to the x", op.column)
             return self.checked(self.node("^", base, exponent), op.column)
