@@ -459,11 +459,10 @@ def resting_points(result: Basins, surface) -> RestingPoints:
     slopes = slopes[np.isfinite(slopes)]
     scale = float(np.median(slopes)) if slopes.size else 0.0
     candidates = np.flatnonzero((label != DIVERGES) & np.isfinite(ends).all(axis=1))
-    steep = np.zeros(0)
-    if scale > 0 and candidates.size:
-        at = ends[candidates]
-        steep = np.linalg.norm(surf.gradient(at[:, 0], at[:, 1]), axis=-1)
-        candidates, steep = candidates[steep <= REST_FRACTION * scale], steep[steep <= REST_FRACTION * scale]
+    # (on a surface flat over the whole map, scale is 0 and every end whose gradient is 0 rests)
+    steep = np.linalg.norm(surf.gradient(ends[candidates, 0], ends[candidates, 1]), axis=-1)
+    resting = steep <= REST_FRACTION * scale
+    candidates, steep = candidates[resting], steep[resting]
     if not candidates.size:
         return RestingPoints(np.empty((0, 2)), (), label.reshape(result.minimum.shape))
     at = ends[candidates]

@@ -16,7 +16,7 @@ import surfaces
 from optviz import api, optimizers, schedules
 from optviz import grid as grid_module
 from optviz import settings as service_settings
-from optviz.config import start_bounds
+from optviz.config import check_start
 from optviz.options import STEPS
 
 CLIENT = web.server.test_client()
@@ -240,18 +240,25 @@ SCHEMA.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.N
 
 
 def _start_within_its_surface(body):
-    """Where a start may lie depends on the surface (its window widened by its size; the schema
-    says so in words): a generated start outside it is moved to the surface's own start, so that
-    schemathesis's check that valid requests are accepted still checks everything else."""
+    """Where a start may lie depends on the surface (its window widened by its size, and where f
+    has a value; the schema says so in words): a generated start elsewhere is moved to the
+    surface's own start, so that schemathesis's check that valid requests are accepted still
+    checks everything else."""
     if not isinstance(body, dict) or not isinstance(body.get("start"), list) or len(body["start"]) != 2:
         return
     surface = body.get("surface", "rosenbrock")
     name = surface.get("name") if isinstance(surface, dict) else surface
     if name not in surfaces.names() or not all(isinstance(v, (int, float)) for v in body["start"]):
         return
-    (xlo, xhi), (ylo, yhi) = start_bounds(surfaces.get(name))
-    if not (xlo <= body["start"][0] <= xhi and ylo <= body["start"][1] <= yhi):
-        body["start"] = None
+    try:   # the surface as the request gives it (a typed formula's window and text)
+        given = {k: v for k, v in surface.items() if k != "name"} if isinstance(surface, dict) else {}
+        surface = surfaces.get(name, **given)
+    except (ValueError, TypeError):   # refused for its own parameters: the start does not matter
+        return
+    try:
+        check_start(surface, float(body["start"][0]), float(body["start"][1]), strict=True)
+    except (ValueError, OverflowError):
+        del body["start"]   # absent: the surface's own start (null would violate the schema)
 
 
 def _formula_that_reads(body):

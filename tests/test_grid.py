@@ -233,6 +233,8 @@ def test_a_circle_of_minima_is_one_valley_floor_and_a_run_still_moving_rests_now
     assert newton.kinds == ("valley floor", "maximum") and np.allclose(newton.points[1], 0, atol=1e-9)
     slow = optviz.basins("gd", surfaces.from_formula("x^2 + y^2"), resolution=8, steps=3, lr=0.01)
     assert slow.resting.kinds == () and (slow.resting.label == grid.NONE).all()
+    flat = optviz.basins("nelder_mead", surfaces.from_formula("0"), resolution=8, steps=30)   # a fuzzed API request
+    assert flat.resting.kinds == ("valley floor",) and (flat.resting.label == 0).all()   # it raised: scale 0
     saddle = optviz.basins("gd", surfaces.from_formula("x^2 - y^2"), resolution=8, steps=400, lr=0.1)
     assert saddle.resting.kinds == () and (saddle.resting.label == grid.DIVERGES).any()
 
