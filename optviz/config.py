@@ -38,8 +38,8 @@ from optviz.spec import Hyperparameter, as_float, shown
 
 __all__ = ["Config", "Run", "MAX_RUNS", "LOSS_AXES", "KEYS", "RUN_KEYS", "CONDITION_KEYS", "STEPS", "NOISE", "SEED",
            "CLIP", "default_config", "default_surface", "default_runs", "new_run", "next_uid", "free_color",
-           "validate_value", "resolve_values", "start_bounds", "check_start", "format_number", "with_changes",
-           "Problems", "suited", "read_text"]
+           "validate_value", "resolve_values", "start_bounds", "check_start", "defined_at", "format_number",
+           "with_changes", "Problems", "suited", "read_text"]
 
 #: At most this many runs are compared at once (one colour each).
 MAX_RUNS = 8
@@ -149,6 +149,11 @@ def start_bounds(surface: surfaces.Surface) -> tuple[tuple[float, float], tuple[
     return (x0 - w, x1 + w), (y0 - h, y1 + h)
 
 
+def defined_at(surface: surfaces.Surface, x: float, y: float) -> bool:
+    """Whether ``surface`` has a finite value at ``(x, y)`` (a typed formula may not: log(x), x < 0)."""
+    return math.isfinite(surface.value(x, y))
+
+
 def check_start(surface: surfaces.Surface, x: Any, y: Any, strict: bool = False) -> tuple[float, float]:
     """The start as two floats, or ``ValueError`` saying where it may lie: within
     :func:`start_bounds`, where the surface has a finite value (a typed formula may not)."""
@@ -160,7 +165,7 @@ def check_start(surface: surfaces.Surface, x: Any, y: Any, strict: bool = False)
             allowed = f"a number from {format_number(lo)} to {format_number(hi)} on {surface.title}"
             raise ValueError(f"{name} must be {allowed}; got {shown(value)}")
         out.append(number)
-    if not math.isfinite(surface.value(out[0], out[1])):
+    if not defined_at(surface, out[0], out[1]):
         raise ValueError(f"{surface.title} is not defined at the start ({format_number(out[0])}, "
                          f"{format_number(out[1])}): start where f has a value (the coloured part of the map)")
     return out[0], out[1]

@@ -14,7 +14,7 @@ from typing import Any, Mapping
 import surfaces
 from optviz import grid, optimizers, runner, schedules, settings
 from optviz.spec import as_float, shown
-from optviz.config import CONDITION_KEYS, read_text, suited
+from optviz.config import CONDITION_KEYS, defined_at, read_text, suited
 from optviz.options import BATCH
 from optviz.ui.state import (CLIP, LOSS_AXES, MAX_RUNS, NOISE, SEED, STEP_SIZE_FAMILIES, STEPS, Config, Run,
                              check_start, format_number, free_color, new_run, next_uid, start_bounds, validate_value)
@@ -89,11 +89,6 @@ def _within(point, bounds) -> bool:
     return xlo <= point[0] <= xhi and ylo <= point[1] <= yhi
 
 
-def _defined(surface, point) -> bool:
-    """Whether ``surface`` has a finite value at ``point`` (a typed formula may not: log(x), x < 0)."""
-    return math.isfinite(surface.value(*point))
-
-
 def apply_controls(config: Config, controls: Controls, *, skip: frozenset = frozenset()) -> Outcome:
     """``config`` updated with every valid value in ``controls``; invalid ones are reported and
     leave the configuration as it was.  Fields named in ``skip`` are not read (a structural
@@ -113,7 +108,7 @@ def apply_controls(config: Config, controls: Controls, *, skip: frozenset = froz
             out.messages.append(f"{surface.title}: {err}. Still drawing the surface it had.")
         else:
             if (new_surface.domain != surface.domain and not _within(c.start, start_bounds(new_surface))) \
-                    or not _defined(new_surface, c.start):
+                    or not defined_at(new_surface, *c.start):
                 # the window moved away from the start, or the new formula is undefined there (log(x)
                 # at x < 0): the new surface's own start, not the boxes'
                 changed, skip = replace(changed, start=tuple(new_surface.start)), skip | {"start"}
@@ -134,7 +129,7 @@ def apply_controls(config: Config, controls: Controls, *, skip: frozenset = froz
                 x = number
             else:
                 y = number
-        if (x, y) != c.start and not _defined(surface, (x, y)):
+        if (x, y) != c.start and not defined_at(surface, x, y):
             out.invalid |= {"start_x", "start_y"}
             out.messages.append(f"{surface.title} is not defined at ({format_number(x)}, {format_number(y)}): start "
                                 f"where f has a value (the coloured part of the map). Still starting at "
