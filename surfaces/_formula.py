@@ -647,19 +647,19 @@ def _surface(text: str, window):
                    "PeerJ Computer Science 3:e103 (2017)."),
     )
     _, _, Z = surface.grid(48)
-    return dataclasses.replace(surface, log_scale=_spans_decades(Z), start=_defined_start(surface, Z))
+    return dataclasses.replace(surface, log_scale=_spans_decades(Z), start=_defined_start(surface, 48))
 
 
-def _defined_start(surface, Z: np.ndarray) -> tuple[float, float]:
-    """``surface.start`` if f has a value there, else the nearest point of the 48 x 48 grid
-    ``Z`` where it has one (log(x) on a window around 0 starts right of the y axis), or
-    ``ValueError`` if f is undefined on the whole grid."""
+def _defined_start(surface, n: int) -> tuple[float, float]:
+    """``surface.start`` if f has a value there, else the nearest point of an ``n`` x ``n``
+    grid over the window (to 4 digits) where it has one (log(x) on a window around 0 starts right
+    of the y axis), or ``ValueError`` if f is undefined on the whole grid."""
     sx, sy = surface.start
     if math.isfinite(surface.value(sx, sy)):
         return surface.start
-    xs, ys = (np.linspace(lo, hi, Z.shape[0]) for lo, hi in surface.domain)
+    xs, ys = (np.linspace(lo, hi, n) for lo, hi in surface.domain)
     X, Y = np.meshgrid([float(f"{v:.4g}") for v in xs], [float(f"{v:.4g}") for v in ys])
-    ok = np.isfinite(Z) & np.isfinite(surface.value(X, Y))
+    ok = np.isfinite(surface.value(X, Y))
     if not ok.any():
         (x0, x1), (y0, y1) = surface.domain
         raise ValueError(f"the formula is undefined everywhere in the window (x from {x0:g} to {x1:g}, y from "

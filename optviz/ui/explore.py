@@ -750,14 +750,13 @@ def basins_note(run_label: str, surface: surfaces.Surface, result: grid.Basins) 
     n = result.minimum.size
     diverged = int((result.minimum == grid.DIVERGES).sum())
     none = int((result.minimum == grid.NONE).sum())
-    text = (f"{run_label} from each of {len(result.xs)} × {len(result.ys)} starts over the window: the colour is "
-            f"the minimum it ends at, darker the more steps it took to settle there.")
+    starts = f"{run_label} from each of {len(result.xs)} × {len(result.ys)} starts over the window"
     rest = result.resting
     if rest is not None:
         moving = int((rest.label == grid.NONE).sum())
         found = ", ".join(f"{count} {_PLURAL[kind] if count > 1 else kind}"
                           for kind in REST_MARKS for count in [rest.kinds.count(kind)] if count)
-        text = (f"{run_label} from each of {len(result.xs)} × {len(result.ys)} starts over the window. "
+        text = (f"{starts}. "
                 + ("The minima of a typed formula are not known" if surface.formula is not None else
                    "This surface lists no minima")
                 + ", so the colour is where each run came to rest (where the gradient is under a thousandth of its "
@@ -771,15 +770,16 @@ def basins_note(run_label: str, surface: surfaces.Surface, result: grid.Basins) 
         tail = [f"{_percent(moving, n)} of the starts are still moving after their steps"] if moving else []
         tail += [f"{_percent(diverged, n)} diverge"] if diverged else []
         text += (" " + "; ".join(tail)[0].upper() + "; ".join(tail)[1:] + ".") if tail else ""
-    elif not result.minima:
-        text += " This surface lists no minima, so the map shows only which starts diverge and how long each ran."
     else:
-        counts = [int((result.minimum == k).sum()) for k in range(len(result.minima))]
-        reached = sum(1 for c in counts if c)
-        text += f" {reached} of {len(result.minima)} minima are reached"
-        text += f"; {_percent(none, n)} of the starts reach none" if none else ""
-        text += f"; {_percent(diverged, n)} diverge" if diverged else ""
-        text += "."
+        text = f"{starts}: the colour is the minimum it ends at, darker the more steps it took to settle there."
+        if not result.minima:
+            text += " This surface lists no minima, so the map shows only which starts diverge and how long each ran."
+        else:
+            reached = sum(1 for k in range(len(result.minima)) if (result.minimum == k).any())
+            text += f" {reached} of {len(result.minima)} minima are reached"
+            text += f"; {_percent(none, n)} of the starts reach none" if none else ""
+            text += f"; {_percent(diverged, n)} diverge" if diverged else ""
+            text += "."
     stopped = int(np.isin(result.status, ("work_limit", "time_limit")).sum())
     if stopped:
         text += f" {stopped:,} starts stopped on the work limit: take fewer steps or a lower resolution."
